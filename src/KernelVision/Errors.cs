@@ -1,0 +1,20 @@
+namespace KernelVision;
+
+/// <summary>Base of every error KernelVision reports on purpose; anything else escaping is a bug.</summary>
+public class KernelVisionException : Exception
+{
+    /// <summary>Creates the error with a message that names the file, node or op at fault.</summary>
+    public KernelVisionException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>The model file cannot be read: not protobuf, truncated, inconsistent fields, bad external data.</summary>
+public sealed class ModelFormatException(string message, Exception? inner = null) : KernelVisionException(message, inner);
+
+/// <summary>A node is invalid: bad attribute, wrong input count, shapes that do not fit together.</summary>
+public sealed class GraphException(string message, Exception? inner = null) : KernelVisionException(message, inner);
+
+/// <summary>The model uses something KernelVision does not implement (an op, a data type, an attribute value).</summary>
+public sealed class UnsupportedException(string message, Exception? inner = null) : KernelVisionException(message, inner);
+
+/// <summary>The caller's inputs do not match the model: missing, unknown, wrong type or shape, unreadable file.</summary>
+public sealed class InputException(string message, Exception? inner = null) : KernelVisionException(message, inner);
