@@ -5,7 +5,7 @@ public enum ActivationKind { None, Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSig
 
 /// <summary>
 /// An activation applied to each output element after the bias add. Kernels call
-/// <see cref="Apply"/> (or vectorise the same formula) so fused and unfused graphs agree.
+/// <see cref="Apply(float)"/> (or vectorise the same formula) so fused and unfused graphs agree.
 /// </summary>
 public readonly record struct FusedActivation(ActivationKind Kind, float Alpha = 0, float Beta = 0)
 {
