@@ -1,0 +1,88 @@
+using System.Runtime.Intrinsics;
+
+namespace KernelVision.Cpu.Gemm;
+
+/// <summary>
+/// One microkernel and its blocking: MR×NR register tile, KC (depth of a packed panel: the B
+/// micro-panel KC×NR stays in L1), MC (rows of the packed A block, MC×KC stays in L2) and NC
+/// (columns of the packed B block, KC×NC in L3). Sgemm picks <see cref="Best"/> at start-up;
+/// callers may force another (tests exercise every path; benchmarks compare them).
+/// </summary>
+public sealed unsafe class GemmKernel
+{
+    internal readonly delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> Micro;
+
+    private GemmKernel(string name, int mr, int nr, int kc, int mc, int nc, bool accelerated, bool canRun,
+        delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro)
+    {
+        Name = name;
+        MR = mr;
+        NR = nr;
+        KC = kc;
+        MC = mc;
+        NC = nc;
+        IsHardwareAccelerated = accelerated;
+        CanRun = canRun;
+        Micro = micro;
+    }
+
+    /// <summary>"avx512", "avx2", "vector128" or "scalar".</summary>
+    public string Name { get; }
+    /// <summary>Rows of the register tile (A panel width).</summary>
+    public int MR { get; }
+    /// <summary>Columns of the register tile (B panel width).</summary>
+    public int NR { get; }
+    /// <summary>K block depth.</summary>
+    public int KC { get; }
+    /// <summary>Rows of a packed A block (multiple of MR).</summary>
+    public int MC { get; }
+    /// <summary>Columns of a packed B block (multiple of NR).</summary>
+    public int NC { get; }
+    /// <summary>True when this machine runs the kernel in hardware (false: it runs, but emulated).</summary>
+    public bool IsHardwareAccelerated { get; }
+    /// <summary>True when the kernel can run here at all (Avx2 needs the Fma instructions; the others fall back to software).</summary>
+    public bool CanRun { get; }
+
+    /// <summary>6×32 on Vector512 (Avx512F).</summary>
+    public static GemmKernel Avx512 { get; } = new("avx512", Vector512Microkernel.MR, Vector512Microkernel.NR,
+        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, &Vector512Microkernel.Run);
+
+    /// <summary>6×16 on Avx2+Fma.</summary>
+    public static GemmKernel Avx2 { get; } = new("avx2", Avx2Microkernel.MR, Avx2Microkernel.NR,
+        kc: 256, mc: 144, nc: 4080, Avx2Microkernel.IsSupported, Avx2Microkernel.IsSupported, &Avx2Microkernel.Run);
+
+    /// <summary>6×8 on Vector128 (SSE, Arm AdvSimd).</summary>
+    public static GemmKernel Vector128 { get; } = new("vector128", Vector128Microkernel.MR, Vector128Microkernel.NR,
+        kc: 256, mc: 144, nc: 4080, Vector128Microkernel.IsHardwareAccelerated, canRun: true, &Vector128Microkernel.Run);
+
+    /// <summary>4×4 scalar.</summary>
+    public static GemmKernel Scalar { get; } = new("scalar", ScalarMicrokernel.MR, ScalarMicrokernel.NR,
+        kc: 256, mc: 128, nc: 2048, accelerated: true, canRun: true, &ScalarMicrokernel.Run);
+
+    /// <summary>Every kernel, widest first.</summary>
+    public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx2, Vector128, Scalar];
+
+    /// <summary>
+    /// The fastest kernel this machine runs in hardware: Avx512 → Avx2 → Vector128 → Scalar.
+    /// The environment variable KV_GEMM_KERNEL (a <see cref="Name"/>) overrides it.
+    /// </summary>
+    public static GemmKernel Best { get; } = ChooseBest();
+
+    /// <summary>The kernel called <paramref name="name"/> (case-insensitive), or null.</summary>
+    public static GemmKernel? ByName(string name) =>
+        All.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private static GemmKernel ChooseBest()
+    {
+        if (Environment.GetEnvironmentVariable("KV_GEMM_KERNEL") is { Length: > 0 } forced
+            && ByName(forced) is { CanRun: true } k)
+            return k;
+        if (Avx512.IsHardwareAccelerated) return Avx512;
+        if (Avx2.IsHardwareAccelerated) return Avx2;
+        if (Vector128.IsHardwareAccelerated) return Vector128;
+        return Scalar;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} {MR}x{NR}";
+}

@@ -1,0 +1,320 @@
+using KernelVision.Cpu.Memory;
+using KernelVision.Cpu.Threading;
+using KernelVision.Ops;
+
+namespace KernelVision.Cpu.Gemm;
+
+/// <summary>
+/// Single-precision GEMM, C = act(alpha·op(A)·op(B) + beta·C + bias), row-major, in the
+/// GotoBLAS/BLIS scheme: B is packed in KC×NC blocks (L3), A in MC×KC blocks (L2), and a
+/// register-blocked FMA microkernel (<see cref="GemmKernel"/>) multiplies an MR-row panel of A by
+/// an NR-column panel of B (the B panel stays in L1). Bias and activation are applied while the
+/// last K block's tile is still in registers. Large problems are split over the threads of a
+/// <see cref="CpuThreadPool"/> along M or N, whichever duplicates less packing.
+/// beta = 0 never reads C, so C may hold garbage.
+/// </summary>
+public static unsafe class Sgemm
+{
+    /// <summary>Problems below this many flops (2·M·N·K) run on the calling thread only.</summary>
+    public static long ParallelThresholdFlops { get; set; } = 2L * 48 * 48 * 48;
+
+    /// <summary>
+    /// C = act(alpha·op(A)·op(B) + beta·C + bias) on row-major spans. op(A) is M×K: A is stored
+    /// [M, lda] or, when <paramref name="transA"/>, [K, lda]; op(B) is K×N: B is stored [K, ldb] or,
+    /// when <paramref name="transB"/>, [N, ldb]; C is [M, ldc]. The bias has M (PerRow) or N
+    /// (PerColumn) elements. <paramref name="pool"/> null runs on the calling thread;
+    /// <paramref name="kernel"/> null picks <see cref="GemmKernel.Best"/>.
+    /// </summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias = default, GemmBias biasMode = GemmBias.None, FusedActivation activation = default,
+        CpuThreadPool? pool = null, GemmKernel? kernel = null)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"dimensions must be non-negative, got M={m}, N={n}, K={k}");
+        CheckMatrix(a.Length, transA ? k : m, transA ? m : k, lda, "A");
+        CheckMatrix(b.Length, transB ? n : k, transB ? k : n, ldb, "B");
+        CheckMatrix(c.Length, m, n, ldc, "C");
+        int biasNeeded = biasMode switch { GemmBias.PerRow => m, GemmBias.PerColumn => n, _ => 0 };
+        if (biasMode != GemmBias.None && bias.Length < biasNeeded)
+            throw new ArgumentException($"bias has {bias.Length} elements, {biasMode} needs {biasNeeded}", nameof(bias));
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = bias)
+        {
+            var epilogue = new GemmEpilogue(biasMode == GemmBias.None ? null : pbias, biasMode, activation);
+            Multiply(m, n, k, alpha, GemmOperand.MatrixA(pa, lda, transA), GemmOperand.MatrixB(pb, ldb, transB),
+                beta, pc, ldc, epilogue, pool, kernel);
+        }
+    }
+
+    private static void CheckMatrix(int length, int rows, int cols, int ld, string name)
+    {
+        if (ld < Math.Max(1, cols)) throw new ArgumentException($"leading dimension of {name} is {ld}, less than its {cols} columns");
+        if (rows > 0 && cols > 0 && length < (long)(rows - 1) * ld + cols)
+            throw new ArgumentException($"{name} has {length} elements, a {rows}×{cols} matrix with leading dimension {ld} needs {(long)(rows - 1) * ld + cols}");
+    }
+
+    /// <summary>
+    /// The general form: C (row-major, leading dimension <paramref name="ldc"/>) =
+    /// act(alpha·op(A)·op(B) + beta·C + bias) with op(A) M×K and op(B) K×N given as
+    /// <see cref="GemmOperand"/>s (strided, custom-packed or pre-packed). When an operand is
+    /// pre-packed, its <see cref="PackedMatrix.Kernel"/> is used.
+    /// </summary>
+    public static void Multiply(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
+        float beta, float* c, int ldc, in GemmEpilogue epilogue = default, CpuThreadPool? pool = null, GemmKernel? kernel = null)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"dimensions must be non-negative, got M={m}, N={n}, K={k}");
+        if (m == 0 || n == 0) return;
+        if (ldc < n) throw new ArgumentException($"ldc {ldc} is less than N={n}", nameof(ldc));
+        if (c == null) throw new ArgumentNullException(nameof(c));
+        if (k > 0 && (a.IsEmpty || b.IsEmpty)) throw new ArgumentException("operands must be set");
+        kernel = ResolveKernel(a, b, m, n, k, kernel);
+
+        var p = new Problem
+        {
+            M = m, N = n, K = k, Alpha = alpha, Beta = beta, A = a, B = b, C = c, Ldc = ldc,
+            RowBias = epilogue.BiasMode == GemmBias.PerRow ? epilogue.Bias : null,
+            ColBias = epilogue.BiasMode == GemmBias.PerColumn ? epilogue.Bias : null,
+            Activation = epilogue.Activation,
+            Kernel = kernel,
+        };
+        if (k == 0)
+        {
+            ScaleOnly(p);
+            return;
+        }
+        var (tm, tn) = ChooseSplit(p, pool?.ThreadCount ?? 1);
+        if (tm * tn == 1)
+        {
+            RunRegion(p, 0, m, 0, n);
+            return;
+        }
+        var job = t_job ?? new SplitJob();
+        t_job = null; // a nested call on this thread gets its own
+        job.P = p;
+        job.Tm = tm;
+        job.Tn = tn;
+        try { pool!.ParallelFor(tm * tn, job); }
+        finally
+        {
+            job.P = default;
+            t_job = job;
+        }
+    }
+
+    /// <summary>
+    /// Packs op(A) (M×K) once for <paramref name="kernel"/> (default <see cref="GemmKernel.Best"/>);
+    /// pass the result as <see cref="GemmOperand.FromPacked"/> to every later multiply.
+    /// </summary>
+    public static PackedMatrix PackA(in GemmOperand a, int m, int k, GemmKernel? kernel = null) =>
+        Pack(a, isA: true, m, k, kernel ?? GemmKernel.Best);
+
+    /// <summary>Packs op(B) (K×N) once for <paramref name="kernel"/> (default <see cref="GemmKernel.Best"/>).</summary>
+    public static PackedMatrix PackB(in GemmOperand b, int k, int n, GemmKernel? kernel = null) =>
+        Pack(b, isA: false, n, k, kernel ?? GemmKernel.Best);
+
+    /// <summary>Packs a row-major A ([M, lda], or [K, lda] when <paramref name="transA"/>).</summary>
+    public static PackedMatrix PackA(ReadOnlySpan<float> a, int m, int k, int lda, bool transA = false, GemmKernel? kernel = null)
+    {
+        CheckMatrix(a.Length, transA ? k : m, transA ? m : k, lda, "A");
+        fixed (float* pa = a) return PackA(GemmOperand.MatrixA(pa, lda, transA), m, k, kernel);
+    }
+
+    /// <summary>Packs a row-major B ([K, ldb], or [N, ldb] when <paramref name="transB"/>).</summary>
+    public static PackedMatrix PackB(ReadOnlySpan<float> b, int k, int n, int ldb, bool transB = false, GemmKernel? kernel = null)
+    {
+        CheckMatrix(b.Length, transB ? n : k, transB ? k : n, ldb, "B");
+        fixed (float* pb = b) return PackB(GemmOperand.MatrixB(pb, ldb, transB), k, n, kernel);
+    }
+
+    private static PackedMatrix Pack(in GemmOperand op, bool isA, int extent, int depth, GemmKernel kernel)
+    {
+        if (extent < 0 || depth < 0) throw new ArgumentOutOfRangeException(nameof(extent), "dimensions must be non-negative");
+        if (op.IsEmpty || op.Packed is not null) throw new ArgumentException("pack a strided or custom operand");
+        var packed = new PackedMatrix(kernel, isA, extent, depth);
+        int width = packed.Width;
+        for (int k0 = 0; k0 < depth; k0 += kernel.KC)
+        {
+            int kc = Math.Min(kernel.KC, depth - k0);
+            GemmPacking.PackBlock(op, packed.Panel(k0, 0), width, 0, extent, k0, kc);
+        }
+        return packed;
+    }
+
+    private static GemmKernel ResolveKernel(in GemmOperand a, in GemmOperand b, int m, int n, int k, GemmKernel? kernel)
+    {
+        if (a.Packed is { } pa)
+        {
+            if (!pa.IsA || pa.Extent != m || pa.Depth != k)
+                throw new ArgumentException($"packed A is {(pa.IsA ? "an A" : "a B")} operand of extent {pa.Extent}, depth {pa.Depth}; the multiply needs A of {m}×{k}");
+            if (kernel is not null && kernel != pa.Kernel) throw new ArgumentException($"A is packed for {pa.Kernel}, not {kernel}");
+            kernel = pa.Kernel;
+        }
+        if (b.Packed is { } pb)
+        {
+            if (pb.IsA || pb.Extent != n || pb.Depth != k)
+                throw new ArgumentException($"packed B is {(pb.IsA ? "an A" : "a B")} operand of extent {pb.Extent}, depth {pb.Depth}; the multiply needs B of {k}×{n}");
+            if (kernel is not null && kernel != pb.Kernel) throw new ArgumentException($"B is packed for {pb.Kernel}, not {kernel}");
+            kernel = pb.Kernel;
+        }
+        kernel ??= GemmKernel.Best;
+        if (!kernel.CanRun) throw new PlatformNotSupportedException($"GEMM kernel {kernel} cannot run on this machine");
+        return kernel;
+    }
+
+    /// <summary>Everything a region of the product needs.</summary>
+    private struct Problem
+    {
+        public int M, N, K;
+        public float Alpha, Beta;
+        public GemmOperand A, B;
+        public float* C;
+        public nint Ldc;
+        public float* RowBias, ColBias;
+        public FusedActivation Activation;
+        public GemmKernel Kernel;
+    }
+
+    [ThreadStatic] private static SplitJob? t_job;
+
+    /// <summary>One region per task of a tm×tn grid over C (boundaries on panel multiples).</summary>
+    private sealed class SplitJob : IParallelWork
+    {
+        public Problem P;
+        public int Tm, Tn;
+
+        public void Execute(int index)
+        {
+            var k = P.Kernel;
+            int im = index / Tn, jn = index % Tn;
+            var (r0, r1) = CpuThreadPool.Partition((P.M + k.MR - 1) / k.MR, Tm, im);
+            var (c0, c1) = CpuThreadPool.Partition((P.N + k.NR - 1) / k.NR, Tn, jn);
+            int m0 = r0 * k.MR, m1 = Math.Min(P.M, r1 * k.MR);
+            int n0 = c0 * k.NR, n1 = Math.Min(P.N, c1 * k.NR);
+            if (m0 < m1 && n0 < n1) RunRegion(P, m0, m1, n0, n1);
+        }
+    }
+
+    /// <summary>
+    /// Picks a tm×tn split of C over at most <paramref name="threads"/> tasks minimising the slowest
+    /// task's modelled time: its multiply-adds (padded to whole tiles) plus its packing (an operand
+    /// split across tasks is packed by each of them; pre-packed operands cost nothing) plus a
+    /// fixed hand-off cost per extra thread.
+    /// </summary>
+    private static (int Tm, int Tn) ChooseSplit(in Problem p, int threads)
+    {
+        if (threads <= 1 || 2.0 * p.M * p.N * p.K < ParallelThresholdFlops) return (1, 1);
+        var q = p; // local functions cannot capture an 'in' parameter
+        var kern = p.Kernel;
+        int mPanels = (p.M + kern.MR - 1) / kern.MR, nPanels = (p.N + kern.NR - 1) / kern.NR;
+        const double PackCostPerElement = 12;   // in multiply-adds
+        const double HandOffCost = 40_000;      // in multiply-adds per extra thread (~1-2 µs)
+        double Cost(int tm, int tn)
+        {
+            double rows = Math.Min(q.M, (double)((mPanels + tm - 1) / tm) * kern.MR);
+            double cols = Math.Min(q.N, (double)((nPanels + tn - 1) / tn) * kern.NR);
+            double rowsPadded = Math.Ceiling(rows / kern.MR) * kern.MR, colsPadded = Math.Ceiling(cols / kern.NR) * kern.NR;
+            double cost = rowsPadded * colsPadded * q.K;
+            if (q.A.Packed is null) cost += PackCostPerElement * rows * q.K * Math.Ceiling(cols / kern.NC);
+            if (q.B.Packed is null) cost += PackCostPerElement * cols * q.K;
+            return cost + HandOffCost * (tm * tn - 1);
+        }
+        (int, int) best = (1, 1);
+        double bestCost = Cost(1, 1);
+        for (int t = 2; t <= threads; t++)
+            for (int tm = 1; tm <= t; tm++)
+            {
+                if (t % tm != 0) continue;
+                int tn = t / tm;
+                if (tm > mPanels || tn > nPanels) continue;
+                double cost = Cost(tm, tn);
+                if (cost < bestCost * 0.98)
+                {
+                    bestCost = cost;
+                    best = (tm, tn);
+                }
+            }
+        return best;
+    }
+
+    /// <summary>C[m0..m1, n0..n1] of the product on the calling thread; m0 and n0 are panel multiples.</summary>
+    private static void RunRegion(in Problem p, int m0, int m1, int n0, int n1)
+    {
+        var kern = p.Kernel;
+        int mr = kern.MR, nr = kern.NR, kcMax = kern.KC, mcMax = kern.MC, ncMax = kern.NC;
+        var micro = kern.Micro;
+        PackedMatrix? packedA = p.A.Packed, packedB = p.B.Packed;
+        int kFirst = Math.Min(kcMax, p.K);
+        float* bufA = packedA is null ? ThreadScratch.Get(ScratchSlot.GemmPackA, (long)Math.Min(mcMax, RoundUp(m1 - m0, mr)) * kFirst) : null;
+        float* bufB = packedB is null ? ThreadScratch.Get(ScratchSlot.GemmPackB, (long)Math.Min(ncMax, RoundUp(n1 - n0, nr)) * kFirst) : null;
+        float* tmp = stackalloc float[MaxTile];
+        var raw = TileEpilogue.Raw;
+        var e = new TileEpilogue(p.Alpha, p.Activation);
+        nint ldc = p.Ldc;
+
+        for (int jc = n0; jc < n1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n1 - jc);
+            for (int pc = 0; pc < p.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, p.K - pc);
+                e.Beta = pc == 0 ? p.Beta : 1f;
+                e.Last = pc + kc == p.K;
+                float* pb;
+                if (packedB is not null) pb = packedB.Panel(pc, jc);
+                else
+                {
+                    GemmPacking.PackBlock(p.B, bufB, nr, jc, nc, pc, kc);
+                    pb = bufB;
+                }
+                for (int ic = m0; ic < m1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m1 - ic);
+                    float* pa;
+                    if (packedA is not null) pa = packedA.Panel(pc, ic);
+                    else
+                    {
+                        GemmPacking.PackBlock(p.A, bufA, mr, ic, mc, pc, kc);
+                        pa = bufA;
+                    }
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nrr = Math.Min(nr, nc - jr);
+                        float* bp = pb + (long)jr * kc;
+                        e.ColBias = p.ColBias != null ? p.ColBias + jc + jr : null;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int mrr = Math.Min(mr, mc - ir);
+                            float* ap = pa + (long)ir * kc;
+                            float* cp = p.C + (ic + ir) * ldc + jc + jr;
+                            e.RowBias = p.RowBias != null ? p.RowBias + ic + ir : null;
+                            if (mrr == mr && nrr == nr) micro(kc, ap, bp, cp, ldc, ref e);
+                            else
+                            {
+                                micro(kc, ap, bp, tmp, nr, ref raw);
+                                e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private const int MaxTile = 6 * 32;
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>K = 0: the product is empty, C = act(beta·C + bias).</summary>
+    private static void ScaleOnly(in Problem p)
+    {
+        var e = new TileEpilogue(0f, p.Activation) { Beta = p.Beta, Last = true, RowBias = p.RowBias, ColBias = p.ColBias };
+        float zero = 0;
+        for (int i = 0; i < p.M; i++)
+        {
+            float* row = p.C + i * p.Ldc;
+            for (int j = 0; j < p.N; j++) row[j] = e.Apply(zero, row + j, i, j);
+        }
+    }
+}

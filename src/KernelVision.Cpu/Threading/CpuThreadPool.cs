@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+
+namespace KernelVision.Cpu.Threading;
+
+/// <summary>One unit of parallel work: <see cref="Execute"/> is called once for every index of a <see cref="CpuThreadPool.ParallelFor(int, IParallelWork)"/>.</summary>
+public interface IParallelWork
+{
+    /// <summary>Runs item <paramref name="index"/>; items run concurrently on different threads, in no fixed order.</summary>
+    void Execute(int index);
+}
+
+/// <summary>
+/// A persistent pool of worker threads for the Cpu kernels. Unlike <c>Parallel.For</c> a
+/// <see cref="ParallelFor(int, IParallelWork)"/> allocates nothing, and the workers spin for a short while
+/// after each job so that the next layer's job (typically microseconds later) starts without a
+/// wake-up; only after <see cref="SpinMicroseconds"/> of idleness do they block.
+/// The calling thread takes part as one of the <see cref="ThreadCount"/> threads, so a pool of N
+/// threads owns N−1 workers. Items are handed out dynamically (an atomic counter), so uneven items
+/// balance themselves. Jobs never nest: a ParallelFor issued from inside an item, or while another
+/// thread's job occupies the pool, runs its items inline on the calling thread.
+/// </summary>
+public sealed class CpuThreadPool : IDisposable
+{
+    private static readonly Dictionary<int, CpuThreadPool> SharedPools = [];
+
+    /// <summary>The process-wide pool of <paramref name="threads"/> threads (created on first use, never disposed).</summary>
+    public static CpuThreadPool Shared(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
+        lock (SharedPools)
+        {
+            if (!SharedPools.TryGetValue(threads, out var pool))
+            {
+                pool = new CpuThreadPool(threads) { _isShared = true };
+                SharedPools[threads] = pool;
+            }
+            return pool;
+        }
+    }
+
+    /// <summary>The shared pool with one thread per logical processor.</summary>
+    public static CpuThreadPool Default => Shared(Environment.ProcessorCount);
+
+    /// <summary>A pool that runs everything on the calling thread.</summary>
+    public static CpuThreadPool Serial => Shared(1);
+
+    // One cache line (and then some) per worker so that spinning workers do not false-share.
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct WorkerSlot
+    {
+        [FieldOffset(64)] public long Ticket;
+    }
+
+    private readonly Thread[] _workers;
+    private readonly WorkerSlot[] _slots;
+    private readonly object _sleepLock = new();
+    private readonly long _spinTicks;
+    private int _sleepers;
+    private long _ticket;
+    private IParallelWork? _work;
+    private int _count;
+    private int _next;
+    private int _running;
+    private int _busy;
+    private Exception? _error;
+    private volatile bool _disposed;
+    private bool _isShared;
+
+    [ThreadStatic] private static CpuThreadPool? t_inside;
+    [ThreadStatic] private static ActionWork? t_actionWork;
+
+    /// <summary>Creates a pool of <paramref name="threads"/> threads (the caller plus threads−1 workers).</summary>
+    /// <param name="threads">Total threads that execute a job, at least 1.</param>
+    /// <param name="spinMicroseconds">How long an idle worker spins before it blocks.</param>
+    public CpuThreadPool(int threads, int spinMicroseconds = 200)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
+        ThreadCount = threads;
+        SpinMicroseconds = spinMicroseconds;
+        _spinTicks = (long)(spinMicroseconds * (Stopwatch.Frequency / 1e6));
+        _slots = new WorkerSlot[threads];
+        _workers = new Thread[threads - 1];
+        for (int w = 0; w < _workers.Length; w++)
+        {
+            int id = w + 1;
+            _workers[w] = new Thread(() => WorkerLoop(id), maxStackSize: 1 << 20)
+            {
+                IsBackground = true,
+                Name = $"kv-cpu-{id}",
+            };
+            _workers[w].Start();
+        }
+    }
+
+    /// <summary>Threads that execute a job, the caller included.</summary>
+    public int ThreadCount { get; }
+
+    /// <summary>How long an idle worker spins before blocking.</summary>
+    public int SpinMicroseconds { get; }
+
+    /// <summary>True when the current thread is executing an item of some pool's job (a nested ParallelFor runs inline).</summary>
+    public static bool IsInsideJob => t_inside is not null;
+
+    /// <summary>
+    /// Runs <c>work.Execute(i)</c> for every i in [0, <paramref name="count"/>) on up to
+    /// <see cref="ThreadCount"/> threads and returns when all are done. The first exception an item
+    /// throws is rethrown here (remaining unstarted items are skipped).
+    /// </summary>
+    public void ParallelFor(int count, IParallelWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (count <= 0) return;
+        if (count == 1 || _workers.Length == 0 || t_inside is not null || _disposed
+            || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            for (int i = 0; i < count; i++) work.Execute(i);
+            return;
+        }
+        try
+        {
+            _work = work;
+            _count = count;
+            _next = 0;
+            _error = null;
+            int helpers = Math.Min(_workers.Length, count - 1);
+            _running = helpers;
+            long ticket = ++_ticket;
+            for (int w = 1; w <= helpers; w++) Volatile.Write(ref _slots[w].Ticket, ticket);
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _sleepers) > 0)
+                lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+
+            t_inside = this;
+            try { RunItems(); }
+            finally { t_inside = null; }
+
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _running) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            _work = null;
+            if (_error is { } e) ExceptionDispatchInfo.Capture(e).Throw();
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ParallelFor(int, IParallelWork)"/> over a delegate. Allocation-free when
+    /// <paramref name="body"/> is a cached delegate (a static lambda or a field).
+    /// </summary>
+    public void ParallelFor(int count, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (count <= 0) return;
+        if (count == 1 || _workers.Length == 0 || t_inside is not null)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        var adapter = t_actionWork ?? new ActionWork();
+        t_actionWork = null; // taken: a re-entrant call on this thread makes its own
+        adapter.Body = body;
+        try { ParallelFor(count, adapter); }
+        finally
+        {
+            adapter.Body = null;
+            t_actionWork = adapter;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ParallelFor(int, IParallelWork)"/> over a static-lambda body and a state object, so
+    /// the caller needs no closure: <c>pool.ParallelFor(n, this, static (self, i) => self.Row(i))</c>.
+    /// </summary>
+    public void ParallelFor<TState>(int count, TState state, Action<TState, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (count <= 0) return;
+        if (count == 1 || _workers.Length == 0 || t_inside is not null)
+        {
+            for (int i = 0; i < count; i++) body(state, i);
+            return;
+        }
+        var adapter = StateWork<TState>.Cached ?? new StateWork<TState>();
+        StateWork<TState>.Cached = null;
+        adapter.State = state;
+        adapter.Body = body;
+        try { ParallelFor(count, adapter); }
+        finally
+        {
+            adapter.State = default;
+            adapter.Body = null;
+            StateWork<TState>.Cached = adapter;
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="index"/>-th of <paramref name="parts"/> near-equal contiguous pieces of
+    /// [0, <paramref name="total"/>) as [start, end); pieces differ in size by at most one.
+    /// </summary>
+    public static (int Start, int End) Partition(int total, int parts, int index)
+    {
+        int q = total / parts, r = total % parts;
+        int start = index * q + Math.Min(index, r);
+        return (start, start + q + (index < r ? 1 : 0));
+    }
+
+    private void RunItems()
+    {
+        var work = _work!;
+        int count = _count;
+        while (true)
+        {
+            int i = Interlocked.Increment(ref _next) - 1;
+            if (i >= count) return;
+            try { work.Execute(i); }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _error, e, null);
+                Volatile.Write(ref _next, count); // stop handing out items
+            }
+        }
+    }
+
+    private void WorkerLoop(int id)
+    {
+        long seen = 0;
+        while (true)
+        {
+            long ticket = Volatile.Read(ref _slots[id].Ticket);
+            if (ticket == seen)
+            {
+                long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+                int iter = 0;
+                while ((ticket = Volatile.Read(ref _slots[id].Ticket)) == seen && !_disposed)
+                {
+                    Thread.SpinWait(16);
+                    if ((++iter & 31) == 0 && Stopwatch.GetTimestamp() > deadline) break;
+                }
+                if (ticket == seen && !_disposed)
+                {
+                    lock (_sleepLock)
+                    {
+                        Interlocked.Increment(ref _sleepers);
+                        while ((ticket = Volatile.Read(ref _slots[id].Ticket)) == seen && !_disposed)
+                            Monitor.Wait(_sleepLock);
+                        Interlocked.Decrement(ref _sleepers);
+                    }
+                }
+                if (_disposed) return;
+            }
+            seen = ticket;
+            t_inside = this;
+            try { RunItems(); }
+            finally { t_inside = null; }
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    /// <summary>Stops the workers (not allowed on <see cref="Shared"/> pools, which live as long as the process).</summary>
+    public void Dispose()
+    {
+        if (_isShared) throw new InvalidOperationException("shared pools cannot be disposed");
+        if (_disposed) return;
+        _disposed = true;
+        lock (_sleepLock) Monitor.PulseAll(_sleepLock);
+        foreach (var t in _workers) t.Join();
+    }
+
+    private sealed class ActionWork : IParallelWork
+    {
+        public Action<int>? Body;
+        public void Execute(int index) => Body!(index);
+    }
+
+    private sealed class StateWork<TState> : IParallelWork
+    {
+        [ThreadStatic] public static StateWork<TState>? Cached;
+        public TState? State;
+        public Action<TState, int>? Body;
+        public void Execute(int index) => Body!(State!, index);
+    }
+}

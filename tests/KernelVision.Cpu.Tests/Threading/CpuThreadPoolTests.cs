@@ -1,0 +1,168 @@
+using KernelVision.Cpu.Threading;
+using Xunit;
+
+namespace KernelVision.Cpu.Tests.Threading;
+
+public class CpuThreadPoolTests
+{
+    private sealed class CountingWork(int count) : IParallelWork
+    {
+        public readonly int[] Hits = new int[count];
+        public readonly HashSet<int> Threads = [];
+
+        public void Execute(int index)
+        {
+            Interlocked.Increment(ref Hits[index]);
+            lock (Threads) Threads.Add(Environment.CurrentManagedThreadId);
+            Thread.SpinWait(2000);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 10)]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(2, 37)]
+    [InlineData(3, 2)]
+    [InlineData(4, 1000)]
+    public void EveryIndexRunsExactlyOnce(int threads, int count)
+    {
+        using var pool = new CpuThreadPool(threads);
+        for (int round = 0; round < 20; round++)
+        {
+            var work = new CountingWork(count);
+            pool.ParallelFor(count, work);
+            Assert.All(work.Hits, h => Assert.Equal(1, h));
+        }
+    }
+
+    [Fact]
+    public void WorkersTakePartWhenThereIsEnoughWork()
+    {
+        using var pool = new CpuThreadPool(2);
+        var seen = new HashSet<int>();
+        // Items block until both threads have arrived, so one thread alone could not finish them.
+        for (int round = 0; round < 5; round++)
+        {
+            using var barrier = new Barrier(2);
+            pool.ParallelFor(2, i =>
+            {
+                lock (seen) seen.Add(Environment.CurrentManagedThreadId);
+                Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(10)), "the second thread never joined");
+            });
+        }
+        Assert.Equal(2, seen.Count);
+    }
+
+    [Fact]
+    public void WorkersWakeUpAfterSleeping()
+    {
+        using var pool = new CpuThreadPool(2, spinMicroseconds: 10);
+        for (int round = 0; round < 3; round++)
+        {
+            Thread.Sleep(30); // long enough for the worker to block
+            using var barrier = new Barrier(2);
+            pool.ParallelFor(2, _ => Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(10))));
+        }
+    }
+
+    [Fact]
+    public void FirstExceptionPropagatesAndThePoolStaysUsable()
+    {
+        using var pool = new CpuThreadPool(2);
+        var e = Assert.Throws<InvalidOperationException>(() => pool.ParallelFor(100, i =>
+        {
+            if (i == 13) throw new InvalidOperationException("item 13");
+        }));
+        Assert.Equal("item 13", e.Message);
+        var work = new CountingWork(50);
+        pool.ParallelFor(50, work);
+        Assert.All(work.Hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void NestedCallsRunInlineWithoutDeadlock()
+    {
+        using var pool = new CpuThreadPool(2);
+        var hits = new int[8 * 8];
+        pool.ParallelFor(8, i =>
+        {
+            Assert.True(CpuThreadPool.IsInsideJob);
+            pool.ParallelFor(8, j => Interlocked.Increment(ref hits[i * 8 + j]));
+        });
+        Assert.All(hits, h => Assert.Equal(1, h));
+        Assert.False(CpuThreadPool.IsInsideJob);
+    }
+
+    [Fact]
+    public void ConcurrentCallersAreAllServed()
+    {
+        using var pool = new CpuThreadPool(2);
+        var totals = new long[4];
+        var callers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (int r = 0; r < 200; r++)
+                pool.ParallelFor(10, i => Interlocked.Add(ref totals[t], i));
+        })).ToList();
+        callers.ForEach(c => c.Start());
+        callers.ForEach(c => c.Join());
+        Assert.All(totals, s => Assert.Equal(200L * 45, s));
+    }
+
+    [Fact]
+    public void StateOverloadPassesTheState()
+    {
+        using var pool = new CpuThreadPool(2);
+        var sums = new int[16];
+        pool.ParallelFor(16, sums, static (s, i) => s[i] = i * i);
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => i * i), sums);
+    }
+
+    [Fact]
+    public void ParallelForAllocatesNothingOnceWarm()
+    {
+        using var pool = new CpuThreadPool(2);
+        var work = new CountingWork(4);
+        Action<int> body = static _ => { };
+        Action<CountingWork, int> stateBody = static (w, i) => { };
+        pool.ParallelFor(4, work);
+        pool.ParallelFor(4, body);
+        pool.ParallelFor(4, work, stateBody);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 100; r++)
+        {
+            pool.ParallelFor(4, work);
+            pool.ParallelFor(4, body);
+            pool.ParallelFor(4, work, stateBody);
+        }
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Theory]
+    [InlineData(10, 3)]
+    [InlineData(2, 5)]
+    [InlineData(0, 2)]
+    [InlineData(17, 17)]
+    public void PartitionCoversTheRangeInNearEqualPieces(int total, int parts)
+    {
+        int next = 0;
+        for (int p = 0; p < parts; p++)
+        {
+            var (s, e) = CpuThreadPool.Partition(total, parts, p);
+            Assert.Equal(next, s);
+            Assert.InRange(e - s, total / parts, total / parts + 1);
+            next = e;
+        }
+        Assert.Equal(total, next);
+    }
+
+    [Fact]
+    public void SharedPoolsAreCachedAndCannotBeDisposed()
+    {
+        Assert.Same(CpuThreadPool.Shared(2), CpuThreadPool.Shared(2));
+        Assert.Equal(2, CpuThreadPool.Shared(2).ThreadCount);
+        Assert.Throws<InvalidOperationException>(() => CpuThreadPool.Shared(2).Dispose());
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuThreadPool.Shared(0));
+    }
+}
