@@ -23,6 +23,15 @@ internal static unsafe class Avx2Microkernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(nint kc, float* a, float* b, float* c, nint ldc, ref TileEpilogue e)
     {
+        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and
+        // would otherwise miss at the store, once per K block.
+        float* pf = c;
+        for (int r = 0; r < MR; r++, pf += ldc)
+        {
+            Sse.Prefetch0(pf);
+            Sse.Prefetch0(pf + (NR - 1));
+        }
+
         Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
         Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
         Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;

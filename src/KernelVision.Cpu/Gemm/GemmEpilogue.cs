@@ -109,6 +109,7 @@ internal unsafe struct TileEpilogue
     }
 
     /// <summary>Scalar epilogue of an mr×nr tile held in <paramref name="acc"/> (row stride <paramref name="accStride"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void StoreScalar(float* acc, nint accStride, float* c, nint ldc, int mr, int nr)
     {
         for (int i = 0; i < mr; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace KernelVision.Cpu.Gemm;
@@ -14,6 +15,7 @@ public static unsafe class GemmPacking
     /// [<paramref name="k0"/>, k0 + <paramref name="kc"/>) of <paramref name="op"/> as ⌈xCount/width⌉
     /// consecutive panels of kc·width floats at <paramref name="dst"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBlock(in GemmOperand op, float* dst, int width, int x0, int xCount, int k0, int kc)
     {
         for (int x = 0; x < xCount; x += width)
@@ -24,6 +26,7 @@ public static unsafe class GemmPacking
     }
 
     /// <summary>Packs one panel: <c>dst[kk*width + x] = op(x0 + x, k0 + kk)</c>, zero for x ≥ <paramref name="count"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackPanel(in GemmOperand op, float* dst, int width, int x0, int count, int k0, int kc)
     {
         if (op.Source is { } source)
@@ -49,6 +52,7 @@ public static unsafe class GemmPacking
     }
 
     /// <summary>X is contiguous (B not transposed, A transposed): each k row is a straight copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackContiguousX(float* src, nint kStride, float* dst, int width, int count, int kc)
     {
         if (count == width && (width & 3) == 0 && Vector128.IsHardwareAccelerated)
@@ -78,6 +82,7 @@ public static unsafe class GemmPacking
     }
 
     /// <summary>K is contiguous (A not transposed, B transposed): a transposition; reads stream along k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackContiguousK(float* src, nint xStride, float* dst, int width, int count, int kc)
     {
         if (count == 6 && width == 6)

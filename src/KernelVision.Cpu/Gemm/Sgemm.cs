@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Cpu.Memory;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops;
@@ -239,6 +240,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>C[m0..m1, n0..n1] of the product on the calling thread; m0 and n0 are panel multiples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRegion(in Problem p, int m0, int m1, int n0, int n1)
     {
         var kern = p.Kernel;

@@ -1,0 +1,58 @@
+using BenchmarkDotNet.Running;
+
+namespace KernelVision.Benchmarks;
+
+/// <summary>
+/// Entry point. Verbs:
+///   peak [--threads N]                       FP32 FMA peak per core (register-only loop) and all cores
+///   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
+///                                            SGEMM GFLOP/s and % of peak, single- and multi-threaded
+///   bdn [BenchmarkDotNet arguments]          the BenchmarkDotNet suite (long, statistically careful)
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("""
+                usage: dotnet run -c Release --project benchmarks/KernelVision.Benchmarks -- VERB [options]
+                  peak [--threads N]                         FP32 FMA peak of one core and of N cores
+                  gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
+                                                             SGEMM GFLOP/s, % of the measured peak
+                  bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
+                """);
+            return args.Length == 0 ? 2 : 0;
+        }
+        var rest = args[1..];
+        switch (args[0])
+        {
+            case "peak":
+                PeakCommand.Run(new Options(rest));
+                return 0;
+            case "gemm":
+                GemmCommand.Run(new Options(rest));
+                return 0;
+            case "bdn":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
+                return 0;
+            default:
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, bdn)");
+                return 2;
+        }
+    }
+}
+
+/// <summary>Minimal "--name value" / "--flag" parsing for the quick verbs.</summary>
+public sealed class Options(string[] args)
+{
+    public bool Flag(string name) => args.Contains(name);
+
+    public string? Value(string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v) : fallback;
+}
