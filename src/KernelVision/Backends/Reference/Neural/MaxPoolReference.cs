@@ -46,7 +46,7 @@ public sealed class MaxPoolReference(MaxPool op) : Kernel<MaxPool>(op)
             where[plane * outPlane + o] = bestIndex;
         }
         NeuralData.Write(y, result);
-        where.AsSpan().CopyTo(indices is null ? [] : indices.Int64s);
+        if (indices is not null) where.AsSpan().CopyTo(indices.Int64s);
     }
 
     /// <summary>Input coordinates of tap <paramref name="k"/> of output cell <paramref name="o"/>; false when in the padding.</summary>
