@@ -5,8 +5,9 @@ namespace KernelVision.Ops.Neural;
 
 /// <summary>
 /// AveragePool: the mean of each (dilated, padded) window. With count_include_pad = 0 the divisor
-/// is the number of taps that fall on real input; with 1 it is the full kernel size (every tap,
-/// padding and ceil_mode overhang included, as the ONNX reference implementation computes it).
+/// is the number of taps that fall on real input; with 1 it also counts taps on the explicit or
+/// auto padding, but not those of a ceil_mode window hanging past the end padding (as PyTorch,
+/// onnxruntime and the ONNX conformance data do).
 /// </summary>
 [OnnxOp("AveragePool")]
 public sealed class AveragePool : PoolOp

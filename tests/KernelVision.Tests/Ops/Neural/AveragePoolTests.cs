@@ -38,14 +38,15 @@ public class AveragePoolTests
     [Fact]
     public void CeilModeLastWindowDivisors()
     {
-        // 1-D [1,2,3], kernel 2, stride 2, ceil: windows {1,2} and {3, overhang}.
-        var x = Tensor.FromFloats([1, 1, 3], [1, 2, 3]);
-        var exclude = OpEvaluator.Run("AveragePool", [x], [Attr.Ints("kernel_shape", 2), Attr.Ints("strides", 2), Attr.Int("ceil_mode", 1)])[0];
-        TensorAssert.Close([1, 1, 2], [1.5f, 3], exclude);
-        // count_include_pad: the overhang counts like padding (ONNX reference behaviour).
-        var include = OpEvaluator.Run("AveragePool", [x],
-            [Attr.Ints("kernel_shape", 2), Attr.Ints("strides", 2), Attr.Int("ceil_mode", 1), Attr.Int("count_include_pad", 1)])[0];
-        TensorAssert.Close([1, 1, 2], [1.5f, 1.5f], include);
+        // [1,2,3,4], kernel 3, stride 2, pads 1, ceil: windows start at −1, 1, 3; the last covers
+        // x[3], the end pad and one overhang cell past the padding.
+        var x = Tensor.FromFloats([1, 1, 4], [1, 2, 3, 4]);
+        Graph.Attribute[] attrs = [Attr.Ints("kernel_shape", 3), Attr.Ints("strides", 2), Attr.Ints("pads", 1, 1), Attr.Int("ceil_mode", 1)];
+        var exclude = OpEvaluator.Run("AveragePool", [x], attrs)[0];
+        TensorAssert.Close([1, 1, 3], [1.5f, 3, 4], exclude);
+        // count_include_pad: padding counts, the overhang does not (divisors 3, 3, 2).
+        var include = OpEvaluator.Run("AveragePool", [x], [.. attrs, Attr.Int("count_include_pad", 1)])[0];
+        TensorAssert.Close([1, 1, 3], [1, 3, 2], include);
     }
 
     [Fact]

@@ -4,9 +4,9 @@ using KernelVision.Tensors;
 namespace KernelVision.Backends.Reference.Neural;
 
 /// <summary>
-/// AveragePool: sums each window's input taps and divides by the number of input taps, or by the
-/// whole kernel size when count_include_pad is set (padded taps count as zeros). A window with no
-/// input tap and count_include_pad = 0 gives NaN, as 0/0.
+/// AveragePool: sums each window's input taps and divides by the number of input taps, or, when
+/// count_include_pad is set, by the number of taps inside the padded input (padding counts as
+/// zeros; a ceil_mode overhang past the end padding does not count). An empty divisor gives NaN.
 /// </summary>
 [BackendKernel("reference")]
 public sealed class AveragePoolReference(AveragePool op) : Kernel<AveragePool>(op)
@@ -29,16 +29,28 @@ public sealed class AveragePoolReference(AveragePool op) : Kernel<AveragePool>(o
         for (int o = 0; o < outPlane; o++)
         {
             double sum = 0;
-            int count = 0;
+            int inputTaps = 0, paddedTaps = 0;
             for (int k = 0; k < taps; k++)
             {
+                if (InsidePadded(g, outCoords[o], kernelCoords[k])) paddedTaps++;
                 if (!MaxPoolReference.InputPosition(g, outCoords[o], kernelCoords[k], position)) continue;
                 sum += x[plane * inPlane + MaxPoolReference.RowMajor(position, g.InputSpatial)];
-                count++;
+                inputTaps++;
             }
-            int divisor = Op.CountIncludePad ? taps : count;
+            int divisor = Op.CountIncludePad ? paddedTaps : inputTaps;
             result[plane * outPlane + o] = divisor == 0 ? double.NaN : sum / divisor;
         }
         NeuralData.Write(y, result);
+    }
+
+    /// <summary>True when the tap lies in the padded input [−pad_begin, input + pad_end) on every axis (not in a ceil_mode overhang).</summary>
+    private static bool InsidePadded(WindowGeometry g, int[] o, int[] k)
+    {
+        for (int axis = 0; axis < g.Rank; axis++)
+        {
+            int p = o[axis] * g.Strides[axis] - g.PadsBegin[axis] + k[axis] * g.Dilations[axis];
+            if (p < -g.PadsBegin[axis] || p >= g.InputSpatial[axis] + g.PadsEnd[axis]) return false;
+        }
+        return true;
     }
 }
