@@ -1,1 +1,44 @@
-namespace KernelVision.Cli; public static class Program { public static int Main(string[] args) => 0; }
+using System.CommandLine;
+using KernelVision.Cli.Commands;
+
+namespace KernelVision.Cli;
+
+/// <summary>The <c>kv</c> command line.</summary>
+public static class Program
+{
+    /// <summary>Exit code for a user error (bad file, bad model, bad arguments).</summary>
+    public const int UserError = 2;
+
+    /// <summary>Entry point: exit 0 on success, 2 with one "error: …" line on a user error.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
+        root.Subcommands.Add(RunCommand.Create(stdout));
+        root.Subcommands.Add(InfoCommand.Create(stdout));
+        root.Subcommands.Add(ConformanceCommand.Create(stdout));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see 'kv --help')");
+            return UserError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (KernelVisionException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return UserError;
+        }
+    }
+}

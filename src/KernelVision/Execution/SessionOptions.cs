@@ -1,0 +1,21 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference;
+using KernelVision.Onnx;
+
+namespace KernelVision.Execution;
+
+/// <summary>How a session is built: which backend runs it and which optimisations apply.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>The backend whose kernels run the graph.</summary>
+    public IBackend Backend { get; init; } = ReferenceBackend.Instance;
+
+    /// <summary>Run the graph passes (BatchNorm folding, activation fusion). Off = execute the graph as written.</summary>
+    public bool Optimize { get; init; } = true;
+
+    /// <summary>When the backend lacks a kernel for an op, use the Reference kernel instead of failing.</summary>
+    public bool AllowReferenceFallback { get; init; } = true;
+
+    /// <summary>Bounds applied while loading the model.</summary>
+    public LoadLimits Limits { get; init; } = LoadLimits.Default;
+}

@@ -1,0 +1,202 @@
+using System.Text;
+using Google.Protobuf;
+using KernelVision.Graph;
+using KernelVision.Onnx.Proto;
+using KernelVision.Tensors;
+
+namespace KernelVision.Onnx;
+
+/// <summary>Reads ONNX model files into the graph IR, validating structure as it goes.</summary>
+public static class OnnxLoader
+{
+    /// <summary>Loads the model at <paramref name="path"/> (external data resolved relative to its folder).</summary>
+    public static Model Load(string path, LoadLimits? limits = null)
+    {
+        limits ??= LoadLimits.Default;
+        string name = Path.GetFileName(path);
+        FileInfo info = new(path);
+        if (!info.Exists) throw new ModelFormatException($"{path}: model file not found");
+        if (info.Length > limits.MaxFileBytes)
+            throw new ModelFormatException($"{name}: file of {info.Length} bytes exceeds the limit of {limits.MaxFileBytes}");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException($"{path}: cannot read: {e.Message}", e);
+        }
+        var model = Load(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), name, limits);
+        model.Path = path;
+        return model;
+    }
+
+    /// <summary>Loads a model from bytes; <paramref name="baseDir"/> enables external data.</summary>
+    public static Model Load(byte[] bytes, string? baseDir = null, string displayName = "model", LoadLimits? limits = null)
+    {
+        limits ??= LoadLimits.Default;
+        ModelProto proto;
+        try
+        {
+            proto = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelFormatException($"{displayName}: not a valid ONNX model (protobuf: {e.Message})", e);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+        {
+            throw new ModelFormatException($"{displayName}: not a valid ONNX model ({e.Message})", e);
+        }
+        return FromProto(proto, baseDir, displayName, limits);
+    }
+
+    /// <summary>Converts a parsed ModelProto.</summary>
+    public static Model FromProto(ModelProto proto, string? baseDir, string displayName, LoadLimits limits)
+    {
+        if (proto.Graph is null) throw new ModelFormatException($"{displayName}: the file has no graph (is it an ONNX model?)");
+        var ctx = new Ctx(baseDir, displayName, limits);
+        var model = new Model { Graph = ReadGraph(proto.Graph, ctx) };
+        model.IrVersion = proto.IrVersion;
+        model.Producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
+        foreach (var op in proto.OpsetImport)
+        {
+            string domain = op.Domain == "ai.onnx" ? "" : op.Domain;
+            model.Opsets[domain] = op.Version;
+        }
+        if (!model.Opsets.ContainsKey("")) model.Opsets[""] = proto.IrVersion <= 2 ? 1 : 1;
+        foreach (var kv in proto.MetadataProps) model.Metadata[kv.Key] = kv.Value;
+        if (model.Graph.Nodes.Count > limits.MaxNodes)
+            throw new ModelFormatException($"{displayName}: {model.Graph.Nodes.Count} nodes exceed the limit of {limits.MaxNodes}");
+        return model;
+    }
+
+    private sealed record Ctx(string? BaseDir, string File, LoadLimits Limits);
+
+    private static ModelGraph ReadGraph(GraphProto g, Ctx ctx)
+    {
+        var graph = new ModelGraph { Name = g.Name };
+        foreach (var init in g.Initializer)
+        {
+            if (string.IsNullOrEmpty(init.Name)) throw new ModelFormatException($"{ctx.File}: an initializer has no name");
+            var t = TensorProtoConverter.ToTensor(init, ctx.BaseDir, $"{ctx.File}: initializer '{init.Name}'", ctx.Limits);
+            if (!graph.Initializers.TryAdd(init.Name, t))
+                throw new ModelFormatException($"{ctx.File}: initializer '{init.Name}' is defined twice");
+        }
+        if (g.SparseInitializer.Count > 0)
+            throw new UnsupportedException($"{ctx.File}: sparse initializers are not supported ('{g.SparseInitializer[0].Values?.Name}')");
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var vi in g.Input)
+        {
+            var v = ReadValueInfo(vi, ctx, "input");
+            if (!seen.Add(v.Name)) throw new ModelFormatException($"{ctx.File}: graph input '{v.Name}' is declared twice");
+            if (graph.Initializers.ContainsKey(v.Name)) graph.OverridableInitializers.Add(v);
+            else graph.Inputs.Add(v);
+        }
+        foreach (var vi in g.Output) graph.Outputs.Add(ReadValueInfo(vi, ctx, "output"));
+        foreach (var vi in g.ValueInfo)
+        {
+            if (vi.Type?.TensorType is null) continue;
+            var v = ReadValueInfo(vi, ctx, "value_info");
+            graph.ValueInfos[v.Name] = v;
+        }
+        int index = 0;
+        foreach (var n in g.Node) graph.Nodes.Add(ReadNode(n, ctx, index++));
+        return graph;
+    }
+
+    private static ValueInfo ReadValueInfo(ValueInfoProto vi, Ctx ctx, string role)
+    {
+        if (string.IsNullOrEmpty(vi.Name)) throw new ModelFormatException($"{ctx.File}: a graph {role} has no name");
+        var tt = vi.Type?.TensorType;
+        if (vi.Type is not null && vi.Type.ValueCase != TypeProto.ValueOneofCase.TensorType && vi.Type.ValueCase != TypeProto.ValueOneofCase.None)
+            throw new UnsupportedException($"{ctx.File}: graph {role} '{vi.Name}' is a {vi.Type.ValueCase}, only tensors are supported");
+        var type = tt is null ? DataType.Undefined : (DataType)tt.ElemType;
+        Dim[]? shape = null;
+        if (tt?.Shape is not null)
+        {
+            shape = new Dim[tt.Shape.Dim.Count];
+            for (int i = 0; i < shape.Length; i++)
+            {
+                var d = tt.Shape.Dim[i];
+                shape[i] = d.ValueCase switch
+                {
+                    TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue when d.DimValue is >= 0 and <= int.MaxValue => new Dim(d.DimValue, null),
+                    TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => throw new ModelFormatException($"{ctx.File}: graph {role} '{vi.Name}' has invalid dimension {d.DimValue}"),
+                    TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => new Dim(null, d.DimParam),
+                    _ => new Dim(null, null),
+                };
+            }
+        }
+        return new ValueInfo(vi.Name, type, shape);
+    }
+
+    private static Node ReadNode(NodeProto n, Ctx ctx, int index)
+    {
+        if (string.IsNullOrEmpty(n.OpType)) throw new ModelFormatException($"{ctx.File}: node #{index} ('{n.Name}') has no op_type");
+        string owner = $"node '{(n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault() ?? "#" + index)}' ({n.OpType})";
+        var attrs = new List<Graph.Attribute>();
+        foreach (var a in n.Attribute) attrs.Add(ReadAttribute(a, ctx, owner));
+        return new Node
+        {
+            Name = n.Name,
+            OpType = n.OpType,
+            Domain = n.Domain == "ai.onnx" ? "" : n.Domain,
+            Inputs = [.. n.Input],
+            Outputs = [.. n.Output],
+            Attributes = new AttributeSet(attrs, owner),
+        };
+    }
+
+    private static Graph.Attribute ReadAttribute(AttributeProto a, Ctx ctx, string owner)
+    {
+        string what = $"{ctx.File}: {owner} attribute '{a.Name}'";
+        if (!string.IsNullOrEmpty(a.RefAttrName))
+            throw new UnsupportedException($"{what} refers to a function attribute, which only functions may do");
+        var type = a.HasType ? a.Type : Infer(a);
+        return type switch
+        {
+            AttributeProto.Types.AttributeType.Float => new() { Name = a.Name, Kind = AttributeKind.Float, Float = a.F },
+            AttributeProto.Types.AttributeType.Int => new() { Name = a.Name, Kind = AttributeKind.Int, Int = a.I },
+            AttributeProto.Types.AttributeType.String => new() { Name = a.Name, Kind = AttributeKind.String, String = Utf8(a.S, what) },
+            AttributeProto.Types.AttributeType.Tensor when a.T is not null => new()
+            {
+                Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorProtoConverter.ToTensor(a.T, ctx.BaseDir, what, ctx.Limits),
+            },
+            AttributeProto.Types.AttributeType.Floats => new() { Name = a.Name, Kind = AttributeKind.Floats, Floats = [.. a.Floats] },
+            AttributeProto.Types.AttributeType.Ints => new() { Name = a.Name, Kind = AttributeKind.Ints, Ints = [.. a.Ints] },
+            AttributeProto.Types.AttributeType.Strings => new() { Name = a.Name, Kind = AttributeKind.Strings, Strings = a.Strings.Select(s => Utf8(s, what)).ToArray() },
+            AttributeProto.Types.AttributeType.Tensors => new()
+            {
+                Name = a.Name, Kind = AttributeKind.Tensors,
+                Tensors = a.Tensors.Select(t => TensorProtoConverter.ToTensor(t, ctx.BaseDir, what, ctx.Limits)).ToArray(),
+            },
+            AttributeProto.Types.AttributeType.Graph or AttributeProto.Types.AttributeType.Graphs =>
+                new() { Name = a.Name, Kind = type == AttributeProto.Types.AttributeType.Graph ? AttributeKind.Graph : AttributeKind.Graphs },
+            AttributeProto.Types.AttributeType.SparseTensor or AttributeProto.Types.AttributeType.SparseTensors
+                or AttributeProto.Types.AttributeType.TypeProto or AttributeProto.Types.AttributeType.TypeProtos =>
+                new() { Name = a.Name, Kind = AttributeKind.Other },
+            _ => throw new ModelFormatException($"{what} has no value or an unknown type ({(int)type})"),
+        };
+    }
+
+    // IR version 1 files may omit `type`; infer it from which field is set, as ONNX's checker does.
+    private static AttributeProto.Types.AttributeType Infer(AttributeProto a)
+    {
+        if (a.HasF) return AttributeProto.Types.AttributeType.Float;
+        if (a.HasI) return AttributeProto.Types.AttributeType.Int;
+        if (a.HasS) return AttributeProto.Types.AttributeType.String;
+        if (a.T is not null) return AttributeProto.Types.AttributeType.Tensor;
+        if (a.G is not null) return AttributeProto.Types.AttributeType.Graph;
+        if (a.Floats.Count > 0) return AttributeProto.Types.AttributeType.Floats;
+        if (a.Ints.Count > 0) return AttributeProto.Types.AttributeType.Ints;
+        if (a.Strings.Count > 0) return AttributeProto.Types.AttributeType.Strings;
+        if (a.Tensors.Count > 0) return AttributeProto.Types.AttributeType.Tensors;
+        return AttributeProto.Types.AttributeType.Undefined;
+    }
+
+    private static string Utf8(ByteString s, string what)
+    {
+        try { return new UTF8Encoding(false, true).GetString(s.Span); }
+        catch (DecoderFallbackException e) { throw new ModelFormatException($"{what}: string is not valid UTF-8", e); }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using KernelVision.Onnx.Proto;
+using KernelVision.Tensors;
+
+namespace KernelVision.Onnx;
+
+/// <summary>Converts between ONNX TensorProto and <see cref="Tensor"/>, in both the typed-field and raw_data forms.</summary>
+public static class TensorProtoConverter
+{
+    /// <summary>
+    /// Decodes <paramref name="proto"/>. <paramref name="baseDir"/> is the model's folder for external data
+    /// (null forbids external data); <paramref name="what"/> names the tensor in errors.
+    /// </summary>
+    public static Tensor ToTensor(TensorProto proto, string? baseDir, string what, LoadLimits? limits = null)
+    {
+        limits ??= LoadLimits.Default;
+        var type = (DataType)proto.DataType;
+        if (!type.IsSupported())
+            throw new UnsupportedException($"{what}: element type {type.Name()} ({proto.DataType}) is not supported");
+        if (proto.Segment is not null) throw new UnsupportedException($"{what}: segmented tensors are not supported");
+
+        var shape = new int[proto.Dims.Count];
+        long count = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            long d = proto.Dims[i];
+            if (d < 0 || d > int.MaxValue) throw new ModelFormatException($"{what}: invalid dimension {d}");
+            shape[i] = (int)d;
+            if (d != 0 && count > limits.MaxTensorElements / d) count = long.MaxValue;
+            else count *= d;
+            if (count > limits.MaxTensorElements)
+                throw new ModelFormatException($"{what}: {string.Join("x", proto.Dims)} exceeds the limit of {limits.MaxTensorElements} elements");
+        }
+        int n = (int)count;
+
+        ReadOnlySpan<byte> raw = default;
+        bool hasRaw = proto.HasRawData;
+        byte[]? external = null;
+        if (proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            external = ExternalData.Read(proto, baseDir, what, limits);
+            raw = external;
+            hasRaw = true;
+        }
+        else if (hasRaw) raw = proto.RawData.Span;
+
+        var t = Tensor.Zeros(type, shape);
+        if (hasRaw)
+        {
+            int size = ElementSize(type);
+            if ((long)raw.Length != (long)n * size)
+                throw new ModelFormatException($"{what}: raw data has {raw.Length} bytes, {type.Name()}{ShapeUtil.Format(shape)} needs {(long)n * size}");
+            DecodeRaw(raw, type, t);
+            return t;
+        }
+
+        // Typed fields: which repeated field holds the data depends on the element type.
+        switch (type)
+        {
+            case DataType.Float32:
+                CheckCount(proto.FloatData.Count, n, what);
+                for (int i = 0; i < n; i++) t.Floats[i] = proto.FloatData[i];
+                break;
+            case DataType.Float64:
+                CheckCount(proto.DoubleData.Count, n, what);
+                for (int i = 0; i < n; i++) t.Doubles[i] = proto.DoubleData[i];
+                break;
+            case DataType.Int64:
+                CheckCount(proto.Int64Data.Count, n, what);
+                for (int i = 0; i < n; i++) t.Int64s[i] = proto.Int64Data[i];
+                break;
+            case DataType.UInt32 or DataType.UInt64:
+                CheckCount(proto.Uint64Data.Count, n, what);
+                for (int i = 0; i < n; i++) t.Int64s[i] = DataTypes.Wrap((long)proto.Uint64Data[i], type);
+                break;
+            case DataType.Bool:
+                CheckCount(proto.Int32Data.Count, n, what);
+                for (int i = 0; i < n; i++) t.Bools[i] = proto.Int32Data[i] != 0;
+                break;
+            default: // int32, int16, int8, uint16, uint8 live in int32_data
+                CheckCount(proto.Int32Data.Count, n, what);
+                for (int i = 0; i < n; i++) t.Int64s[i] = DataTypes.Wrap(proto.Int32Data[i], type);
+                break;
+        }
+        return t;
+    }
+
+    private static void CheckCount(int have, int need, string what)
+    {
+        if (have != need) throw new ModelFormatException($"{what}: has {have} values, its shape needs {need}");
+    }
+
+    /// <summary>Bytes per element in raw_data.</summary>
+    public static int ElementSize(DataType t) => t switch
+    {
+        DataType.Float32 or DataType.Int32 or DataType.UInt32 => 4,
+        DataType.Float64 or DataType.Int64 or DataType.UInt64 => 8,
+        DataType.Int16 or DataType.UInt16 or DataType.Float16 => 2,
+        DataType.Int8 or DataType.UInt8 or DataType.Bool => 1,
+        _ => throw new UnsupportedException($"element type {t.Name()} has no raw encoding here"),
+    };
+
+    private static void DecodeRaw(ReadOnlySpan<byte> raw, DataType type, Tensor t)
+    {
+        int n = t.Length;
+        switch (type)
+        {
+            case DataType.Float32:
+                var f = t.Floats;
+                for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
+                return;
+            case DataType.Float64:
+                var d = t.Doubles;
+                for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * 8)..]);
+                return;
+            case DataType.Bool:
+                var b = t.Bools;
+                for (int i = 0; i < n; i++) b[i] = raw[i] != 0;
+                return;
+        }
+        var l = t.Int64s;
+        for (int i = 0; i < n; i++)
+        {
+            l[i] = type switch
+            {
+                DataType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(raw[(i * 8)..]),
+                DataType.UInt64 => (long)BinaryPrimitives.ReadUInt64LittleEndian(raw[(i * 8)..]),
+                DataType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(raw[(i * 4)..]),
+                DataType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(raw[(i * 4)..]),
+                DataType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(raw[(i * 2)..]),
+                DataType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(raw[(i * 2)..]),
+                DataType.Int8 => (sbyte)raw[i],
+                DataType.UInt8 => raw[i],
+                _ => throw new UnsupportedException($"element type {type.Name()} is not supported"),
+            };
+        }
+    }
+
+    /// <summary>Encodes <paramref name="t"/> as a TensorProto with raw_data, as ONNX's numpy_helper does.</summary>
+    public static TensorProto FromTensor(Tensor t, string name)
+    {
+        var p = new TensorProto { Name = name, DataType = (int)t.Type };
+        foreach (int d in t.Shape) p.Dims.Add(d);
+        int size = ElementSize(t.Type);
+        var bytes = new byte[(long)t.Length * size];
+        var s = bytes.AsSpan();
+        for (int i = 0; i < t.Length; i++)
+        {
+            var at = s[(i * size)..];
+            switch (t.Type)
+            {
+                case DataType.Float32: BinaryPrimitives.WriteSingleLittleEndian(at, t.Floats[i]); break;
+                case DataType.Float64: BinaryPrimitives.WriteDoubleLittleEndian(at, t.Doubles[i]); break;
+                case DataType.Bool: at[0] = t.Bools[i] ? (byte)1 : (byte)0; break;
+                case DataType.Int64 or DataType.UInt64: BinaryPrimitives.WriteInt64LittleEndian(at, t.Int64s[i]); break;
+                case DataType.Int32 or DataType.UInt32: BinaryPrimitives.WriteInt32LittleEndian(at, (int)t.Int64s[i]); break;
+                case DataType.Int16 or DataType.UInt16: BinaryPrimitives.WriteInt16LittleEndian(at, (short)t.Int64s[i]); break;
+                default: at[0] = (byte)t.Int64s[i]; break;
+            }
+        }
+        p.RawData = ByteString.CopyFrom(bytes);
+        return p;
+    }
+
+    /// <summary>Reads a serialized TensorProto file (the backend-test `input_N.pb` layout).</summary>
+    public static (string Name, Tensor Tensor) ReadFile(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot read: {e.Message}", e);
+        }
+        TensorProto proto;
+        try { proto = TensorProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InputException($"{path}: not an ONNX TensorProto: {e.Message}", e);
+        }
+        try
+        {
+            return (proto.Name, ToTensor(proto, null, path));
+        }
+        catch (ModelFormatException e)
+        {
+            throw new InputException(e.Message, e);
+        }
+    }
+
+    /// <summary>Writes <paramref name="t"/> as a serialized TensorProto file.</summary>
+    public static void WriteFile(string path, Tensor t, string name)
+    {
+        using var f = File.Create(path);
+        FromTensor(t, name).WriteTo(f);
+    }
+}

