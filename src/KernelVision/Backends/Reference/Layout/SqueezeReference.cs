@@ -1,0 +1,12 @@
+using KernelVision.Ops.Layout;
+using KernelVision.Tensors;
+
+namespace KernelVision.Backends.Reference.Layout;
+
+/// <summary>Squeeze only changes the shape; the data is copied as is.</summary>
+[BackendKernel("reference")]
+public sealed class SqueezeReference(Squeeze op) : Kernel<Squeeze>(op)
+{
+    /// <inheritdoc/>
+    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => inputs[0]!.CopyTo(outputs[0]!);
+}

@@ -1,0 +1,66 @@
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+
+namespace KernelVision.Backends.Reference.Neural;
+
+/// <summary>
+/// Direct convolution: every output element is the bias plus the dot product of its kernel
+/// window with the input channels of its group; taps in the padding contribute nothing.
+/// </summary>
+[BackendKernel("reference")]
+public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
+{
+    /// <inheritdoc/>
+    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    {
+        Tensor xt = inputs[0]!, wt = inputs[1]!;
+        Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
+        var y = outputs[0]!;
+        var g = Op.Resolve(xt.Shape, wt.Shape);
+        double[] x = NeuralData.Read(xt), w = NeuralData.Read(wt);
+        double[]? bias = bt is null ? null : NeuralData.Read(bt);
+
+        int batch = xt.Shape[0], channels = xt.Shape[1], outChannels = wt.Shape[0];
+        int channelsPerGroup = channels / Op.Group, outPerGroup = outChannels / Op.Group;
+        int inPlane = g.InputSize, outPlane = g.OutputSize, taps = g.KernelSize;
+        var outCoords = NeuralData.Coordinates(g.OutputSpatial);
+        var kernelCoords = NeuralData.Coordinates(g.Kernel);
+        var result = new double[y.Length];
+
+        for (int n = 0; n < batch; n++)
+        for (int m = 0; m < outChannels; m++)
+        {
+            int group = m / outPerGroup;
+            for (int o = 0; o < outPlane; o++)
+            {
+                double acc = bias?[m] ?? 0;
+                for (int cl = 0; cl < channelsPerGroup; cl++)
+                {
+                    int c = group * channelsPerGroup + cl;
+                    int xBase = (n * channels + c) * inPlane;
+                    int wBase = (m * channelsPerGroup + cl) * taps;
+                    for (int k = 0; k < taps; k++)
+                    {
+                        int at = InputIndex(g, outCoords[o], kernelCoords[k]);
+                        if (at >= 0) acc += x[xBase + at] * w[wBase + k];
+                    }
+                }
+                result[(n * outChannels + m) * outPlane + o] = Op.Activation.Apply(acc);
+            }
+        }
+        NeuralData.Write(y, result);
+    }
+
+    /// <summary>Flat input-plane index read by kernel tap <paramref name="k"/> of output cell <paramref name="o"/>, or −1 in the padding.</summary>
+    internal static int InputIndex(WindowGeometry g, int[] o, int[] k)
+    {
+        int index = 0;
+        for (int axis = 0; axis < g.Rank; axis++)
+        {
+            int p = o[axis] * g.Strides[axis] - g.PadsBegin[axis] + k[axis] * g.Dilations[axis];
+            if (p < 0 || p >= g.InputSpatial[axis]) return -1;
+            index = index * g.InputSpatial[axis] + p;
+        }
+        return index;
+    }
+}
