@@ -15,10 +15,17 @@ public static class Program
     /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));
         root.Subcommands.Add(ConformanceCommand.Create(stdout));
+        root.Subcommands.Add(ClassifyCommand.Create(stdout));
+        root.Subcommands.Add(DetectCommand.Create(stdout));
+        root.Subcommands.Add(GenerateCommand.Create(stdout));
+        root.Subcommands.Add(InpaintCommand.Create(stdout));
+        root.Subcommands.Add(VisualizeCommand.Create(stdout));
+        root.Subcommands.Add(DemoCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
