@@ -34,8 +34,8 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2, int Cl
 public static class YoloDecoder
 {
     /// <summary>
-    /// Boxes of image <paramref name="n"/> in [0, 1] input coordinates whose score reaches
-    /// <paramref name="scoreThreshold"/>. With <paramref name="allClasses"/> every (cell, anchor, class) above
+    /// Boxes of image <paramref name="n"/> in [0, 1] input coordinates whose score exceeds
+    /// <paramref name="scoreThreshold"/> (strictly, as the training scripts' evaluation does). With <paramref name="allClasses"/> every (cell, anchor, class) above
     /// the threshold is a candidate (as Darknet does, best for mAP); otherwise only each cell-anchor's best class.
     /// </summary>
     public static List<Box> Decode(Tensor output, int n, DetectionSpec spec, float scoreThreshold, bool allClasses = true)
@@ -68,7 +68,7 @@ public static class YoloDecoder
                         for (int c = 0; c < C; c++)
                         {
                             double score = obj * probs[c] / sum;
-                            if (score >= scoreThreshold) boxes.Add(Make(cx, cy, w, h, c, score));
+                            if (score > scoreThreshold) boxes.Add(Make(cx, cy, w, h, c, score));
                         }
                     }
                     else
@@ -76,7 +76,7 @@ public static class YoloDecoder
                         int best = 0;
                         for (int c = 1; c < C; c++) if (probs[c] > probs[best]) best = c;
                         double score = obj * probs[best] / sum;
-                        if (score >= scoreThreshold) boxes.Add(Make(cx, cy, w, h, best, score));
+                        if (score > scoreThreshold) boxes.Add(Make(cx, cy, w, h, best, score));
                     }
                 }
         }

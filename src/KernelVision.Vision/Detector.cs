@@ -42,12 +42,17 @@ public sealed class Detector
         return Postprocess(raw, 0, geo, scoreThreshold, iouThreshold, maxDetections);
     }
 
-    /// <summary>Decode + NMS + mapping for image <paramref name="n"/> of a raw output.</summary>
-    public List<Box> Postprocess(Tensor raw, int n, ImageGeometry geo, float scoreThreshold, float iouThreshold, int maxDetections = 100)
+    /// <summary>
+    /// Decode (score &gt; <paramref name="scoreThreshold"/>, every class of every box), map to source
+    /// pixels and clip, then class-aware NMS at <paramref name="iouThreshold"/> on the clipped boxes
+    /// (the order tools/train_detector.py evaluates in). With <paramref name="dropEmpty"/>, boxes clipped
+    /// to nothing are left out (they can only count as false positives).
+    /// </summary>
+    public List<Box> Postprocess(Tensor raw, int n, ImageGeometry geo, float scoreThreshold, float iouThreshold, int maxDetections = 100, bool dropEmpty = true)
     {
-        var boxes = YoloDecoder.Decode(raw, n, Spec, scoreThreshold);
+        var boxes = YoloDecoder.Decode(raw, n, Spec, scoreThreshold).Select(b => ToSource(b, geo)).ToList();
         var kept = Nms.ClassAware(boxes, iouThreshold, maxDetections);
-        return kept.Select(b => ToSource(b, geo)).Where(b => b.Width > 0 && b.Height > 0).ToList();
+        return dropEmpty ? kept.Where(b => b.Width > 0 && b.Height > 0).ToList() : kept;
     }
 
     /// <summary>Maps a box in [0,1] input coordinates to source pixels, clipped to the picture.</summary>
