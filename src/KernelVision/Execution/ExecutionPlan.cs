@@ -387,7 +387,7 @@ internal sealed class ExecutionPlan
     internal static T Guard<T>(string file, Node node, string what, Func<T> work, bool valueMayBeUnknown = false)
     {
         try { return work(); }
-        catch (KernelVisionException e) { throw Located(e, file); }
+        catch (KernelVisionException e) { throw Located(Named(e, node), file); }
         catch (Exception e) when (e is ValueNotKnownException && valueMayBeUnknown || e is OperationCanceledException) { throw; }
         catch (OutOfMemoryException e)
         {
@@ -398,6 +398,19 @@ internal sealed class ExecutionPlan
             throw new InternalErrorException($"{file}: {node.DisplayName}: {what} failed: {e.GetType().Name}: {e.Message}", e);
         }
     }
+
+    // Errors raised by shared helpers (ShapeUtil) do not know the node: name it, so every refusal says where.
+    private static KernelVisionException Named(KernelVisionException e, Node node) =>
+        e.Message.Contains(node.DisplayName, StringComparison.Ordinal) ? e : e switch
+        {
+            GraphException => new GraphException($"{node.DisplayName}: {e.Message}", e),
+            UnsupportedException => new UnsupportedException($"{node.DisplayName}: {e.Message}", e),
+            InputException => new InputException($"{node.DisplayName}: {e.Message}", e),
+            ModelFormatException => new ModelFormatException($"{node.DisplayName}: {e.Message}", e),
+            LimitExceededException => new LimitExceededException($"{node.DisplayName}: {e.Message}", e),
+            InternalErrorException => new InternalErrorException($"{node.DisplayName}: {e.Message}", e),
+            _ => new KernelVisionException($"{node.DisplayName}: {e.Message}", e),
+        };
 
     internal static KernelVisionException Located(KernelVisionException e, string file) =>
         e.Message.StartsWith(file + ":", StringComparison.Ordinal) ? e : e switch
