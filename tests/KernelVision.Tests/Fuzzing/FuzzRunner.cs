@@ -14,7 +14,7 @@ public static class FuzzRunner
     {
         using var cts = new CancellationTokenSource();
         var task = Task.Factory.StartNew(() => FuzzTarget.ExecuteDetailed(bytes, baseDir, cts.Token),
-            cts.Token, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default); // its own thread: no pool starvation skews the bound
         bool finished;
         try { finished = task.Wait(timeout); }
         catch (AggregateException) { finished = true; }
