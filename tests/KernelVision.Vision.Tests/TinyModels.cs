@@ -122,8 +122,9 @@ public sealed class TinyModels : IDisposable
     }
 
     /// <summary>
-    /// Conditional generator: concat(z [N,2], label [N,2]) → Gemm(W: 4×4, no bias) → Reshape [N,1,2,2] → Tanh.
-    /// W is the identity, so pixel k = tanh(input_k): pixels 0,1 from z, pixels 2,3 from the one-hot label.
+    /// Conditional generator: concat(z [N,2], label [N,2]) → Gemm(W: 4×4 identity, bias (0, 0, ¼, ¼)) → Reshape [N,1,2,2] → Tanh.
+    /// Pixel k = tanh(input_k + bias_k): pixels 0,1 from z, pixels 2,3 from the one-hot label (the bias keeps
+    /// them off the 127.5 rounding edge).
     /// </summary>
     public string Generator(string name = "generator")
     {
@@ -132,9 +133,10 @@ public sealed class TinyModels : IDisposable
         g.Input.Add(Vi("label", "N", 2));
         g.Output.Add(Vi("output", "N", 1, 2, 2));
         g.Initializer.Add(Floats("W", [4, 4], 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1));
+        g.Initializer.Add(Floats("C", [4], 0, 0, 0.25f, 0.25f));
         g.Initializer.Add(Int64s("shape", [4], -1, 1, 2, 2));
         g.Node.Add(Node("cat", "Concat", ["z", "label"], ["zl"], IntAttr("axis", 1)));
-        g.Node.Add(Node("fc", "Gemm", ["zl", "W"], ["h"]));
+        g.Node.Add(Node("fc", "Gemm", ["zl", "W", "C"], ["h"]));
         g.Node.Add(Node("reshape", "Reshape", ["h", "shape"], ["img"]));
         g.Node.Add(Node("tanh", "Tanh", ["img"], ["output"]));
         const string json = """
