@@ -109,6 +109,37 @@ public class TinyModelTests : IDisposable
     }
 
     [Fact]
+    public void ImageNetStyleModelWithoutMetadataGetsImageNetPreprocessing()
+    {
+        string model = Path.Combine(_t.RgbMeanModel(), "model.onnx");
+        var m = VisionModel.Open(model);
+        var spec = m.DefaultImageInput();
+        Assert.Equal(("data", 8, 8, ColorMode.Rgb, ResizeMode.CenterCrop, 0.875f), (spec.Name, spec.Width, spec.Height, spec.Color, spec.Resize, spec.CropFraction));
+        var c = new Classifier(m, labels: ["red", "green", "blue"]);
+        // A 20x12 pure red picture: centre-cropped to 8x8, then ImageNet mean/std:
+        // channel means ((1 - 0.485)/0.229, (0 - 0.456)/0.224, (0 - 0.406)/0.225) = (2.2489, -2.0357, -1.8044).
+        var red = new RgbImage(20, 12, new Rgb(255, 0, 0));
+        var p = c.Probabilities(Preprocessing.ToTensor([Preprocessing.Fit(red, c.Input).Image], c.Input))[0];
+        double[] logits = [2.2489083, -2.0357143, -1.8044444];
+        double z = logits.Sum(Math.Exp);
+        for (int i = 0; i < 3; i++) Assert.Equal(Math.Exp(logits[i]) / z, p[i], 4);
+
+        string labels = _t.Path("rgb.txt");
+        File.WriteAllText(labels, "red\ngreen\nblue\n");
+        string img = _t.Path("red.png");
+        ImageIO.SavePng(red, img);
+        var (code, output, err) = Kv("classify", model, img, "--labels", labels, "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("red.png: red", output);
+        // As BGR the red byte lands in channel 2: "blue" wins.
+        (code, output, err) = Kv("classify", model, img, "--labels", labels, "-k", "1", "--color", "bgr");
+        Assert.True(code == 0, err);
+        Assert.Contains("red.png: blue", output);
+        (code, _, err) = Kv("classify", model, img, "--mean", "0.5,0.5");
+        AssertOneError(code, err, "--mean: 2 values given");
+    }
+
+    [Fact]
     public void ClassifyErrorsAreOneLine()
     {
         string dir = _t.Classifier();

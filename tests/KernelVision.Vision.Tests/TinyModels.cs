@@ -102,6 +102,20 @@ public sealed class TinyModels : IDisposable
     }
 
     /// <summary>
+    /// An ImageNet-style RGB model without metadata: input [N,3,8,8] → GlobalAveragePool → Flatten → [N,3]:
+    /// the class scores are the mean of each normalised channel (class 0 = red, 1 = green, 2 = blue).
+    /// </summary>
+    public string RgbMeanModel(string name = "rgb-mean")
+    {
+        var g = new GraphProto { Name = "rgb-mean" };
+        g.Input.Add(Vi("data", "N", 3, 8, 8));
+        g.Output.Add(Vi("scores", "N", 3));
+        g.Node.Add(Node("gap", "GlobalAveragePool", ["data"], ["pooled"]));
+        g.Node.Add(Node("flat", "Flatten", ["pooled"], ["scores"], IntAttr("axis", 1)));
+        return Write(name, Model(g), null);
+    }
+
+    /// <summary>
     /// Detector: input [1,1,2,2] → 1×1 Conv with zero weights and bias = per-channel constants → [1,7,2,2]
     /// (1 anchor, 2 classes, grid 2). Every cell: tx=ty=tw=th=0, objectness logit 4, class logits (0, ln 3).
     /// </summary>
