@@ -14,6 +14,7 @@ import datetime
 import gzip
 import io
 import json
+import math
 import os
 import platform
 import random
@@ -217,6 +218,21 @@ def run_onnx(proto, feeds):
                 y = x[0]
                 for ax in sorted(int(v) for v in x[1].tolist()):
                     y = y.unsqueeze(ax)
+            elif op == "Resize":
+                if a.get("mode", b"nearest") not in (b"nearest", "nearest"):
+                    raise NotImplementedError("Resize mode")
+                scales = x[2] if len(x) > 2 and x[2] is not None and x[2].numel() else None
+                if scales is not None:
+                    size = [int(math.floor(d * float(sc))) for d, sc in zip(x[0].shape, scales)]
+                else:
+                    size = [int(v) for v in x[3].tolist()]
+                if size[:2] != list(x[0].shape[:2]):
+                    raise NotImplementedError("Resize over N or C")
+                # PyTorch 'nearest' == ONNX asymmetric + floor, the mode torch.onnx exports
+                if (a.get("coordinate_transformation_mode", b"half_pixel") not in (b"asymmetric", "asymmetric")
+                        or a.get("nearest_mode", b"round_prefer_floor") not in (b"floor", "floor")):
+                    raise NotImplementedError("Resize: only asymmetric/floor nearest")
+                y = F.interpolate(x[0], size=size[2:], mode="nearest")
             elif op == "Constant":
                 y = torch.from_numpy(numpy_helper.to_array(a["value"]).copy())
             else:
@@ -281,14 +297,25 @@ class Clock:
 
     def __init__(self):
         self.t0 = time.time()
+        self.c0 = self.cpu()
         self.load0 = os.getloadavg()[0]
+
+    @staticmethod
+    def cpu():
+        t = os.times()
+        return t.user + t.system
+
+    def cpu_elapsed(self):
+        return self.cpu() - self.c0
 
     def elapsed(self):
         return time.time() - self.t0
 
     def describe(self):
         s = self.elapsed()
-        return (f"{s:.0f} s ({s / 60:.1f} min) wall on 2 threads; 1-min load average "
+        c = self.cpu_elapsed()
+        return (f"{s:.0f} s ({s / 60:.1f} min) wall, {c:.0f} s ({c / 60:.1f} min) CPU time "
+                f"(user+system, 2 threads); 1-min load average "
                 f"{self.load0:.1f} at start, {os.getloadavg()[0]:.1f} at end (the 2-core machine "
                 f"was shared with other work, so an idle machine is faster)")
 

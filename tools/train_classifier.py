@@ -133,7 +133,7 @@ def main():
         acc = evaluate(model, xte, yte) / len(xte)
         history.append((epoch + 1, tot / n, acc))
         cf.log(f"epoch {epoch + 1}/{args.epochs} loss {tot / n:.4f} test acc {acc * 100:.2f}% "
-               f"({clock.elapsed():.0f} s)")
+               f"({clock.elapsed():.0f} s wall, {clock.cpu_elapsed():.0f} s CPU)")
 
     # Export, then measure on the exported network exactly as KernelVision will run it.
     net = ExportNet(model).eval()
