@@ -285,7 +285,8 @@ def file_size(path):
 
 def environment_line():
     return (f"PyTorch {torch.__version__}, onnx {onnx.__version__}, numpy {np.__version__}, "
-            f"Python {platform.python_version()}, {torch.get_num_threads()} threads")
+            f"Python {platform.python_version()}, {torch.get_num_threads()} threads, "
+            f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
 
 
 def today():

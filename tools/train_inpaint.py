@@ -20,9 +20,13 @@ pixel units [0,1] (composited output de-normalised and clipped), vs mean-fill ba
 Also writes the demo sample images weights/samples/fashion-*.png (test images, 28x28 gray).
 """
 
+import os
+# The 2 cores are shared: OpenMP threads that spin-wait at barriers burn the time slice the other
+# thread needs (measured: 3x more CPU per training step under load). Must be set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import math
-import os
 import sys
 
 import numpy as np
