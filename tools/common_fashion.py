@@ -108,13 +108,22 @@ def export_onnx(model, args, path, input_names, output_names):
                       input_names=list(input_names), output_names=list(output_names),
                       dynamic_axes=axes)
     proto = onnx.load_from_string(buf.getvalue())
-    onnx.checker.check_model(proto)
+    # torch.onnx leaves some output dims symbolic (e.g. after ConvTranspose: 'Tanhoutput_dim_2');
+    # declare the real sizes, keeping only the batch dimension 'N' symbolic.
+    with torch.no_grad():
+        ref = model(*args)
+    ref = ref if isinstance(ref, (tuple, list)) else [ref]
+    for vi, t in zip(proto.graph.output, ref):
+        for i, d in enumerate(vi.type.tensor_type.shape.dim):
+            if i > 0 and d.HasField("dim_param"):
+                d.ClearField("dim_param")
+                d.dim_value = int(t.shape[i])
+    onnx.checker.check_model(proto, full_check=True)
     bad = sorted(set(op_types(proto)) - ALLOWED_OPS)
     if bad:
         raise RuntimeError(f"exported graph uses unsupported ops: {bad}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
+    onnx.save(proto, path)
     return proto
 
 

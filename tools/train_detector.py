@@ -333,8 +333,8 @@ def scene_png(img, boxes, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--scenes-per-epoch", type=int, default=6000)
+    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--scenes-per-epoch", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--eval-scenes", type=int, default=200)
     ap.add_argument("--out", default=os.path.join(cf.WEIGHTS, "fashion-detector"))
