@@ -103,7 +103,8 @@ internal static class DemoCommand
             var g = new Generator(VisionModel.Open(Model("fashion-cgan"), opts));
             int cols = g.IsConditional ? g.Spec.NumClasses : 8;
             string grid = Path.Combine(outDir, "generated-grid.png");
-            foreach (var line in GenerateCommand.Run(g, new GenerateCommand.Options(cols * 6, 0, null, true, cols, null, 0, 0, 2, grid), o)) o.WriteLine("  " + line);
+            foreach (var line in GenerateCommand.Run(g, new GenerateCommand.Options(cols * 6, 0, null, true, cols, null, 0, 0, 3, grid), o)) o.WriteLine("  " + line);
+            if (g.IsConditional) ImageIO.SavePng(WithColumnHeaders(ImageIO.Load(grid), cols, Enumerable.Range(0, cols).Select(g.LabelOf).ToList()), grid);
             written.Add((grid, g.IsConditional ? "generated samples, one class per column (seed 0)" : "generated samples (seed 0)"));
             string ends = g.IsConditional ? $"1:{Math.Min(7, g.Spec.NumClasses - 1)},2:{Math.Min(9, g.Spec.NumClasses - 1)}" : "1,2";
             foreach (var ext in new[] { ".png", ".gif" })
@@ -119,10 +120,10 @@ internal static class DemoCommand
         {
             var d = new Detector(VisionModel.Open(Model("fashion-detector"), opts));
             string dir = Path.Combine(outDir, "detections");
-            var results = DetectCommand.Run(d, scenes, dir, 0.3f, 0.45f, 100, null);
+            var results = DetectCommand.Run(d, scenes, dir, 0.5f, 0.45f, 100, null);
             foreach (var r in results)
             {
-                string found = r.Boxes.Count == 0 ? "nothing above score 0.3" : string.Join(", ", r.Boxes.Select(b => $"{d.LabelOf(b.ClassId)} {VisionCli.F(b.Score, "0.00")}"));
+                string found = r.Boxes.Count == 0 ? "nothing above score 0.5" : string.Join(", ", r.Boxes.Select(b => $"{d.LabelOf(b.ClassId)} {VisionCli.F(b.Score, "0.00")}"));
                 o.WriteLine($"  detect {Path.GetFileName(r.File)}: {found}");
                 written.Add((r.Output, $"detections in {Path.GetFileName(r.File)}"));
             }
@@ -149,6 +150,22 @@ internal static class DemoCommand
         o.WriteLine($"demo done in {CliOptions.Ms(total.Elapsed)}; pictures in {Path.GetFullPath(outDir)}:");
         foreach (var (path, what) in written) o.WriteLine($"  {path}  ({what})");
         return 0;
+    }
+
+    /// <summary>A header line above a grid (2 px gaps) naming each of its <paramref name="columns"/> columns.</summary>
+    private static RgbImage WithColumnHeaders(RgbImage grid, int columns, IReadOnlyList<string> labels)
+    {
+        const int gap = 2;
+        int cell = (grid.Width - (columns + 1) * gap) / columns, header = BitmapFont.LineHeight() + 6;
+        var canvas = new RgbImage(grid.Width, grid.Height + header, Rgb.White);
+        for (int c = 0; c < columns; c++)
+        {
+            string text = labels[c];
+            while (text.Length > 1 && BitmapFont.MeasureWidth(text) > cell) text = text[..^1];
+            BitmapFont.DrawText(canvas, gap + c * (cell + gap) + (cell - BitmapFont.MeasureWidth(text)) / 2, 4, text, Rgb.Black);
+        }
+        canvas.Paste(grid, 0, header);
+        return canvas;
     }
 
     /// <summary>A picture with a caption line under it.</summary>
