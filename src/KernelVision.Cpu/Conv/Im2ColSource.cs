@@ -1,115 +1,188 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Gemm;
 
 namespace KernelVision.Cpu.Convolution;
 
 /// <summary>
 /// The im2col matrix of one image and group as a GEMM B operand (K = Cg·KH·KW rows, N = OH·OW
-/// columns), packed straight from the NCHW image into Sgemm's panels: the column matrix is never
-/// materialised, so memory traffic is one read of the (L2-resident) input per panel.
-/// Row k = (c, kh, kw) reads channel c shifted by (kh·DH − PT, kw·DW − PL); a per-k table holds
-/// those offsets. Within a panel the output pixels are split into runs along one output row;
-/// with stride 1 each run is a contiguous (clipped) copy of an input row.
+/// columns), packed straight from the image into Sgemm's panels: the column matrix is never
+/// materialised. The image is first copied into a zero-bordered scratch copy when the conv pads
+/// (<see cref="PadInput"/>), so no tap ever needs a bounds check: row k = (c, kh, kw) of the
+/// matrix is the padded channel c read from offset kh·DH·Wp + kw·DW, and the output pixels of a
+/// panel split into runs along one output row, each a contiguous (stride 1) or every-other
+/// (stride 2, de-interleaved with shuffles) read. Copies move whole vectors and may spill past the
+/// end of a run into the slots the next run or row overwrites anyway.
 /// Thread-safe: packing only reads. <see cref="Input"/> is set before each multiply.
 /// </summary>
 public sealed unsafe class Im2ColSource : IGemmPanelSource
 {
+    private const int V = 8;
+    /// <summary>Floats of readable slack after a padded image (vector reads may run past the last element).</summary>
+    private const int Slack = 2 * V;
     private readonly ConvShape _s;
-    private readonly int[] _chan;   // per k: channel offset within the group's input (c·H·W)
-    private readonly int[] _dh;     // per k: kh·DH
-    private readonly int[] _dw;     // per k: kw·DW
+    private readonly int[] _kOff;   // per k: c·Hp·Wp + kh·DH·Wp + kw·DW
 
     /// <summary>A source for the 2-D (or 1-D) conv <paramref name="shape"/>.</summary>
     public Im2ColSource(ConvShape shape)
     {
         if (!shape.Is2D) throw new ArgumentException("Im2ColSource needs a 1-D or 2-D conv", nameof(shape));
         _s = shape;
+        NeedsPadding = shape.PT != 0 || shape.PL != 0 || shape.PB != 0 || shape.PR != 0;
+        Hp = shape.H + shape.PT + shape.PB;
+        Wp = shape.W + shape.PL + shape.PR;
         int k = shape.Cg * shape.KH * shape.KW;
-        _chan = new int[k];
-        _dh = new int[k];
-        _dw = new int[k];
+        _kOff = new int[k];
         int i = 0;
         for (int c = 0; c < shape.Cg; c++)
             for (int kh = 0; kh < shape.KH; kh++)
                 for (int kw = 0; kw < shape.KW; kw++, i++)
-                {
-                    _chan[i] = c * shape.H * shape.W;
-                    _dh[i] = kh * shape.DH;
-                    _dw[i] = kw * shape.DW;
-                }
+                    _kOff[i] = c * Hp * Wp + kh * shape.DH * Wp + kw * shape.DW;
     }
 
-    /// <summary>First channel of the group in the current image (set before each multiply).</summary>
-    public float* Input { get; set; }
+    /// <summary>True when the input must go through <see cref="PadInput"/> first.</summary>
+    public bool NeedsPadding { get; }
+
+    /// <summary>Padded height and width.</summary>
+    public int Hp { get; }
+    /// <summary>Padded width.</summary>
+    public int Wp { get; }
+
+    /// <summary>Floats <see cref="PadInput"/> writes (slack included).</summary>
+    public long PaddedFloats => (long)_s.Cg * Hp * Wp + Slack;
 
     /// <summary>GEMM depth K = Cg·KH·KW.</summary>
-    public int K => _chan.Length;
+    public int K => _kOff.Length;
+
+    /// <summary>The (padded) first channel of the group in the current image.</summary>
+    public float* Input { get; private set; }
+
+    /// <summary>End of the readable memory behind <see cref="Input"/>.</summary>
+    private float* _limit;
+
+    /// <summary>Uses the group's channels at <paramref name="x"/> as they are (the conv does not pad).</summary>
+    public void SetInput(float* x)
+    {
+        if (NeedsPadding) throw new InvalidOperationException("this conv pads: use PadInput");
+        Input = x;
+        _limit = x + (long)_s.Cg * _s.H * _s.W;
+    }
+
+    /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> (<see cref="PaddedFloats"/> floats) with zero borders, and reads from there.</summary>
+    public void PadInput(float* x, float* padded)
+    {
+        var s = _s;
+        int wp = Wp;
+        float* d = padded;
+        for (int c = 0; c < s.Cg; c++)
+        {
+            float* plane = x + (long)c * s.H * s.W;
+            Zero(d, s.PT * wp);
+            d += s.PT * wp;
+            for (int ih = 0; ih < s.H; ih++, d += wp)
+            {
+                Zero(d, s.PL);
+                Copy(plane + (long)ih * s.W, d + s.PL, s.W);
+                Zero(d + s.PL + s.W, s.PR);
+            }
+            Zero(d, s.PB * wp);
+            d += s.PB * wp;
+        }
+        Zero(d, Slack);
+        Input = padded;
+        _limit = d + Slack;
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackPanel(float* dst, int width, int x0, int count, int k0, int kc)
     {
         var s = _s;
-        int ow0 = s.OW, H = s.H, W = s.W, sw = s.SW;
-        // Runs of consecutive output pixels within one output row: (dst offset, top input row, left input col, length).
+        int ow0 = s.OW, sw = s.SW;
+        // Runs of consecutive output pixels within one output row: (dst offset, source offset, length).
         int maxRuns = count / Math.Max(1, ow0) + 2;
-        int* runs = stackalloc int[4 * maxRuns];
+        int* runs = stackalloc int[3 * maxRuns];
         int nRuns = 0;
         {
             int oh = x0 / ow0, ow = x0 - oh * ow0;
             for (int x = 0; x < count;)
             {
                 int len = Math.Min(ow0 - ow, count - x);
-                int* r = runs + 4 * nRuns++;
+                int* r = runs + 3 * nRuns++;
                 r[0] = x;
-                r[1] = oh * s.SH - s.PT;
-                r[2] = ow * sw - s.PL;
-                r[3] = len;
+                r[1] = oh * s.SH * Wp + ow * sw;
+                r[2] = len;
                 x += len;
                 oh++;
                 ow = 0;
             }
         }
-        float* input = Input;
-        fixed (int* chan = _chan, dhs = _dh, dws = _dw)
+        float* input = Input, limit = _limit;
+        fixed (int* kOffAll = _kOff)
         {
-            for (int kk = 0; kk < kc; kk++)
+            int* kOff = kOffAll + k0;
+            // Run by run, so the inner loop over k has a fixed length and destination offset.
+            for (int ri = 0; ri < nRuns; ri++)
             {
-                int k = k0 + kk;
-                float* d = dst + (long)kk * width;
-                float* plane = input + chan[k];
-                int dh = dhs[k], dw = dws[k];
-                for (int ri = 0; ri < nRuns; ri++)
+                int* r = runs + 3 * ri;
+                float* d = dst + r[0];
+                float* b = input + r[1];
+                int len = r[2];
+                int full = (len + V - 1) & ~(V - 1);
+                // Whole-vector copies may spill past the run into slots written later in the same
+                // row, never past the row, and read at most to the end of the readable input.
+                bool whole = Vector256.IsHardwareAccelerated && r[0] + full <= width
+                    && b + kOff[kc - 1] + (long)sw * full <= limit;
+                if (sw == 1 && whole)
                 {
-                    int* r = runs + 4 * ri;
-                    float* dd = d + r[0];
-                    int len = r[3];
-                    int ih = r[1] + dh;
-                    if ((uint)ih >= (uint)H)
-                    {
-                        Zero(dd, len);
-                        continue;
-                    }
-                    float* row = plane + (long)ih * W;
-                    int iw0 = r[2] + dw;
-                    if (sw == 1)
-                    {
-                        int lo = Math.Clamp(-iw0, 0, len);
-                        int hi = Math.Clamp(W - iw0, lo, len);
-                        if (lo > 0) Zero(dd, lo);
-                        Copy(row + iw0 + lo, dd + lo, hi - lo);
-                        if (hi < len) Zero(dd + hi, len - hi);
-                    }
+                    if (full == V)
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                            Vector256.Store(Vector256.Load(b + kOff[kk]), d);
+                    else if (full == 2 * V)
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                        {
+                            float* src = b + kOff[kk];
+                            Vector256.Store(Vector256.Load(src), d);
+                            Vector256.Store(Vector256.Load(src + V), d + V);
+                        }
                     else
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                        {
+                            float* src = b + kOff[kk];
+                            for (int j = 0; j < len; j += V) Vector256.Store(Vector256.Load(src + j), d + j);
+                        }
+                }
+                else if (sw == 1)
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width) Copy(b + kOff[kk], d, len);
+                }
+                else if (sw == 2 && whole && Avx2.IsSupported)
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width)
                     {
-                        for (int j = 0, iw = iw0; j < len; j++, iw += sw)
-                            dd[j] = (uint)iw < (uint)W ? row[iw] : 0f;
+                        float* src = b + kOff[kk];
+                        for (int j = 0; j < len; j += V)
+                        {
+                            var a = Avx.LoadVector256(src + 2 * j);
+                            var c = Avx.LoadVector256(src + 2 * j + V);
+                            var e = Avx.Shuffle(a, c, 0b10_00_10_00); // [a0 a2 c0 c2 | a4 a6 c4 c6]
+                            Avx.Store(d + j, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+                        }
                     }
                 }
-                if (count < width) Zero(d + count, width - count);
+                else
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width)
+                    {
+                        float* src = b + kOff[kk];
+                        for (int j = 0; j < len; j++) d[j] = src[j * sw];
+                    }
+                }
             }
         }
+        if (count < width)
+            for (int kk = 0; kk < kc; kk++) Zero(dst + (long)kk * width + count, width - count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -2,6 +2,7 @@ using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Convolution;
 using KernelVision.Cpu.Gemm;
+using KernelVision.Cpu.Memory;
 using KernelVision.Ops;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
@@ -191,7 +192,8 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         if (plan.Path == Path.Pointwise) b = GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Sources[i] is Im2ColSource src)
         {
-            src.Input = x;
+            if (src.NeedsPadding) src.PadInput(x, ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats));
+            else src.SetInput(x);
             b = GemmOperand.FromSource(src);
         }
         else
