@@ -136,6 +136,9 @@ public class ConvCpuTests
         Assert.StartsWith("Pointwise", Check([2, 6, 9, 11], [9, 2, 1, 1], true, Group(3)));
         // Large enough to split over threads and to need several K blocks (K = 300 > KC).
         Assert.StartsWith("Pointwise", Check([1, 300, 13, 17], [40, 300, 1, 1], true));
+        // A single pixel: matrix-vector products.
+        Assert.StartsWith("PointwiseDot", Check([3, 70, 1, 1], [130, 70, 1, 1], true));
+        Assert.StartsWith("PointwiseDot", Check([2, 12, 1, 1], [9, 4, 1, 1], true, Group(3)));
     }
 
     [Fact]
@@ -215,6 +218,7 @@ public class ConvCpuTests
         foreach (var act in ConvCheck.Activations)
         {
             ConvCheck.Check("Conv", [1, 5, 7, 9], [7, 5, 1, 1], 7, [], act);
+            ConvCheck.Check("Conv", [2, 5, 1, 1], [7, 5, 1, 1], 7, [], act);
             ConvCheck.Check("Conv", [1, 3, 10, 11], [5, 3, 3, 3], 5, [Pads(1, 1, 1, 1), Strides(2, 1)], act);
             ConvCheck.Check("Conv", [1, 4, 10, 19], [8, 1, 3, 3], 8, [Group(4), Pads(1, 1, 1, 1)], act);
             ConvCheck.Check("Conv", [1, 2, 4, 5, 6], [3, 2, 2, 2, 2], 3, [], act);
@@ -252,6 +256,7 @@ public class ConvCpuTests
         foreach (var (xs, ws, attrs) in new (int[], int[], Graph.Attribute[])[]
                  {
                      ([1, 16, 14, 14], [16, 16, 1, 1], []),
+                     ([2, 16, 1, 1], [130, 16, 1, 1], []),
                      ([1, 8, 15, 14], [12, 8, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([2, 8, 15, 14], [12, 4, 3, 3], [Pads(1, 1, 1, 1), Group(2)]),
                      ([1, 16, 15, 14], [16, 1, 3, 3], [Pads(1, 1, 1, 1), Group(16)]),

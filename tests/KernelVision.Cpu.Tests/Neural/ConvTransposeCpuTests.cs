@@ -26,7 +26,8 @@ public class ConvTransposeCpuTests
     public void DcganLayersMatchReference()
     {
         // nz → 4×4 (1×1 input, stride 1), then the stride-2 4×4 upsampling layers.
-        Assert.StartsWith("GemmCol2Im ", Check([1, 20, 1, 1], [20, 16, 4, 4], false));
+        Assert.StartsWith("RowSumCol2Im ", Check([1, 20, 1, 1], [20, 16, 4, 4], false));
+        Check([3, 40, 1, 1], [40, 24, 3, 3], true, Group(2), Strides(2, 2), Pads(1, 0, 0, 1));
         Check([1, 16, 4, 4], [16, 8, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
         Check([2, 8, 8, 8], [8, 3, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
         Check([1, 24, 5, 7], [24, 5, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
@@ -92,6 +93,7 @@ public class ConvTransposeCpuTests
         foreach (var (xs, ws, attrs) in new (int[], int[], Graph.Attribute[])[]
                  {
                      ([1, 16, 4, 4], [16, 8, 4, 4], [Strides(2, 2), Pads(1, 1, 1, 1)]),
+                     ([1, 40, 1, 1], [40, 24, 4, 4], []),
                      ([1, 3, 40, 48], [3, 64, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([1, 2, 3, 4, 3], [2, 3, 3, 3, 2], []),
                  })

@@ -28,7 +28,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
 {
-    private enum Path { Pointwise, Im2Col, Im2ColNd, Depthwise, Winograd }
+    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, Winograd }
 
     /// <summary>Everything that depends on the input and weight shapes only.</summary>
     private sealed class Plan
@@ -103,7 +103,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         var g = Op.Resolve(x, w);
         var s = ConvShape.Create(g, x[0], x[1], w[0], Op.Group);
         Path path;
-        if (s.IsPointwise) path = Path.Pointwise;
+        if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? WinogradConv.Prefer(s)) path = WinogradConv.Supports(s) ? Path.Winograd : Path.Im2Col;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
@@ -130,7 +130,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     {
         switch (plan.Path)
         {
-            case Path.Depthwise:
+            case Path.Depthwise or Path.PointwiseDot:
                 return null;
             case Path.Winograd:
                 return _weights.Get(wt, 1, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
@@ -158,6 +158,9 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             case Path.Depthwise:
                 Pool.ParallelFor(s.N * s.C, this, static (self, i) => self.DepthwiseTask(i));
                 return;
+            case Path.PointwiseDot:
+                Pool.ParallelFor(s.N * ((s.M + DotBlock - 1) / DotBlock), this, static (self, i) => self.DotTask(i));
+                return;
             case Path.Winograd:
                 plan.Winograd!.Run(_x, (WinogradWeights)_packed!, _bias, _y, Op.Activation, Pool);
                 return;
@@ -171,6 +174,28 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         if (perTask) Pool.ParallelFor(tasks, this, static (self, i) => self.GemmTask(i, parallel: false));
         else
             for (int i = 0; i < tasks; i++) GemmTask(i, parallel: true);
+    }
+
+    private const int DotBlock = 64;
+
+    /// <summary>
+    /// A 1×1 conv of a single pixel (squeeze-excite blocks, conv classifiers): y[m] = W[m,:]·x, a
+    /// matrix-vector product; a GEMM would pad its single column to a whole register tile.
+    /// </summary>
+    private void DotTask(int i)
+    {
+        var s = _run!.Shape;
+        int blocks = (s.M + DotBlock - 1) / DotBlock;
+        int n = i / blocks, m0 = i % blocks * DotBlock, m1 = Math.Min(s.M, m0 + DotBlock);
+        var act = Op.Activation;
+        for (int m = m0; m < m1; m++)
+        {
+            int g = m / s.Mg;
+            var w = new ReadOnlySpan<float>(_w + (long)m * s.Cg, s.Cg);
+            var x = new ReadOnlySpan<float>(_x + (long)n * s.C + (long)g * s.Cg, s.Cg);
+            float v = System.Numerics.Tensors.TensorPrimitives.Dot(w, x) + (_bias == null ? 0f : _bias[m]);
+            _y[(long)n * s.M + m] = act.Apply(v);
+        }
     }
 
     private void DepthwiseTask(int i)

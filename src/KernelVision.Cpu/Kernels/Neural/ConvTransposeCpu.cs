@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Convolution;
@@ -43,7 +44,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     private bool _first, _last;
 
     /// <summary>The path the last run took.</summary>
-    public string Variant => _plan is null ? "" : $"{(_plan.Col2Im is null ? "GemmCol2ImNd" : "GemmCol2Im")} {_plan.Shape}";
+    public string Variant => _plan is null ? "" : $"{(_plan.Col2Im is null ? "GemmCol2ImNd" : _plan.Shape.InPlane == 1 ? "RowSumCol2Im" : "GemmCol2Im")} {_plan.Shape}";
 
     /// <inheritdoc/>
     public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -59,8 +60,10 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;
-        var packed = s.InPlane == 0 || s.Cg == 0 ? null : _weights.Get(wt, 0, s, static (s, w) => PackGroups(s, w));
-        fixed (float* px = xt.Floats, py = yt.Floats)
+        bool empty = s.InPlane == 0 || s.Cg == 0;
+        bool singleCell = plan.Col2Im is not null && s.InPlane == 1;
+        var packed = empty || singleCell ? null : _weights.Get(wt, 0, s, static (s, w) => PackGroups(s, w));
+        fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
         fixed (float* pb = bt is null ? default : bt.Floats)
         {
             _run = plan;
@@ -73,15 +76,16 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
                         float* x = px + ((long)n * s.C + (long)g * s.Cg) * s.InPlane;
                         _y = py + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
                         _bias = bt is null ? null : pb + (long)g * s.Mg;
-                        if (packed is null) BiasOnly(s);
-                        else if (plan.Col2Im is not null) Run2D(plan, packed[g], x);
-                        else RunNd(plan, packed[g], x);
+                        if (empty) BiasOnly(s);
+                        else if (singleCell) RunSingleCell(plan, pw + (long)g * s.Cg * s.Mg * s.Taps, x);
+                        else if (plan.Col2Im is not null) Run2D(plan, packed![g], x);
+                        else RunNd(plan, packed![g], x);
                     }
             }
             finally
             {
                 _run = null;
-                _col = _acc = _y = _bias = null;
+                _col = _acc = _y = _bias = _wg = _xg = null;
             }
         }
     }
@@ -144,6 +148,69 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
             _first = ih0 == 0;
             _last = ih1 == s.H;
             Pool.ParallelFor(s.Mg, this, static (self, m) => self.Col2ImChannel(m));
+        }
+    }
+
+    /// <summary>Floats of the column vector one task of <see cref="RunSingleCell"/> computes.</summary>
+    private const int GemvBlock = 256;
+    private float* _wg, _xg;
+    private int _cg, _rowsM;
+
+    /// <summary>
+    /// A 1×1 input (the first layer of a DCGAN generator: z → 4×4): the column vector is Σ_c x[c]·W[c, :],
+    /// a sum of weight rows; a GEMM would pad its single column to a whole register tile.
+    /// </summary>
+    private void RunSingleCell(Plan plan, float* wg, float* x)
+    {
+        var s = plan.Shape;
+        _rowsM = s.Mg * s.Taps;
+        _cg = s.Cg;
+        _wg = wg;
+        _xg = x;
+        _col = ThreadScratch.Get(ScratchSlot.Im2Col, _rowsM);
+        _acc = ThreadScratch.Get(ScratchSlot.Temp1, s.Mg * plan.Col2Im!.PlaneFloats);
+        Pool.ParallelFor((_rowsM + GemvBlock - 1) / GemvBlock, this, static (self, i) => self.GemvTask(i));
+        _ld = 1;
+        _ih0 = 0;
+        _ih1 = 1;
+        _first = _last = true;
+        Pool.ParallelFor(s.Mg, this, static (self, m) => self.Col2ImChannel(m));
+    }
+
+    private void GemvTask(int block)
+    {
+        int r0 = block * GemvBlock, r1 = Math.Min(_rowsM, r0 + GemvBlock);
+        WeightedRowSum(_wg + r0, _rowsM, _xg, _cg, _col + r0, r1 - r0);
+    }
+
+    /// <summary>dst[j] = Σ_c x[c]·w[c·ld + j] for j in [0, n).</summary>
+    private static void WeightedRowSum(float* w, long ld, float* x, int rows, float* dst, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 32; j += 32)
+            {
+                var a0 = Vector256<float>.Zero;
+                var a1 = a0; var a2 = a0; var a3 = a0;
+                float* p = w + j;
+                for (int c = 0; c < rows; c++, p += ld)
+                {
+                    var xv = Vector256.Create(x[c]);
+                    a0 += Vector256.Load(p) * xv;
+                    a1 += Vector256.Load(p + 8) * xv;
+                    a2 += Vector256.Load(p + 16) * xv;
+                    a3 += Vector256.Load(p + 24) * xv;
+                }
+                a0.Store(dst + j); a1.Store(dst + j + 8); a2.Store(dst + j + 16); a3.Store(dst + j + 24);
+            }
+        }
+        for (; j < n; j++)
+        {
+            float acc = 0;
+            float* p = w + j;
+            for (int c = 0; c < rows; c++, p += ld) acc += x[c] * *p;
+            dst[j] = acc;
         }
     }
 
