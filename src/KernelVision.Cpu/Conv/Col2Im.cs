@@ -138,6 +138,7 @@ public static unsafe class Col2ImNd
     /// y (one output channel, zeroed by the caller) += the scatter of <paramref name="col"/>, which holds
     /// one row of InPlane values per tap, <paramref name="ld"/> floats apart.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter(ConvShape s, float* col, long ld, float* y)
     {
         var g = s.Geometry;

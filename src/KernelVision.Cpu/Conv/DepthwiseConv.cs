@@ -23,7 +23,6 @@ public sealed unsafe class DepthwiseConv
     private readonly int _rows;      // padded input rows that outputs read
     private readonly int _lw;        // floats per phase of a scratch row
     private readonly int _rowStride; // SW·Lw
-    private readonly int _padded;    // padded row width before the phase split: SW·Lw ≥ PL + W
     private readonly int[] _tapOff;  // per kw: phase·Lw + index offset in the scratch row
 
     /// <summary>Prepares the kernel for <paramref name="shape"/> (which must be depthwise: Cg = 1, 1-D or 2-D).</summary>
@@ -36,7 +35,6 @@ public sealed unsafe class DepthwiseConv
         int qmax = (shape.KW - 1) * shape.DW / shape.SW;
         _lw = Math.Max(owv + qmax + 1, (shape.PL + shape.W + shape.SW - 1) / shape.SW);
         _rowStride = shape.SW * _lw;
-        _padded = _rowStride;
         _tapOff = new int[shape.KW];
         for (int kw = 0; kw < shape.KW; kw++)
         {
@@ -61,7 +59,7 @@ public sealed unsafe class DepthwiseConv
     {
         var s = _s;
         float* buf = ThreadScratch.Get(ScratchSlot.Temp0, ScratchFloats);
-        FillPadded(x + (long)c * s.H * s.W, buf);
+        PhaseSplitPlane.Fill(x + (long)c * s.H * s.W, s.H, s.W, s.PT, s.PL, _rows, s.SW, _lw, buf, buf + (long)_rows * _rowStride);
         int mult = s.Mg, taps = s.KH * s.KW, outPlane = s.OH * s.OW;
         for (int j = 0; j < mult; j++)
         {
@@ -77,60 +75,6 @@ public sealed unsafe class DepthwiseConv
             else ComputeScalar(buf, wp, b, yp, act);
             if (!ConvEpilogue.InRegister(act)) ConvEpilogue.Apply(yp, outPlane, 0f, act);
         }
-    }
-
-    /// <summary>Writes the padded, phase-split copy of one input channel into <paramref name="buf"/>.</summary>
-    private void FillPadded(float* plane, float* buf)
-    {
-        var s = _s;
-        int sw = s.SW;
-        // With stride 1 a row is copied in place; otherwise it is assembled contiguously in the
-        // spare row at the end of the buffer and then split into phases.
-        float* line = sw == 1 ? null : buf + (long)_rows * _rowStride;
-        for (int r = 0; r < _rows; r++)
-        {
-            float* dst = buf + (long)r * _rowStride;
-            int ih = r - s.PT;
-            if ((uint)ih >= (uint)s.H)
-            {
-                Im2ColSource.Zero(dst, _rowStride);
-                continue;
-            }
-            float* row = plane + (long)ih * s.W;
-            float* target = sw == 1 ? dst : line;
-            // Padded column pc holds input column pc − PL; columns past PL + W are zero.
-            int copyFrom = Math.Max(0, -s.PL);          // first input column inside the row
-            int start = s.PL + copyFrom;                 // where it lands
-            int len = Math.Min(s.W - copyFrom, _padded - start);
-            Im2ColSource.Zero(target, start);
-            if (len > 0) Im2ColSource.Copy(row + copyFrom, target + start, len);
-            else len = 0;
-            Im2ColSource.Zero(target + start + len, _padded - start - len);
-            if (sw != 1) SplitPhases(line, dst, sw, _lw);
-        }
-    }
-
-    /// <summary>dst[p·lw + i] = src[i·sw + p].</summary>
-    private static void SplitPhases(float* src, float* dst, int sw, int lw)
-    {
-        int i = 0;
-        if (sw == 2 && Avx2.IsSupported)
-        {
-            float* even = dst, odd = dst + lw;
-            for (; i <= lw - 8; i += 8)
-            {
-                var a = Avx.LoadVector256(src + 2 * i);
-                var b = Avx.LoadVector256(src + 2 * i + 8);
-                // Within 128-bit lanes: [a0 a2 b0 b2 | a4 a6 b4 b6] and [a1 a3 b1 b3 | a5 a7 b5 b7];
-                // then reorder the 64-bit pairs to [a0 a2 a4 a6 b0 b2 b4 b6].
-                var e = Avx.Shuffle(a, b, 0b10_00_10_00);
-                var o = Avx.Shuffle(a, b, 0b11_01_11_01);
-                Avx.Store(even + i, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
-                Avx.Store(odd + i, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
-            }
-        }
-        for (; i < lw; i++)
-            for (int p = 0; p < sw; p++) dst[p * lw + i] = src[i * sw + p];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -256,6 +200,7 @@ public sealed unsafe class DepthwiseConv
     }
 
     /// <summary>Machines without Vector256: the same sums one output at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeScalar(float* buf, float* w, float bias, float* y, FusedActivation act)
     {
         var s = _s;

@@ -70,6 +70,7 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     }
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> (<see cref="PaddedFloats"/> floats) with zero borders, and reads from there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PadInput(float* x, float* padded)
     {
         var s = _s;
@@ -251,6 +252,7 @@ public sealed unsafe class Im2ColSourceNd : IGemmPanelSource
     public float* Input { get; set; }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackPanel(float* dst, int width, int x0, int count, int k0, int kc)
     {
         int rank = _rank;

@@ -71,7 +71,7 @@ internal static class ConvCheck
     /// threads; returns the Cpu kernel of the last run for further checks.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null)
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -87,6 +87,7 @@ internal static class ConvCheck
             var backend = new CpuBackend(threads);
             var kernel = backend.CreateKernel(op)!;
             Assert.True(kernel is ConvCpu or ConvTransposeCpu, $"cpu kernel for {opType} is {kernel.GetType().Name}");
+            if (kernel is ConvCpu conv) conv.UseWinograd = winograd;
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written
             kernel.Run(inputs, [y]);
@@ -166,6 +167,30 @@ public class ConvCpuTests
         Check([1, 40, 23, 19], [20, 40, 3, 3], true, Pads(1, 1, 1, 1));
         // Output width 1 and 2: runs of one pixel per panel row.
         Check([1, 4, 9, 3], [5, 4, 3, 3], true, Strides(1, 2));
+    }
+
+    private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
+
+    [Fact]
+    public void WinogradMatchesReference()
+    {
+        // Chosen automatically where it pays: enough channels and tiles.
+        Assert.StartsWith("Winograd", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], false, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2Col", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles: im2col
+        // Forced on ragged shapes: partial tiles, tile rows that are not a multiple of 8 tiles, asymmetric pads, no pads.
+        Assert.StartsWith("Winograd", Winograd([2, 3, 13, 11], [5, 3, 3, 3], true, Pads(1, 0, 2, 1)));
+        Winograd([1, 4, 5, 6], [3, 4, 3, 3], true);
+        Winograd([1, 3, 9, 50], [4, 3, 3, 3], true, Pads(1, 1, 1, 1));
+        Winograd([1, 2, 3, 3], [3, 2, 3, 3], true);
+        Winograd([3, 6, 10, 37], [6, 2, 3, 3], true, Group(3), Pads(2, 0, 0, 2));
+        Winograd([1, 3, 70, 9], [2, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"));
+        // A ResNet-sized layer: F(4x4,3x3) rounding stays inside the tolerance.
+        Assert.StartsWith("Winograd", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Winograd", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true);
     }
 
     [Fact]
@@ -258,6 +283,7 @@ public class ConvCpuTests
                      ([1, 16, 14, 14], [16, 16, 1, 1], []),
                      ([2, 16, 1, 1], [130, 16, 1, 1], []),
                      ([1, 8, 15, 14], [12, 8, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([1, 16, 20, 21], [16, 16, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([2, 8, 15, 14], [12, 4, 3, 3], [Pads(1, 1, 1, 1), Group(2)]),
                      ([1, 16, 15, 14], [16, 1, 3, 3], [Pads(1, 1, 1, 1), Group(16)]),
                      ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Convolution;
@@ -105,7 +106,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         Path path;
         if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
-        else if (UseWinograd ?? WinogradConv.Prefer(s)) path = WinogradConv.Supports(s) ? Path.Winograd : Path.Im2Col;
+        else if (UseWinograd ?? WinogradConv.Prefer(s)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
         int tasks = s.N * s.G;
@@ -182,6 +183,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     /// A 1×1 conv of a single pixel (squeeze-excite blocks, conv classifiers): y[m] = W[m,:]·x, a
     /// matrix-vector product; a GEMM would pad its single column to a whole register tile.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DotTask(int i)
     {
         var s = _run!.Shape;
@@ -198,6 +200,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseTask(int i)
     {
         var s = _run!.Shape;
@@ -205,6 +208,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         _run.Depthwise!.RunChannel(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, c, Op.Activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GemmTask(int i, bool parallel)
     {
         var plan = _run!;

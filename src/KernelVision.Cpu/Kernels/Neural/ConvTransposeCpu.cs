@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
@@ -177,6 +178,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         Pool.ParallelFor(s.Mg, this, static (self, m) => self.Col2ImChannel(m));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GemvTask(int block)
     {
         int r0 = block * GemvBlock, r1 = Math.Min(_rowsM, r0 + GemvBlock);
@@ -184,6 +186,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     }
 
     /// <summary>dst[j] = Σ_c x[c]·w[c·ld + j] for j in [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedRowSum(float* w, long ld, float* x, int rows, float* dst, int n)
     {
         int j = 0;
@@ -214,6 +217,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Col2ImChannel(int m)
     {
         var s = _run!.Shape;
@@ -234,6 +238,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         Pool.ParallelFor(s.Mg, this, static (self, m) => self.ScatterChannel(m));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScatterChannel(int m)
     {
         var s = _run!.Shape;
