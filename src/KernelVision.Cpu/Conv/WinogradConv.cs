@@ -27,12 +27,12 @@ public sealed unsafe class WinogradConv
     private readonly ConvShape _s;
     private readonly int _th, _tw, _tiles, _rows, _lw;
     private readonly int _qStride;           // floats per pixel row of the gathered tiles (T of one image + slack)
-    private readonly AlignedBuffer _v, _m;   // V[e][Cg][N·T] and M[e][Mg][N·T] (+ slack)
+    private readonly long _vFloats, _mFloats; // V[e][Cg][N·T] and M[e][Mg][N·T] (+ slack), in the caller's thread scratch
     private readonly int[] _tileOff;         // per tile of one image: offset of its top-left output
     private readonly byte[] _tileRows, _tileCols; // valid output rows and columns of each tile (4 inside, fewer at the edge)
 
     // Per-run state read by the task bodies.
-    private float* _x, _y, _bias;
+    private float* _x, _y, _bias, _v, _m;
     private int _group;
     private WinogradWeights? _w;
     private FusedActivation _act;
@@ -49,9 +49,8 @@ public sealed unsafe class WinogradConv
         _lw = (_tw + V - 1) / V * V + 2;
         int perImage = _th * _tw;
         _qStride = (perImage + V - 1) / V * V + V;
-        _v = new AlignedBuffer((long)E * shape.Cg * _tiles + V);
-        _m = new AlignedBuffer((long)E * shape.Mg * _tiles + V);
-        _m.Span.Clear(); // the slack is read (and discarded): keep it free of NaNs and denormals
+        _vFloats = (long)E * shape.Cg * _tiles + V;
+        _mFloats = (long)E * shape.Mg * _tiles + V;
         _tileOff = new int[perImage];
         _tileRows = new byte[perImage];
         _tileCols = new byte[perImage];
@@ -78,8 +77,8 @@ public sealed unsafe class WinogradConv
         Supports(s) && Vector256.IsHardwareAccelerated && s.Cg >= 16 && s.Mg >= 16
         && s.N * ((s.OH + 3) / 4) * ((s.OW + 3) / 4) >= 16;
 
-    /// <summary>Bytes of the transform buffers this instance holds.</summary>
-    public long ScratchBytes => (_v.Length + _m.Length) * sizeof(float);
+    /// <summary>Bytes of the transform buffers a run borrows from the calling thread's scratch.</summary>
+    public long ScratchBytes => (_vFloats + _mFloats) * sizeof(float);
 
     /// <summary>Transforms W [M, Cg, 3, 3] into U[g][e] = (G g Gᵀ)[e] as Mg × Cg GEMM A operands, packed.</summary>
     public WinogradWeights TransformWeights(ReadOnlySpan<float> w)
@@ -135,6 +134,11 @@ public sealed unsafe class WinogradConv
     {
         var s = _s;
         _x = x; _y = y; _bias = bias; _w = w; _act = act;
+        // V and M live in the calling thread's scratch, shared by all Winograd layers; the tasks
+        // use other slots (Temp0/Temp1 for the input transform, the GEMM's own packing slots).
+        _v = ThreadScratch.Get(ScratchSlot.Im2Col, _vFloats);
+        _m = ThreadScratch.Get(ScratchSlot.Temp2, _mFloats);
+        Im2ColSource.Zero(_m + _mFloats - V, V); // slack the last output block reads (and discards)
         try
         {
             for (int g = 0; g < s.G; g++)
@@ -147,7 +151,7 @@ public sealed unsafe class WinogradConv
         }
         finally
         {
-            _x = _y = _bias = null;
+            _x = _y = _bias = _v = _m = null;
             _w = null;
         }
     }
@@ -157,7 +161,7 @@ public sealed unsafe class WinogradConv
         var s = _s;
         long vStride = (long)s.Cg * _tiles, mStride = (long)s.Mg * _tiles;
         Sgemm.Multiply(s.Mg, _tiles, s.Cg, 1f, GemmOperand.FromPacked(_w!.Packed[_group][e]),
-            GemmOperand.MatrixB(_v.Pointer + e * vStride, _tiles), 0f, _m.Pointer + e * mStride, _tiles);
+            GemmOperand.MatrixB(_v + e * vStride, _tiles), 0f, _m + e * mStride, _tiles);
     }
 
     /// <summary>V[e][c][tiles of image n] = (Bᵀ d B)[e] for every tile of input channel c of image n.</summary>
@@ -189,7 +193,7 @@ public sealed unsafe class WinogradConv
         for (int e = 0; e < E; e++) Im2ColSource.Zero(q + (long)e * qs + t1, qs - t1); // slack the last block reads
         // 3. Bᵀ d B on 8 tiles at a time.
         long eStride = (long)s.Cg * _tiles;
-        float* vBase = _v.Pointer + (long)c * _tiles + (long)n * t1;
+        float* vBase = _v + (long)c * _tiles + (long)n * t1;
         var tmp = stackalloc Vector256<float>[E];
         var out6 = stackalloc Vector256<float>[6];
         for (int t = 0; t < t1; t += V)
@@ -249,7 +253,7 @@ public sealed unsafe class WinogradConv
         int mAbs = _group * s.Mg + m;
         int t1 = _th * _tw, ow = s.OW;
         long eStride = (long)s.Mg * _tiles;
-        float* mBase = _m.Pointer + (long)m * _tiles + (long)n * t1;
+        float* mBase = _m + (long)m * _tiles + (long)n * t1;
         float* y = _y + ((long)n * s.M + mAbs) * s.OH * ow;
         var bias = Vector256.Create(_bias == null ? 0f : _bias[mAbs]);
         var act = _act;
