@@ -194,6 +194,17 @@ public class ConvCpuTests
     }
 
     [Fact]
+    public void SmallOutputPlanesComputeTheTransposedProduct()
+    {
+        Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([2, 16, 5, 5], [64, 8, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([1, 300, 7, 7], [64, 300, 3, 3], false, Pads(1, 1, 1, 1))); // K > KC
+        Assert.StartsWith("PointwiseT", Check([1, 64, 7, 7], [96, 64, 1, 1], true));
+        Assert.StartsWith("Im2ColNdT", Check([1, 6, 3, 7, 7], [64, 6, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
+        Assert.StartsWith("Im2Col ", Check([1, 16, 30, 30], [64, 16, 5, 5], true, Pads(2, 2, 2, 2)));
+    }
+
+    [Fact]
     public void GroupedConvMatchesReference()
     {
         Check([1, 4, 9, 10], [6, 2, 3, 3], true, Group(2), Pads(1, 1, 1, 1));
@@ -244,6 +255,7 @@ public class ConvCpuTests
         {
             ConvCheck.Check("Conv", [1, 5, 7, 9], [7, 5, 1, 1], 7, [], act);
             ConvCheck.Check("Conv", [2, 5, 1, 1], [7, 5, 1, 1], 7, [], act);
+            ConvCheck.Check("Conv", [1, 8, 7, 7], [32, 8, 3, 3], 32, [Pads(1, 1, 1, 1)], act, winograd: false);
             ConvCheck.Check("Conv", [1, 3, 10, 11], [5, 3, 3, 3], 5, [Pads(1, 1, 1, 1), Strides(2, 1)], act);
             ConvCheck.Check("Conv", [1, 4, 10, 19], [8, 1, 3, 3], 8, [Group(4), Pads(1, 1, 1, 1)], act);
             ConvCheck.Check("Conv", [1, 2, 4, 5, 6], [3, 2, 2, 2, 2], 3, [], act);
@@ -285,6 +297,7 @@ public class ConvCpuTests
                      ([1, 8, 15, 14], [12, 8, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([1, 16, 20, 21], [16, 16, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([2, 8, 15, 14], [12, 4, 3, 3], [Pads(1, 1, 1, 1), Group(2)]),
+                     ([1, 32, 7, 7], [64, 32, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([1, 16, 15, 14], [16, 1, 3, 3], [Pads(1, 1, 1, 1), Group(16)]),
                      ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),
                  })
