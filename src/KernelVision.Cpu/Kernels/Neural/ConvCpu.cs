@@ -53,10 +53,13 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
-    public string Variant => _plan is null ? "" : $"{_plan.Path}{(_plan.Transposed ? "T" : "")} {_plan.Shape}";
+    public string Variant => _plan is null ? "" : $"{_plan.Path}{(_plan.Transposed ? "T" : "")}{(_plan.Winograd is { } wg ? $"F{wg.Tile}" : "")} {_plan.Shape}";
 
     /// <summary>Forces or forbids the Winograd path (null: automatic). For tests and benchmarks.</summary>
     public bool? UseWinograd { get; set; }
+
+    /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
+    public int WinogradTile { get; set; }
 
     /// <inheritdoc/>
     public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -107,7 +110,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         Path path;
         if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
-        else if (UseWinograd ?? WinogradConv.Prefer(s)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        else if (UseWinograd ?? WinogradConv.ChooseTile(s) != 0) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
         plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, GemmKernel.Best);
@@ -123,7 +126,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSourceNd(s);
         }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
-        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s);
+        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, WinogradTile);
         _plan = plan;
         return plan;
     }
@@ -150,7 +153,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             case Path.Depthwise or Path.PointwiseDot:
                 return null;
             case Path.Winograd:
-                return _weights.Get(wt, 1, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
+                return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
             default:
                 return plan.Transposed
                     ? _weights.Get(wt, 2, plan.Shape, static (s, w) => PackGroupsTransposed(s, w))
