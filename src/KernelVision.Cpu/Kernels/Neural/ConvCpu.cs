@@ -50,6 +50,8 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y;
     private object? _packed;
+    private Im2ColSource? _padSource;
+    private float* _padX, _padDst;
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
@@ -255,7 +257,21 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Sources[i] is Im2ColSource src)
         {
-            if (src.NeedsPadding) src.PadInput(x, ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats));
+            if (src.NeedsPadding)
+            {
+                float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats);
+                if (parallel && Pool.ThreadCount > 1 && s.Cg > 1)
+                {
+                    // The copy is a pass over the whole input: share it out like the GEMM.
+                    _padSource = src;
+                    _padX = x;
+                    _padDst = padded;
+                    Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadChannel(self._padX, self._padDst, c));
+                    _padSource = null;
+                    src.UsePadded(padded);
+                }
+                else src.PadInput(x, padded);
+            }
             else src.SetInput(x);
             image = GemmOperand.FromSource(src);
         }
