@@ -113,7 +113,7 @@ public sealed class BatchNormalizationGpu(BatchNormalization op) : GpuKernel<Bat
     {
         var x = inputs[0]!;
         bool extraOutputs = outputs.Skip(1).Any(t => t is not null);
-        if (!AllFloat(inputs, outputs) || extraOutputs || !Op.Spatial || x.Rank < 2 || inputs.Count < 5) { RunOnHost(inputs, outputs); return; }
+        if (!AllFloat(inputs, outputs) || extraOutputs || Op.TrainingMode || !Op.Spatial || x.Rank < 2 || inputs.Count < 5) { RunOnHost(inputs, outputs); return; }
         var args = new BatchNormArgs
         {
             X = In(inputs, 0), Scale = Param(inputs, 1), Bias = Param(inputs, 2), Mean = Param(inputs, 3), Var = Param(inputs, 4),
