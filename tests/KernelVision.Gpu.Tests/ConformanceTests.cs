@@ -30,7 +30,7 @@ public class ConformanceTests
         ["test_convtranspose_1d"], ["test_convtranspose_3d"], ["test_convtranspose_group_2"],
         ["test_maxpool_2d_pads"], ["test_maxpool_2d_ceil"], ["test_maxpool_2d_dilations"], ["test_averagepool_2d_pads_count_include_pad"],
         ["test_averagepool_2d_same_upper"], ["test_globalaveragepool"], ["test_globalmaxpool"],
-        ["test_gemm_all_attributes"], ["test_gemm_broadcast"], ["test_matmul_4d"], ["test_softmax_axis_1"], ["test_logsoftmax_axis_0"],
+        ["test_gemm_all_attributes"], ["test_gemm_default_single_elem_vector_bias"], ["test_gemm_transposeA"], ["test_batchnorm_epsilon_training_mode"], ["test_matmul_4d"], ["test_softmax_axis_1"], ["test_logsoftmax_axis_0"],
         ["test_batchnorm_epsilon"], ["test_instancenorm_example"], ["test_lrn"],
         ["test_resize_upsample_scales_nearest"], ["test_resize_downsample_scales_linear"], ["test_resize_upsample_scales_cubic"],
         ["test_concat_3d_axis_1"], ["test_transpose_all_permutations_3"], ["test_edge_pad"], ["test_reflect_pad"],
