@@ -15,6 +15,7 @@ public static class Program
     /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));
