@@ -85,10 +85,20 @@ public static unsafe class Sgemm
             ScaleOnly(p);
             return;
         }
+        if (n == 1 && m > 1 && ldc == 1 && a.Packed is null && b.Packed is null)
+        {
+            // A matrix-vector product: as C is a column, Cᵀ = op(B)ᵀ·op(A)ᵀ is the same memory as a
+            // row, and the swapped problem runs on the M = 1 kernel instead of wasting 15/16 of
+            // every tile on padding columns.
+            (p.M, p.N, p.A, p.B, p.Ldc) = (1, m, b, a, m);
+            float* rowBias = p.RowBias;
+            p.RowBias = p.ColBias;
+            p.ColBias = rowBias;
+        }
         var (tm, tn) = ChooseSplit(p, pool?.ThreadCount ?? 1);
         if (tm * tn == 1)
         {
-            RunRegion(p, 0, m, 0, n);
+            RunRegion(p, 0, p.M, 0, p.N);
             return;
         }
         var job = t_job ?? new SplitJob();
@@ -246,6 +256,8 @@ public static unsafe class Sgemm
         var kern = p.Kernel;
         int mr = kern.MR, nr = kern.NR, kcMax = kern.KC, mcMax = kern.MC, ncMax = kern.NC;
         var micro = kern.Micro;
+        var variants = kern.Variants;
+        int half = nr / 2;
         PackedMatrix? packedA = p.A.Packed, packedB = p.B.Packed;
         int kFirst = Math.Min(kcMax, p.K);
         float* bufA = packedA is null ? ThreadScratch.Get(ScratchSlot.GemmPackA, (long)Math.Min(mcMax, RoundUp(m1 - m0, mr)) * kFirst) : null;
@@ -292,10 +304,22 @@ public static unsafe class Sgemm
                             float* cp = p.C + (ic + ir) * ldc + jc + jr;
                             e.RowBias = p.RowBias != null ? p.RowBias + ic + ir : null;
                             if (mrr == mr && nrr == nr) micro(kc, ap, bp, cp, ldc, ref e);
-                            else
+                            else if (variants is null)
                             {
                                 micro(kc, ap, bp, tmp, nr, ref raw);
                                 e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
+                            }
+                            else
+                            {
+                                // Ragged edge: the kernel for exactly mrr rows and half or full width;
+                                // straight into C when the width fits, else via a scratch tile.
+                                var edge = variants[(mrr - 1) * 2 + (nrr > half ? 1 : 0)];
+                                if (nrr == nr || nrr == half) edge(kc, ap, bp, cp, ldc, ref e);
+                                else
+                                {
+                                    edge(kc, ap, bp, tmp, nr, ref raw);
+                                    e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
+                                }
                             }
                         }
                     }

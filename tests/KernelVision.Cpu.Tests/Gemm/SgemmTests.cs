@@ -45,8 +45,8 @@ public class SgemmTests
             $"{kernel} tA={transA} tB={transB} M={m} N={n} K={k} alpha={alpha} beta={beta} bias={biasMode} act={act} pad={pad}");
     }
 
-    private static readonly int[] Ms = [1, 5, 6, 7, 13, 17, 33, 100];
-    private static readonly int[] Ns = [1, 5, 7, 8, 16, 17, 33, 100];
+    private static readonly int[] Ms = [1, 2, 5, 6, 7, 8, 13, 17, 33, 100];
+    private static readonly int[] Ns = [1, 5, 7, 8, 12, 16, 17, 30, 33, 100];
     private static readonly int[] Ks = [1, 6, 17, 257, 300];
 
     [Theory]
