@@ -110,4 +110,22 @@ public class GemmCpuTests
         var y = Run(op, CpuTwoThreads.CreateKernel(op)!, [a, b]);
         Assert.Equal(new double[] { 10, 14, 0, 0 }, y.Doubles.ToArray());
     }
+
+    [Fact]
+    public void RunsAllocateNothingOnceWarm()
+    {
+        var rng = new Random(12);
+        var op = MakeGemm(false, true, 1, 1, 3, new FusedActivation(ActivationKind.Relu));
+        var kernel = CpuTwoThreads.CreateKernel(op)!;
+        var w = RandomFloats(rng, 300, 200);
+        var bias = RandomFloats(rng, 300);
+        var x = RandomFloats(rng, 64, 200);
+        var y = Tensor.Zeros(DataType.Float32, [64, 300]);
+        ((IConstantInputsAware)kernel).PrepareConstants([null, w, bias]);
+        Tensor?[] inputs = [x, w, bias], outputs = [y];
+        for (int i = 0; i < 3; i++) kernel.Run(inputs, outputs);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) kernel.Run(inputs, outputs);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
 }
