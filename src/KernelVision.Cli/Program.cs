@@ -17,6 +17,7 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         GpuBackend.Register();
+        KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));
