@@ -1,0 +1,13 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference.Elementwise;
+using KernelVision.Ops.Elementwise;
+
+namespace KernelVision.Cpu.Kernels.Elementwise;
+
+/// <summary>Elu on float32, vectorised.</summary>
+[BackendKernel("cpu")]
+public sealed class EluCpu(Elu op) : ElementwiseKernel<Elu>(op, new EluReference(op), 8192)
+{
+    /// <inheritdoc/>
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new EluFn(Op.Alpha), x, y);
+}

@@ -1,0 +1,13 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference.Elementwise;
+using KernelVision.Ops.Elementwise;
+
+namespace KernelVision.Cpu.Kernels.Elementwise;
+
+/// <summary>Selu on float32, vectorised.</summary>
+[BackendKernel("cpu")]
+public sealed class SeluCpu(Selu op) : ElementwiseKernel<Selu>(op, new SeluReference(op), 8192)
+{
+    /// <inheritdoc/>
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new SeluFn(Op.Alpha, Op.Gamma), x, y);
+}
