@@ -105,8 +105,6 @@ public sealed class Slice : Op
         {
             ExpectInputs(inputs, 3, 5);
             x = Input(inputs, 0);
-            Input(inputs, 1);
-            Input(inputs, 2);
             plan = Resolve(x.Shape, RequireValue(inputs, 1), RequireValue(inputs, 2),
                 LayoutUtil.OptionalValue(inputs, 3), LayoutUtil.OptionalValue(inputs, 4));
         }

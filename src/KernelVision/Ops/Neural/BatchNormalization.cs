@@ -5,8 +5,8 @@ namespace KernelVision.Ops.Neural;
 
 /// <summary>
 /// BatchNormalization, inference form: Y = scale·(X − mean)/√(var + ε) + B per channel, with the
-/// stored running statistics. Training mode (batch statistics, running-stat outputs) is not
-/// supported. Legacy attributes (is_test, consumed_inputs, momentum) are accepted and ignored;
+/// stored running statistics; <see cref="TrainingMode"/> normalises with batch statistics instead.
+/// Legacy attributes (is_test, consumed_inputs) are accepted and ignored;
 /// opset &lt; 9 <c>spatial = 0</c> gives per-activation statistics shaped like X without N.
 /// </summary>
 [OnnxOp("BatchNormalization")]
@@ -17,6 +17,16 @@ public sealed class BatchNormalization : Op
 
     /// <summary>True (default) when statistics are per channel; false when per activation (legacy spatial = 0).</summary>
     public bool Spatial { get; }
+
+    /// <summary>
+    /// training_mode = 1 (opset 14+): normalise with the batch's own mean and (population) variance and
+    /// output the updated running statistics, input·momentum + batch·(1 − momentum). Deterministic, so
+    /// it is supported even though an inference runtime rarely needs it.
+    /// </summary>
+    public bool TrainingMode { get; }
+
+    /// <summary>Running-statistics momentum (training mode only).</summary>
+    public float Momentum { get; }
 
     /// <summary>Parses and validates the attributes.</summary>
     public BatchNormalization(Node node, int opset) : base(node, opset)
@@ -29,10 +39,12 @@ public sealed class BatchNormalization : Op
         Spatial = spatial == 1;
         long training = Attributes.GetInt("training_mode", 0);
         if (training is not (0 or 1)) throw Fail($"training_mode {training} must be 0 or 1");
-        if (training == 1) throw Unsupported("training_mode = 1 (batch statistics) is not supported; export the model for inference");
-        if (node.Outputs.Count > 5) throw Fail($"has {node.Outputs.Count} outputs; at most 5");
-        if (node.Outputs.Skip(1).Any(o => o.Length > 0))
-            throw Unsupported("the running/saved statistics outputs exist only in training mode, which is not supported");
+        TrainingMode = training == 1;
+        if (TrainingMode && !Spatial) throw Unsupported("training_mode = 1 with spatial = 0 is not supported");
+        Momentum = Attributes.GetFloat("momentum", 0.9f);
+        if (node.Outputs.Count > (TrainingMode ? 3 : 5)) throw Fail($"has {node.Outputs.Count} outputs; at most {(TrainingMode ? 3 : 5)}");
+        if (!TrainingMode && node.Outputs.Skip(1).Any(o => o.Length > 0))
+            throw Unsupported("the running/saved statistics outputs exist only in training mode (training_mode = 1)");
     }
 
     /// <inheritdoc/>
@@ -53,7 +65,7 @@ public sealed class BatchNormalization : Op
         }
         var result = new TensorInfo[Node.Outputs.Count];
         result[0] = new TensorInfo(x.Type, (int[])x.Shape.Clone());
-        // Optional training outputs are unnamed here (the constructor rejects named ones); give them a placeholder.
+        // Training mode: running_mean and running_var, one value per channel.
         for (int i = 1; i < result.Length; i++) result[i] = new TensorInfo(x.Type, (int[])expected.Clone());
         return result;
     }

@@ -60,10 +60,17 @@ public class BatchNormalizationTests
     }
 
     [Fact]
-    public void TrainingModeIsUnsupported()
+    public void TrainingModeUsesBatchStatisticsAndUpdatesRunningOnes()
     {
-        Assert.Throws<UnsupportedException>(() => OpEvaluator.Run("BatchNormalization", [X, Scale, Bias, Mean, Var],
-            [Attr.Int("training_mode", 1)], outputs: 3, opset: 15));
+        // Channel 0 = [-1, 0, 1] (mean 0, population var 2/3); channel 1 = [2, 3, 4] (mean 3, var 2/3).
+        var r = OpEvaluator.Run("BatchNormalization", [X, Scale, Bias, Mean, Var],
+            [Attr.Int("training_mode", 1), Attr.Float("momentum", 0.9f)], outputs: 3, opset: 15);
+        double sd = Math.Sqrt(2.0 / 3 + 1e-5);
+        TensorAssert.Close([1, 2, 1, 3],
+            [(float)(-2 / sd), 0, (float)(2 / sd), (float)(-1.5 / sd + 1), 1, (float)(1.5 / sd + 1)], r[0]);
+        TensorAssert.Close([2], [0, 3], r[1]);
+        TensorAssert.Close([2], [(float)(4 * 0.9 + 2.0 / 3 * 0.1), (float)(0.25 * 0.9 + 2.0 / 3 * 0.1)], r[2]);
+        // Statistics outputs without training mode are a training-only feature.
         Assert.Throws<UnsupportedException>(() => OpEvaluator.Run("BatchNormalization", [X, Scale, Bias, Mean, Var], outputs: 3, opset: 15));
     }
 
