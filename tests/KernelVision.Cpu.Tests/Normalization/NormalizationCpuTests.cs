@@ -40,6 +40,9 @@ public class NormalizationCpuTests
             for (int k = 0; k < d[i]!.Length; k++) d[i]!.Doubles[k] = 0.5 + 0.25 * k + i;
         }
         Check("BatchNormalization", d, exact: true);
+        // Training mode (batch statistics) runs on the Reference kernel.
+        Check("BatchNormalization", BatchNormInputs(rng, [2, 3, 4, 5], [3]),
+            [Attr.Int("training_mode", 1), Attr.Float("momentum", 0.9f)], outputs: 3, opset: 15, exact: true);
     }
 
     [Fact]

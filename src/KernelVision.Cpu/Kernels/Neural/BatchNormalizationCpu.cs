@@ -14,7 +14,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// per-channel factor a = scale/√(var + ε); every element then takes one fused pass
 /// y = (x − mean)·a + B (subtracting the mean first keeps the result accurate when mean·a is large
 /// next to y). Legacy non-spatial statistics are applied per (channel, position). Float64 runs on
-/// the Reference kernel.
+/// the Reference kernel, as does training mode (batch statistics: a test-data form, not inference).
 /// </summary>
 [BackendKernel("cpu")]
 public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<BatchNormalization>(op)
@@ -26,7 +26,7 @@ public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<Bat
     public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
+        if (x.Type != DataType.Float32 || Op.TrainingMode)
         {
             _reference.Run(inputs, outputs);
             return;
