@@ -27,6 +27,7 @@ internal static class Pooling
     /// Output rows [r0, r1) of a 2-D pool, rows numbered plane·OH + oh. <paramref name="x"/> and
     /// <paramref name="y"/> are the whole tensors.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows2D(PoolPlan p, PoolKind kind, bool includePad, ReadOnlySpan<float> x, Span<float> y, int r0, int r1)
     {
         var g = p.Geometry;
@@ -51,38 +52,48 @@ internal static class Pooling
             var yRow = y.Slice(plane * outPlane + oy * ow, ow);
             int rowDivisor = includePad ? p.Padded[0][oy] : rows;
 
-            // Vector interior: [lo, hi) have full windows along W; 8 outputs per step.
+            // Vector interior: [lo, hi) have full windows along W; 8 outputs per step, and a last step
+            // that overlaps the previous one instead of a scalar tail (outputs are independent).
             int ox = lo;
-            if (rows > 0 && hi > lo)
+            if (rows > 0 && hi - lo >= 8)
             {
-                float divisor = (float)rowDivisor * kw;
+                var divisor = Vector256.Create((float)rowDivisor * kw);
                 // The last element a step reads: stride 1 → x + 7, stride 2 → 2·x + 15, past the window start.
-                int readSpan = vectorStride1 ? 8 : 16;
-                for (; ox + 8 <= hi; ox += 8)
+                int reach = offsets[rows - 1] + (kw - 1) * dw + (vectorStride1 ? 8 : 16);
+                while (ox < hi)
                 {
-                    int colBase = p.Origin[1][ox];
-                    if (offsets[rows - 1] + colBase + (kw - 1) * dw + readSpan > x.Length) break;
-                    Vector256<float> acc = kind == PoolKind.Max ? Vector256.Create(float.NegativeInfinity) : Vector256<float>.Zero;
-                    foreach (int rowOff in offsets)
-                    {
-                        for (int k = 0; k < kw; k++)
-                        {
-                            ref float src = ref Unsafe.Add(ref xr, rowOff + colBase + k * dw);
-                            Vector256<float> v = vectorStride1 ? Vector256.LoadUnsafe(ref src) : EvenLanesScrambled(ref src);
-                            acc = kind == PoolKind.Max ? Vector256.MaxNative(v, acc) : acc + v;
-                        }
-                    }
-                    if (vectorStride2) acc = Unscramble(acc);
-                    if (kind == PoolKind.Average) acc /= Vector256.Create(divisor);
-                    acc.StoreUnsafe(ref MemoryMarshal.GetReference(yRow), (nuint)ox);
+                    int at = Math.Min(ox, hi - 8);
+                    if (reach + p.Origin[1][at] > x.Length) break;
+                    var acc = Vector8(ref xr, offsets, p.Origin[1][at], kw, dw, kind, vectorStride1);
+                    if (kind == PoolKind.Average) acc /= divisor;
+                    acc.StoreUnsafe(ref MemoryMarshal.GetReference(yRow), (nuint)at);
                     // -inf means every tap was -inf or NaN: redo those with the exact NaN rule.
                     if (kind == PoolKind.Max && Vector256.EqualsAny(acc, Vector256.Create(float.NegativeInfinity)))
-                        for (int j = ox; j < ox + 8; j++) yRow[j] = Window(p, kind, includePad, x, offsets, rowDivisor, j);
+                        for (int j = at; j < at + 8; j++) yRow[j] = Window(p, kind, includePad, x, offsets, rowDivisor, j);
+                    ox = at + 8;
                 }
             }
             for (int j = 0; j < lo && j < ow; j++) yRow[j] = Window(p, kind, includePad, x, offsets, rowDivisor, j);
             for (int j = Math.Max(ox, lo); j < ow; j++) yRow[j] = Window(p, kind, includePad, x, offsets, rowDivisor, j);
         }
+    }
+
+    /// <summary>Max or sum over the window taps of 8 neighbouring outputs whose windows start at column <paramref name="colBase"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Vector8(ref float xr, ReadOnlySpan<int> rowOffsets, int colBase, int kw, int dw, PoolKind kind, bool stride1)
+    {
+        Vector256<float> acc = kind == PoolKind.Max ? Vector256.Create(float.NegativeInfinity) : Vector256<float>.Zero;
+        foreach (int rowOff in rowOffsets)
+        {
+            ref float row = ref Unsafe.Add(ref xr, rowOff + colBase);
+            for (int k = 0; k < kw; k++)
+            {
+                ref float src = ref Unsafe.Add(ref row, k * dw);
+                Vector256<float> v = stride1 ? Vector256.LoadUnsafe(ref src) : EvenLanesScrambled(ref src);
+                acc = kind == PoolKind.Max ? Vector256.MaxNative(v, acc) : acc + v;
+            }
+        }
+        return stride1 ? acc : Unscramble(acc);
     }
 
     /// <summary>One output of a 2-D pool with the column taps from the tables (border columns).</summary>
@@ -133,6 +144,7 @@ internal static class Pooling
     /// <paramref name="indices"/> (MaxPool's second output) is written when not empty, with
     /// <paramref name="storageOrder"/> 0 row-major and 1 column-major spatial positions.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Generic(PoolPlan p, PoolKind kind, bool includePad, int storageOrder,
         ReadOnlySpan<float> x, Span<float> y, Span<long> indices, int start, int end)
     {

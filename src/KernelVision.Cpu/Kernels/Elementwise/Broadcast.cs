@@ -107,6 +107,7 @@ internal static class Broadcast
     }
 
     /// <summary>Output elements [start, end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Range<TFn>(TFn fn, BroadcastPlan p, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, int start, int end)
         where TFn : struct, IBinaryFn
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
@@ -26,5 +27,6 @@ public sealed class ClipCpu(Clip op) : ElementwiseKernel<Clip>(op, new ClipRefer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new ClipFn(_lo, _hi), x, y);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
@@ -9,5 +10,6 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 public sealed class EluCpu(Elu op) : ElementwiseKernel<Elu>(op, new EluReference(op), 8192)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new EluFn(Op.Alpha), x, y);
 }

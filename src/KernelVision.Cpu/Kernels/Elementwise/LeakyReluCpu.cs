@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
@@ -9,5 +10,6 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 public sealed class LeakyReluCpu(LeakyRelu op) : ElementwiseKernel<LeakyRelu>(op, new LeakyReluReference(op), 32768)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new LeakyReluFn(Op.Alpha), x, y);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
@@ -9,5 +10,6 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 public sealed class SeluCpu(Selu op) : ElementwiseKernel<Selu>(op, new SeluReference(op), 8192)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(new SeluFn(Op.Alpha, Op.Gamma), x, y);
 }

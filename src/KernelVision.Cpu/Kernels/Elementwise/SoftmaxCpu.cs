@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -64,6 +65,7 @@ public sealed class SoftmaxCpu(Softmax op) : CpuKernel<Softmax>(op)
     private readonly record struct Job(Tensor X, Tensor Y, int Length, int Inner, bool IsLog);
 
     /// <summary>One contiguous line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Line(ReadOnlySpan<float> x, Span<float> y, bool isLog)
     {
         float max = TensorPrimitives.Max(x);
@@ -96,6 +98,7 @@ public sealed class SoftmaxCpu(Softmax op) : CpuKernel<Softmax>(op)
     }
 
     /// <summary><paramref name="width"/> neighbouring lines of outer index <paramref name="o"/> starting at column <paramref name="c0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(Job j, int o, int c0, int width)
     {
         Span<float> max = stackalloc float[width];

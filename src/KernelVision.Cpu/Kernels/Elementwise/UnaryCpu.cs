@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Elementwise;
@@ -11,6 +12,7 @@ public sealed class UnaryCpu(UnaryOp op) : ElementwiseKernel<UnaryOp>(op, new Un
     op.Kind is UnaryKind.Relu or UnaryKind.HardSwish or UnaryKind.Sqrt ? 32768 : 8192)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y)
     {
         switch (Op.Kind)

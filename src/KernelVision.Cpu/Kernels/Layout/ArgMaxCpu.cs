@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
@@ -65,6 +66,7 @@ public sealed class ArgMaxCpu(ArgMax op) : CpuKernel<ArgMax>(op)
         return v > best || selectLast && v == best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Row(ReadOnlySpan<float> x, bool selectLast)
     {
         int best = 0;
@@ -74,6 +76,7 @@ public sealed class ArgMaxCpu(ArgMax op) : CpuKernel<ArgMax>(op)
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(Job j, int o, int c0, int width)
     {
         Span<float> best = stackalloc float[width];

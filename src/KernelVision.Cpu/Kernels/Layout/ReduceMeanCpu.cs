@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
@@ -73,6 +74,7 @@ public sealed class ReduceMeanCpu(ReduceMean op) : CpuKernel<ReduceMean>(op)
         General(x, y, dims, flags, count);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void General(Tensor x, Tensor y, List<int> dims, List<bool> flags, int count)
     {
         if (_sums.Length < y.Length) _sums = new double[y.Length];
@@ -107,6 +109,7 @@ public sealed class ReduceMeanCpu(ReduceMean op) : CpuKernel<ReduceMean>(op)
     }
 
     /// <summary>acc[i] += x[i] in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddWidened(ReadOnlySpan<float> x, Span<double> acc)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);

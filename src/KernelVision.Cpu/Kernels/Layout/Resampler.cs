@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Cpu.Threading;
@@ -106,6 +107,7 @@ internal sealed class Resampler
 
     private sealed record NearestJob<T>(Axis[] Axes, int[] InStrides, int[] OutShape, int Row, T Fill, T[] X, int Xo, T[] Y, int Yo)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(int r0, int r1)
         {
             int rank = OutShape.Length;
@@ -191,6 +193,7 @@ internal sealed class Resampler
     private sealed record PassJob(Axis Axis, float[] Src, int SrcOffset, float[] Dst, int DstOffset, int LengthIn, int LengthOut, int Inner)
     {
         /// <summary>Output lines [l0, l1), numbered outer·lengthOut + position.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Lines(int l0, int l1)
         {
             int taps = Axis.Taps;

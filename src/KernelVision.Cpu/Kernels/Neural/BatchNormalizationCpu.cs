@@ -65,6 +65,7 @@ public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<Bat
     /// y = (x − m)·a + b, vectorised with fused multiply-add. The mean is given as the float pair
     /// m + mLow so that a mean computed in double (InstanceNormalization) keeps its low digits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Affine(ReadOnlySpan<float> x, Span<float> y, float m, float mLow, float a, float b)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
@@ -51,6 +52,7 @@ public sealed class InstanceNormalizationCpu(InstanceNormalization op) : CpuKern
     private readonly record struct Job(Tensor X, Tensor Y, Tensor Scale, Tensor Shift, int Channels, int Plane, float Epsilon);
 
     /// <summary>Σx in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Sum(ReadOnlySpan<float> x)
     {
         ref float r = ref MemoryMarshal.GetReference(x);
@@ -73,6 +75,7 @@ public sealed class InstanceNormalizationCpu(InstanceNormalization op) : CpuKern
     }
 
     /// <summary>Σ(x − mean)² in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SquaredDeviations(ReadOnlySpan<float> x, double mean)
     {
         ref float r = ref MemoryMarshal.GetReference(x);

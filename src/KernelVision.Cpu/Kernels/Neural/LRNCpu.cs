@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
@@ -46,6 +47,7 @@ public sealed class LRNCpu(LRN op) : CpuKernel<LRN>(op)
     private readonly record struct Job(Tensor X, Tensor Y, int Channels, int Plane, int Size, float AlphaOverSize, float Bias, float Beta);
 
     /// <summary>Positions [p0, p0 + width) of image <paramref name="n"/>, every channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Positions(Job j, int n, int p0, int width)
     {
         Span<float> squares = stackalloc float[width];
@@ -66,6 +68,7 @@ public sealed class LRNCpu(LRN op) : CpuKernel<LRN>(op)
     }
 
     /// <summary>y = x · (bias + k·s)^e.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(ReadOnlySpan<float> x, ReadOnlySpan<float> s, Span<float> y, float k, float bias, float e)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
