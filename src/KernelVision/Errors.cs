@@ -18,3 +18,17 @@ public sealed class UnsupportedException(string message, Exception? inner = null
 
 /// <summary>The caller's inputs do not match the model: missing, unknown, wrong type or shape, unreadable file.</summary>
 public sealed class InputException(string message, Exception? inner = null) : KernelVisionException(message, inner);
+
+/// <summary>
+/// The model or run needs more than a configured bound allows (see <c>LoadLimits</c>): an activation
+/// larger than <c>MaxActivationBytes</c>, a plan whose activations together exceed it. Raise the
+/// limit if the model is trusted.
+/// </summary>
+public sealed class LimitExceededException(string message, Exception? inner = null) : KernelVisionException(message, inner);
+
+/// <summary>
+/// A bug inside KernelVision caught at a boundary: a kernel, shape rule or pass failed with an
+/// untyped .NET exception (kept as <see cref="Exception.InnerException"/>). The host stays up; the
+/// fuzz tests count every one of these as a crash to fix.
+/// </summary>
+public sealed class InternalErrorException(string message, Exception? inner = null) : KernelVisionException(message, inner);

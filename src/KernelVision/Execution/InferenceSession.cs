@@ -25,17 +25,31 @@ public sealed class CompiledNode(Op op, IKernel kernel, bool isFallback)
 
 /// <summary>
 /// A model prepared for inference on one backend. Construction imports, validates, sorts and
-/// optimises the graph and creates kernels; the first <see cref="Run(IReadOnlyDictionary{string, Tensor}, Action{CompiledNode, Tensor?[]}?)"/>
+/// optimises the graph and creates kernels; the first <see cref="Run(IReadOnlyDictionary{string, Tensor}, Action{CompiledNode, Tensor?[]}?, CancellationToken)"/>
 /// for a set of input shapes infers every shape, folds constants and plans memory, and later runs
-/// with the same shapes reuse that plan. Runs are serialised by a lock.
+/// with the same shapes reuse that plan.
+/// <para>
+/// Thread safety: every member may be called from any thread. Runs of one session execute one at a
+/// time — callers queue (cancellably) for their turn — because kernels may keep per-call state and
+/// the plan reuses one activation arena. For parallel throughput create one session per thread:
+/// sessions share nothing mutable. Outputs returned by a run are the caller's own tensors.
+/// </para>
+/// <para>
+/// Dispose releases the plans (activation arenas) and disposes every kernel that is
+/// <see cref="IDisposable"/>; a run still in flight finishes first. Using a disposed session throws
+/// <see cref="ObjectDisposedException"/>.
+/// </para>
 /// </summary>
-public sealed class InferenceSession
+public sealed class InferenceSession : IDisposable
 {
     private readonly ModelGraph _graph;
     private readonly Dictionary<string, Tensor> _constants;
     private readonly List<CompiledNode> _nodes;
+    // Plans by input signature, oldest first, at most SessionOptions.MaxCachedPlans of them.
     private readonly Dictionary<string, ExecutionPlan> _plans = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
+    private readonly Queue<string> _planOrder = new();
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private int _active, _disposed, _released;
 
     /// <summary>The loaded model.</summary>
     public Model Model { get; }
@@ -64,10 +78,14 @@ public sealed class InferenceSession
         Options = options ?? new SessionOptions();
         _graph = model.Graph;
         string file = model.DisplayName;
-        int opset = model.OnnxOpset;
-        if (opset > 27) throw new UnsupportedException($"{file}: ai.onnx opset {opset} is newer than supported (27)");
+        long opsetVersion = model.Opsets.TryGetValue("", out var v) ? v : model.Opsets.GetValueOrDefault("ai.onnx", 1);
+        if (opsetVersion > 27) throw new UnsupportedException($"{file}: ai.onnx opset {opsetVersion} is newer than supported (27)");
+        if (opsetVersion < 1) throw new ModelFormatException($"{file}: ai.onnx opset {opsetVersion} is invalid");
+        int opset = (int)opsetVersion;
+        if (_graph.Nodes.Count > Options.Limits.MaxNodes)
+            throw new ModelFormatException($"{file}: {_graph.Nodes.Count} nodes exceed the limit of {Options.Limits.MaxNodes}");
 
-        var sorted = GraphValidator.Sort(_graph, file);
+        var sorted = GraphValidator.Sort(_graph, file, Options.Limits.MaxGraphDepth);
         var unsupported = sorted.Where(n => !OpRegistry.IsSupported(n)).Select(n => n.OpType).Distinct().ToList();
         if (unsupported.Count > 0)
         {
@@ -76,54 +94,57 @@ public sealed class InferenceSession
         }
         var ops = new List<Op>();
         foreach (var n in sorted)
-        {
-            try { ops.Add(OpRegistry.Create(n, opset)); }
-            catch (KernelVisionException e) { throw Prefix(e, file); }
-        }
+            ops.Add(ExecutionPlan.Guard(file, n, "attribute parsing", () => OpRegistry.Create(n, opset)));
         _constants = new Dictionary<string, Tensor>(_graph.Initializers, StringComparer.Ordinal);
         var log = new List<string>();
         var program = new GraphProgram(ops, _constants, _graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
             _graph.OverridableInitializers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
         foreach (var pass in PassPipeline.For(Options))
         {
-            int before = program.Ops.Count;
-            pass.Run(program, log);
+            try { pass.Run(program, log); }
+            catch (KernelVisionException e) { throw ExecutionPlan.Located(e, file); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InternalErrorException($"{file}: pass {pass.GetType().Name} failed: {e.GetType().Name}: {e.Message}", e);
+            }
         }
         PassLog = log;
         _nodes = [];
-        foreach (var op in program.Ops)
+        try
         {
-            var kernel = Options.Backend.CreateKernel(op);
-            bool fallback = false;
-            if (kernel is null)
+            foreach (var op in program.Ops)
             {
-                if (!Options.AllowReferenceFallback)
-                    throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no {Options.Backend.Name} kernel");
-                kernel = ReferenceBackend.Instance.CreateKernel(op)
-                    ?? throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no kernel on any backend");
-                fallback = true;
+                var kernel = ExecutionPlan.Guard(file, op.Node, "kernel creation", () => Options.Backend.CreateKernel(op));
+                bool fallback = false;
+                if (kernel is null)
+                {
+                    if (!Options.AllowReferenceFallback)
+                        throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no {Options.Backend.Name} kernel");
+                    kernel = ExecutionPlan.Guard(file, op.Node, "kernel creation", () => ReferenceBackend.Instance.CreateKernel(op))
+                        ?? throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no kernel on any backend");
+                    fallback = true;
+                }
+                _nodes.Add(new CompiledNode(op, kernel, fallback));
             }
-            _nodes.Add(new CompiledNode(op, kernel, fallback));
+        }
+        catch
+        {
+            try { DisposeKernels(); } catch (AggregateException) { } // the construction error matters more
+            throw;
         }
     }
 
-    private static KernelVisionException Prefix(KernelVisionException e, string file) =>
-        e.Message.StartsWith(file, StringComparison.Ordinal) ? e : e switch
-        {
-            GraphException => new GraphException($"{file}: {e.Message}", e),
-            UnsupportedException => new UnsupportedException($"{file}: {e.Message}", e),
-            ModelFormatException => new ModelFormatException($"{file}: {e.Message}", e),
-            _ => e,
-        };
-
     /// <summary>Runs with inputs given in the order of <see cref="Inputs"/>; returns outputs in graph order.</summary>
-    public Tensor[] Run(params Tensor[] inputs)
+    public Tensor[] Run(params Tensor[] inputs) => Run(inputs, CancellationToken.None);
+
+    /// <summary>Runs with inputs given in the order of <see cref="Inputs"/>, cancellable between nodes; returns outputs in graph order.</summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, CancellationToken cancellationToken)
     {
-        if (inputs.Length != Inputs.Count)
-            throw new InputException($"{Model.DisplayName}: expects {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), got {inputs.Length}");
+        if (inputs is null || inputs.Count != Inputs.Count)
+            throw new InputException($"{Model.DisplayName}: expects {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => i.Name))}), got {inputs?.Count ?? 0}");
         var map = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (int i = 0; i < inputs.Length; i++) map[Inputs[i].Name] = inputs[i];
-        var r = Run(map);
+        for (int i = 0; i < inputs.Count; i++) map[Inputs[i].Name] = inputs[i];
+        var r = Run(map, null, cancellationToken);
         return Outputs.Select(o => r[o.Name]).ToArray();
     }
 
@@ -131,13 +152,50 @@ public sealed class InferenceSession
     /// Runs the model. <paramref name="inputs"/> maps input names to tensors (overridable
     /// initializers may be given too). <paramref name="observer"/>, if set, sees every node's outputs
     /// right after it runs (valid only during the callback: buffers are reused).
+    /// <paramref name="cancellationToken"/> is checked while waiting for the session and between
+    /// nodes; cancelling throws <see cref="OperationCanceledException"/> and leaves the session usable.
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, Action<CompiledNode, Tensor?[]>? observer = null)
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, Action<CompiledNode, Tensor?[]>? observer = null,
+        CancellationToken cancellationToken = default)
     {
         string file = Model.DisplayName;
-        foreach (var name in inputs.Keys)
+        ValidateInputs(inputs, file);
+        Enter();
+        try
+        {
+            _turn.Wait(cancellationToken);
+            try
+            {
+                var plan = GetPlan(inputs, file, cancellationToken);
+                return plan.Execute(inputs, observer, file, cancellationToken);
+            }
+            finally { _turn.Release(); }
+        }
+        finally { Exit(); }
+    }
+
+    /// <summary>Shapes and types of every value for the given input shapes (for kv info/profile), without running.</summary>
+    public IReadOnlyDictionary<string, TensorInfo> InferShapes(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        Enter();
+        try
+        {
+            _turn.Wait();
+            try { return ExecutionPlan.Build(_nodes, _constants, _graph, inputs, Model.DisplayName, Options.Limits).Infos; }
+            finally { _turn.Release(); }
+        }
+        finally { Exit(); }
+    }
+
+    private void ValidateInputs(IReadOnlyDictionary<string, Tensor> inputs, string file)
+    {
+        if (inputs is null) throw new InputException($"{file}: no inputs given");
+        foreach (var (name, t) in inputs)
+        {
             if (!_graph.Inputs.Any(i => i.Name == name) && !_graph.OverridableInitializers.Any(i => i.Name == name))
                 throw new InputException($"{file}: '{name}' is not an input of the model (inputs: {string.Join(", ", _graph.Inputs.Select(i => i.Name))})");
+            if (t is null) throw new InputException($"{file}: input '{name}' is null");
+        }
         foreach (var decl in _graph.Inputs.Concat(_graph.OverridableInitializers))
         {
             if (!inputs.TryGetValue(decl.Name, out var t))
@@ -156,26 +214,61 @@ public sealed class InferenceSession
                         throw new InputException($"{file}: input '{decl.Name}' must be {decl.Describe()}, got {t.Describe()}");
             }
         }
+    }
 
-        lock (_gate)
+    // Called with the turn held. Plans are cached per input signature; the oldest is dropped past the cap.
+    private ExecutionPlan GetPlan(IReadOnlyDictionary<string, Tensor> inputs, string file, CancellationToken cancellationToken)
+    {
+        string key = string.Join(";", inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + kv.Value.Describe()));
+        if (_plans.TryGetValue(key, out var plan)) return plan;
+        plan = ExecutionPlan.Build(_nodes, _constants, _graph, inputs, file, Options.Limits, cancellationToken);
+        while (_plans.Count >= Math.Max(1, Options.MaxCachedPlans) && _planOrder.TryDequeue(out var oldest))
+            if (_plans.Remove(oldest, out var old)) old.ReleaseBuffers();
+        _plans[key] = plan;
+        _planOrder.Enqueue(key);
+        return plan;
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _active);
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            string key = string.Join(";", inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + kv.Value.Describe()));
-            if (!_plans.TryGetValue(key, out var plan))
-            {
-                plan = ExecutionPlan.Build(_nodes, _constants, _graph, inputs, file);
-                _plans[key] = plan;
-            }
-            return plan.Execute(inputs, observer, file);
+            Exit();
+            throw new ObjectDisposedException(nameof(InferenceSession), $"{Model.DisplayName}: the session has been disposed");
         }
     }
 
-    /// <summary>Shapes and types of every value for the given input shapes (for kv info/profile), without running.</summary>
-    public IReadOnlyDictionary<string, TensorInfo> InferShapes(IReadOnlyDictionary<string, Tensor> inputs)
+    private void Exit()
     {
-        lock (_gate)
+        if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _disposed) != 0) Release();
+    }
+
+    /// <summary>Releases the activation arenas and disposes the kernels; a run in flight finishes first. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Volatile.Read(ref _active) == 0) Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        foreach (var plan in _plans.Values) plan.ReleaseBuffers();
+        _plans.Clear();
+        _planOrder.Clear();
+        DisposeKernels();
+    }
+
+    private void DisposeKernels()
+    {
+        List<Exception>? errors = null;
+        foreach (var n in _nodes)
         {
-            var plan = ExecutionPlan.Build(_nodes, _constants, _graph, inputs, Model.DisplayName);
-            return plan.Infos;
+            if (n.Kernel is not IDisposable d) continue;
+            try { d.Dispose(); }
+            catch (Exception e) { (errors ??= []).Add(e); }
         }
+        if (errors is not null) throw new AggregateException($"{Model.DisplayName}: disposing kernels failed", errors);
     }
 }

@@ -16,6 +16,9 @@ public sealed record SessionOptions
     /// <summary>When the backend lacks a kernel for an op, use the Reference kernel instead of failing.</summary>
     public bool AllowReferenceFallback { get; init; } = true;
 
-    /// <summary>Bounds applied while loading the model.</summary>
+    /// <summary>Bounds applied while loading the model and planning its runs (activation memory).</summary>
     public LoadLimits Limits { get; init; } = LoadLimits.Default;
+
+    /// <summary>Execution plans kept per session, one per distinct set of input shapes; the oldest is dropped beyond this.</summary>
+    public int MaxCachedPlans { get; init; } = 8;
 }

@@ -7,7 +7,13 @@ public static class GraphValidator
     /// Checks every value is defined once and before use, that graph outputs are produced, and
     /// returns the nodes in a topological order (file order where the file is already sorted).
     /// </summary>
-    public static List<Node> Sort(ModelGraph g, string file)
+    public static List<Node> Sort(ModelGraph g, string file) => Sort(g, file, int.MaxValue);
+
+    /// <summary>
+    /// As <see cref="Sort(ModelGraph, string)"/>, and refuses graphs whose longest chain of dependent
+    /// nodes is longer than <paramref name="maxDepth"/>.
+    /// </summary>
+    public static List<Node> Sort(ModelGraph g, string file, int maxDepth)
     {
         var producer = new Dictionary<string, Node?>(StringComparer.Ordinal);
         foreach (var v in g.Inputs) producer[v.Name] = null;
@@ -50,14 +56,22 @@ public static class GraphValidator
         var order = new List<Node>(g.Nodes.Count);
         var ready = new PriorityQueue<Node, int>();
         var index = g.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+        // Depth of a node = 1 + the deepest node it reads from; known once all its producers are sorted.
+        var depth = new Dictionary<Node, int>();
         foreach (var n in g.Nodes) if (pending[n] == 0) ready.Enqueue(n, index[n]);
         while (ready.TryDequeue(out var n, out _))
         {
             order.Add(n);
-            foreach (var o in n.Outputs.Where(o => o.Length > 0))
+            int d = depth.GetValueOrDefault(n, 1);
+            if (d > maxDepth)
+                throw new GraphException($"{file}: the graph is deeper than the limit of {maxDepth} dependent nodes (at {n.DisplayName})");
+            foreach (var o in n.Outputs.Where(o => o.Length > 0).Distinct())
                 if (consumers.TryGetValue(o, out var list))
                     foreach (var c in list)
+                    {
+                        if (depth.GetValueOrDefault(c, 1) < d + 1) depth[c] = d + 1;
                         if (--pending[c] == 0) ready.Enqueue(c, index[c]);
+                    }
         }
         if (order.Count != g.Nodes.Count)
         {

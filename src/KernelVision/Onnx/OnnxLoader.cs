@@ -33,6 +33,8 @@ public static class OnnxLoader
     public static Model Load(byte[] bytes, string? baseDir = null, string displayName = "model", LoadLimits? limits = null)
     {
         limits ??= LoadLimits.Default;
+        if (bytes.LongLength > limits.MaxFileBytes)
+            throw new ModelFormatException($"{displayName}: model of {bytes.LongLength} bytes exceeds the limit of {limits.MaxFileBytes}");
         ModelProto proto;
         try
         {
@@ -53,23 +55,32 @@ public static class OnnxLoader
     public static Model FromProto(ModelProto proto, string? baseDir, string displayName, LoadLimits limits)
     {
         if (proto.Graph is null) throw new ModelFormatException($"{displayName}: the file has no graph (is it an ONNX model?)");
-        var ctx = new Ctx(baseDir, displayName, limits);
-        var model = new Model { Graph = ReadGraph(proto.Graph, ctx) };
-        model.IrVersion = proto.IrVersion;
-        model.Producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
+        // Cheap counts first, so an oversized graph is refused before anything is decoded for it.
+        if (proto.Graph.Node.Count > limits.MaxNodes)
+            throw new ModelFormatException($"{displayName}: {proto.Graph.Node.Count} nodes exceed the limit of {limits.MaxNodes}");
+        var opsets = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var op in proto.OpsetImport)
         {
             string domain = op.Domain == "ai.onnx" ? "" : op.Domain;
-            model.Opsets[domain] = op.Version;
+            if (op.Version is < 1 or > MaxOpsetVersion)
+                throw new ModelFormatException($"{displayName}: opset import '{(domain.Length > 0 ? domain : "ai.onnx")}' has invalid version {op.Version}");
+            if (!opsets.TryAdd(domain, op.Version))
+                throw new ModelFormatException($"{displayName}: opset import '{(domain.Length > 0 ? domain : "ai.onnx")}' is given twice");
         }
-        if (!model.Opsets.ContainsKey("")) model.Opsets[""] = proto.IrVersion <= 2 ? 1 : 1;
+        var ctx = new Ctx(baseDir, displayName, limits, new WeightBudget(limits.MaxWeightBytes, displayName));
+        var model = new Model { Graph = ReadGraph(proto.Graph, ctx) };
+        model.IrVersion = proto.IrVersion;
+        model.Producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
+        foreach (var (domain, version) in opsets) model.Opsets[domain] = version;
+        if (!model.Opsets.ContainsKey("")) model.Opsets[""] = 1;
         foreach (var kv in proto.MetadataProps) model.Metadata[kv.Key] = kv.Value;
-        if (model.Graph.Nodes.Count > limits.MaxNodes)
-            throw new ModelFormatException($"{displayName}: {model.Graph.Nodes.Count} nodes exceed the limit of {limits.MaxNodes}");
         return model;
     }
 
-    private sealed record Ctx(string? BaseDir, string File, LoadLimits Limits);
+    // Far above any real opset, far below int overflow when the session narrows it.
+    private const long MaxOpsetVersion = 10_000;
+
+    private sealed record Ctx(string? BaseDir, string File, LoadLimits Limits, WeightBudget Budget);
 
     private static ModelGraph ReadGraph(GraphProto g, Ctx ctx)
     {
@@ -77,7 +88,7 @@ public static class OnnxLoader
         foreach (var init in g.Initializer)
         {
             if (string.IsNullOrEmpty(init.Name)) throw new ModelFormatException($"{ctx.File}: an initializer has no name");
-            var t = TensorProtoConverter.ToTensor(init, ctx.BaseDir, $"{ctx.File}: initializer '{init.Name}'", ctx.Limits);
+            var t = TensorProtoConverter.ToTensor(init, ctx.BaseDir, $"{ctx.File}: initializer '{init.Name}'", ctx.Limits, ctx.Budget);
             if (!graph.Initializers.TryAdd(init.Name, t))
                 throw new ModelFormatException($"{ctx.File}: initializer '{init.Name}' is defined twice");
         }
@@ -114,6 +125,8 @@ public static class OnnxLoader
         Dim[]? shape = null;
         if (tt?.Shape is not null)
         {
+            if (tt.Shape.Dim.Count > ctx.Limits.MaxRank)
+                throw new ModelFormatException($"{ctx.File}: graph {role} '{vi.Name}' has rank {tt.Shape.Dim.Count}, above the limit of {ctx.Limits.MaxRank}");
             shape = new Dim[tt.Shape.Dim.Count];
             for (int i = 0; i < shape.Length; i++)
             {
@@ -160,7 +173,7 @@ public static class OnnxLoader
             AttributeProto.Types.AttributeType.String => new() { Name = a.Name, Kind = AttributeKind.String, String = Utf8(a.S, what) },
             AttributeProto.Types.AttributeType.Tensor when a.T is not null => new()
             {
-                Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorProtoConverter.ToTensor(a.T, ctx.BaseDir, what, ctx.Limits),
+                Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorProtoConverter.ToTensor(a.T, ctx.BaseDir, what, ctx.Limits, ctx.Budget),
             },
             AttributeProto.Types.AttributeType.Floats => new() { Name = a.Name, Kind = AttributeKind.Floats, Floats = [.. a.Floats] },
             AttributeProto.Types.AttributeType.Ints => new() { Name = a.Name, Kind = AttributeKind.Ints, Ints = [.. a.Ints] },
@@ -168,7 +181,7 @@ public static class OnnxLoader
             AttributeProto.Types.AttributeType.Tensors => new()
             {
                 Name = a.Name, Kind = AttributeKind.Tensors,
-                Tensors = a.Tensors.Select(t => TensorProtoConverter.ToTensor(t, ctx.BaseDir, what, ctx.Limits)).ToArray(),
+                Tensors = a.Tensors.Select(t => TensorProtoConverter.ToTensor(t, ctx.BaseDir, what, ctx.Limits, ctx.Budget)).ToArray(),
             },
             AttributeProto.Types.AttributeType.Graph or AttributeProto.Types.AttributeType.Graphs =>
                 new() { Name = a.Name, Kind = type == AttributeProto.Types.AttributeType.Graph ? AttributeKind.Graph : AttributeKind.Graphs },

@@ -12,45 +12,71 @@ public static class TensorProtoConverter
     /// Decodes <paramref name="proto"/>. <paramref name="baseDir"/> is the model's folder for external data
     /// (null forbids external data); <paramref name="what"/> names the tensor in errors.
     /// </summary>
-    public static Tensor ToTensor(TensorProto proto, string? baseDir, string what, LoadLimits? limits = null)
+    public static Tensor ToTensor(TensorProto proto, string? baseDir, string what, LoadLimits? limits = null) =>
+        ToTensor(proto, baseDir, what, limits ?? LoadLimits.Default, null);
+
+    /// <summary>
+    /// Decodes <paramref name="proto"/>, checking rank, element count, the data's length and the
+    /// model-wide weight budget before anything is allocated for it.
+    /// </summary>
+    internal static Tensor ToTensor(TensorProto proto, string? baseDir, string what, LoadLimits limits, WeightBudget? budget)
     {
-        limits ??= LoadLimits.Default;
         var type = (DataType)proto.DataType;
         if (!type.IsSupported())
             throw new UnsupportedException($"{what}: element type {type.Name()} ({proto.DataType}) is not supported");
         if (proto.Segment is not null) throw new UnsupportedException($"{what}: segmented tensors are not supported");
+        if (proto.Dims.Count > limits.MaxRank)
+            throw new ModelFormatException($"{what}: rank {proto.Dims.Count} exceeds the limit of {limits.MaxRank}");
 
         var shape = new int[proto.Dims.Count];
         long count = 1;
+        bool overflow = false;
         for (int i = 0; i < shape.Length; i++)
         {
             long d = proto.Dims[i];
             if (d < 0 || d > int.MaxValue) throw new ModelFormatException($"{what}: invalid dimension {d}");
             shape[i] = (int)d;
-            if (d != 0 && count > limits.MaxTensorElements / d) count = long.MaxValue;
-            else count *= d;
-            if (count > limits.MaxTensorElements)
-                throw new ModelFormatException($"{what}: {string.Join("x", proto.Dims)} exceeds the limit of {limits.MaxTensorElements} elements");
+            // Saturate instead of wrapping; a later zero dim still makes the tensor empty.
+            if (!overflow && d != 0 && count > limits.MaxTensorElements / d) overflow = true;
+            else if (!overflow) count *= d;
         }
+        if (shape.Contains(0)) { count = 0; overflow = false; }
+        if (overflow || count > limits.MaxTensorElements)
+            throw new ModelFormatException($"{what}: {string.Join("x", proto.Dims)} exceeds the limit of {limits.MaxTensorElements} elements");
         int n = (int)count;
 
-        ReadOnlySpan<byte> raw = default;
-        bool hasRaw = proto.HasRawData;
-        byte[]? external = null;
-        if (proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External)
+        bool external = proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External;
+        bool hasRaw = proto.HasRawData || external;
+        int rawSize = RawElementSize(type);
+        // Where the data is in typed fields, the field's count must match before we allocate for it.
+        if (!hasRaw)
         {
-            external = ExternalData.Read(proto, baseDir, what, limits);
-            raw = external;
-            hasRaw = true;
+            int have = type switch
+            {
+                DataType.Float32 => proto.FloatData.Count,
+                DataType.Float64 => proto.DoubleData.Count,
+                DataType.Int64 => proto.Int64Data.Count,
+                DataType.UInt32 or DataType.UInt64 => proto.Uint64Data.Count,
+                _ => proto.Int32Data.Count,
+            };
+            CheckCount(have, n, what);
+        }
+        else if (!external && (long)proto.RawData.Length != (long)n * rawSize)
+            throw new ModelFormatException($"{what}: raw data has {proto.RawData.Length} bytes, {type.Name()}{ShapeUtil.Format(shape)} needs {(long)n * rawSize}");
+        budget?.Charge((long)n * StorageBytes(type), what);
+
+        ReadOnlySpan<byte> raw = default;
+        byte[]? externalBytes = null;
+        if (external)
+        {
+            externalBytes = ExternalData.Read(proto, baseDir, what, (long)n * rawSize);
+            raw = externalBytes;
         }
         else if (hasRaw) raw = proto.RawData.Span;
 
         var t = Tensor.Zeros(type, shape);
         if (hasRaw)
         {
-            int size = ElementSize(type);
-            if ((long)raw.Length != (long)n * size)
-                throw new ModelFormatException($"{what}: raw data has {raw.Length} bytes, {type.Name()}{ShapeUtil.Format(shape)} needs {(long)n * size}");
             DecodeRaw(raw, type, t);
             return t;
         }
@@ -59,32 +85,42 @@ public static class TensorProtoConverter
         switch (type)
         {
             case DataType.Float32:
-                CheckCount(proto.FloatData.Count, n, what);
                 for (int i = 0; i < n; i++) t.Floats[i] = proto.FloatData[i];
                 break;
             case DataType.Float64:
-                CheckCount(proto.DoubleData.Count, n, what);
                 for (int i = 0; i < n; i++) t.Doubles[i] = proto.DoubleData[i];
                 break;
             case DataType.Int64:
-                CheckCount(proto.Int64Data.Count, n, what);
                 for (int i = 0; i < n; i++) t.Int64s[i] = proto.Int64Data[i];
                 break;
             case DataType.UInt32 or DataType.UInt64:
-                CheckCount(proto.Uint64Data.Count, n, what);
                 for (int i = 0; i < n; i++) t.Int64s[i] = DataTypes.Wrap((long)proto.Uint64Data[i], type);
                 break;
             case DataType.Bool:
-                CheckCount(proto.Int32Data.Count, n, what);
                 for (int i = 0; i < n; i++) t.Bools[i] = proto.Int32Data[i] != 0;
                 break;
             default: // int32, int16, int8, uint16, uint8 live in int32_data
-                CheckCount(proto.Int32Data.Count, n, what);
                 for (int i = 0; i < n; i++) t.Int64s[i] = DataTypes.Wrap(proto.Int32Data[i], type);
                 break;
         }
         return t;
     }
+
+    /// <summary>Bytes one element takes in memory once decoded (integers are widened to int64).</summary>
+    internal static int StorageBytes(DataType t) => t switch
+    {
+        DataType.Float32 => 4,
+        DataType.Bool => 1,
+        _ => 8,
+    };
+
+    private static int RawElementSize(DataType t) => t switch
+    {
+        DataType.Float32 or DataType.Int32 or DataType.UInt32 => 4,
+        DataType.Float64 or DataType.Int64 or DataType.UInt64 => 8,
+        DataType.Int16 or DataType.UInt16 => 2,
+        _ => 1,
+    };
 
     private static void CheckCount(int have, int need, string what)
     {

@@ -9,5 +9,8 @@ public static class PassPipeline
     public static IEnumerable<IGraphPass> For(SessionOptions options)
     {
         yield return new DeadNodeElimination();
+        if (!options.Optimize) yield break;
+        yield return new BatchNormFolding();
+        yield return new ActivationFusion();
     }
 }

@@ -14,6 +14,9 @@ public sealed class ConstantOfShape : Op
     /// <summary>The fill value, a one-element tensor whose type is the output's.</summary>
     public Tensor FillValue { get; }
 
+    /// <summary>Largest output shape inference fills in as a value (bigger ones are left to the kernel).</summary>
+    public const int MaxInferredValueElements = 1 << 16;
+
     /// <summary>Parses 'value'.</summary>
     public ConstantOfShape(Node node, int opset) : base(node, opset)
     {
@@ -47,6 +50,8 @@ public sealed class ConstantOfShape : Op
         if (s.Type != DataType.Int64) throw Fail($"the shape input must be int64, got {s}");
         if (s.Shape.Length != 1) throw Fail($"the shape input must be 1-D, got {s}");
         var shape = Resolve(RequireValue(inputs, 0));
-        return [new TensorInfo(FillValue.Type, shape, Fill(shape))];
+        // Only small results (shape arithmetic) are filled here: a large one is allocated by whoever
+        // runs the op, after the session has checked it against its activation-memory limit.
+        return [new TensorInfo(FillValue.Type, shape, ShapeUtil.Size(shape) <= MaxInferredValueElements ? Fill(shape) : null)];
     }
 }

@@ -27,6 +27,13 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
         var kernelCoords = NeuralData.Coordinates(g.Kernel);
         var result = new double[y.Length];
 
+        // Which input cell each (output cell, kernel tap) pair reads, −1 where it falls in the
+        // padding. The same for every channel and image, so it is worked out once.
+        var window = new int[outPlane * taps];
+        for (int o = 0; o < outPlane; o++)
+            for (int k = 0; k < taps; k++)
+                window[o * taps + k] = InputIndex(g, outCoords[o], kernelCoords[k]);
+
         for (int n = 0; n < batch; n++)
         for (int m = 0; m < outChannels; m++)
         {
@@ -41,7 +48,7 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
                     int wBase = (m * channelsPerGroup + cl) * taps;
                     for (int k = 0; k < taps; k++)
                     {
-                        int at = InputIndex(g, outCoords[o], kernelCoords[k]);
+                        int at = window[o * taps + k];
                         if (at >= 0) acc += x[xBase + at] * w[wBase + k];
                     }
                 }

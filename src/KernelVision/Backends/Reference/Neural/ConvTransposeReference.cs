@@ -28,6 +28,13 @@ public sealed class ConvTransposeReference(ConvTranspose op) : Kernel<ConvTransp
         var kernelCoords = NeuralData.Coordinates(g.Kernel);
         var result = new double[y.Length];
 
+        // Which output cell each (input cell, kernel tap) pair adds into, −1 where it is trimmed
+        // away; the same for every channel and image, so it is worked out once.
+        var scatter = new int[inPlane * taps];
+        for (int i = 0; i < inPlane; i++)
+            for (int k = 0; k < taps; k++)
+                scatter[i * taps + k] = OutputIndex(g, inCoords[i], kernelCoords[k]);
+
         for (int n = 0; n < batch; n++)
         for (int c = 0; c < channels; c++)
         {
@@ -42,7 +49,7 @@ public sealed class ConvTransposeReference(ConvTranspose op) : Kernel<ConvTransp
                     int yBase = (n * outChannels + m) * outPlane;
                     for (int k = 0; k < taps; k++)
                     {
-                        int at = OutputIndex(g, inCoords[i], kernelCoords[k]);
+                        int at = scatter[i * taps + k];
                         if (at >= 0) result[yBase + at] += v * w[wBase + k];
                     }
                 }

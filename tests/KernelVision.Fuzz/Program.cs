@@ -1,0 +1,70 @@
+using KernelVision;
+using KernelVision.Tests.Fuzzing;
+using SharpFuzz;
+
+// kv-fuzz: the SharpFuzz entry points over FuzzTarget (load → prepare → run one model under tight
+// limits). A typed KernelVision refusal is a normal outcome; anything else escaping — including
+// InternalErrorException — is a crash the fuzzer records.
+//
+//   kv-fuzz                      AFL mode (run under afl-fuzz, reads stdin/shared memory)
+//   kv-fuzz --libfuzzer          libFuzzer mode (run under libfuzzer-dotnet)
+//   kv-fuzz corpus DIR [CONF]    writes the seed corpus (built models, conformance models from CONF)
+//   kv-fuzz replay PATH...       runs files/folders through the target, prints outcomes, exit 1 on a crash
+static void Target(byte[] bytes)
+{
+    try { FuzzTarget.Execute(bytes, null, CancellationToken.None); }
+    catch (InternalErrorException e)
+    {
+        // Rethrown as what it wraps so the fuzzer buckets crashes by their real origin.
+        if (e.InnerException is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        throw;
+    }
+}
+
+if (args.Length > 0 && args[0] == "corpus")
+{
+    if (args.Length < 2) { Console.Error.WriteLine("usage: kv-fuzz corpus DIR [CONFORMANCE_DIR]"); return 2; }
+    Directory.CreateDirectory(args[1]);
+    int n = 0;
+    foreach (var s in SeedModels.All(args.Length > 2 ? args[2] : null))
+        File.WriteAllBytes(Path.Combine(args[1], s.Name.Replace('/', '_') + ".onnx"), s.Bytes);
+    foreach (var f in Directory.GetFiles(args[1])) n++;
+    Console.WriteLine($"{n} seed files in {args[1]}");
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "replay")
+{
+    int crashes = 0, total = 0;
+    var files = args.Skip(1).SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p, "*", SearchOption.AllDirectories) : [p]).Order(StringComparer.Ordinal);
+    foreach (var f in files)
+    {
+        total++;
+        try
+        {
+            var (outcome, message) = FuzzTarget.ExecuteDetailed(File.ReadAllBytes(f), null, CancellationToken.None);
+            Console.WriteLine($"{outcome,-14} {f}{(message is null ? "" : ": " + message)}");
+        }
+        catch (Exception e)
+        {
+            crashes++;
+            Console.WriteLine($"CRASH          {f}: {e}");
+        }
+    }
+    Console.WriteLine($"{total} files, {crashes} crashes");
+    return crashes == 0 ? 0 : 1;
+}
+
+if (args.Length > 0 && args[0] == "--libfuzzer")
+{
+    Fuzzer.LibFuzzer.Run(span => Target(span.ToArray()));
+    return 0;
+}
+
+Fuzzer.OutOfProcess.Run(stream =>
+{
+    using var ms = new MemoryStream();
+    stream.CopyTo(ms);
+    Target(ms.ToArray());
+});
+return 0;

@@ -1,0 +1,103 @@
+using Google.Protobuf;
+using KernelVision.Execution;
+using KernelVision.Onnx;
+using KernelVision.Onnx.Proto;
+using KernelVision.Ops;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+using KernelVision.Tests.Onnx;
+using Xunit;
+
+namespace KernelVision.Tests.Passes;
+
+/// <summary>The optimisation passes change the graph, never the numbers: optimised and unoptimised sessions agree.</summary>
+public class PassTests
+{
+    private static TensorProto Init(string name, int[] shape, Random rng, float lo = -1, float hi = 1)
+    {
+        var t = Tensor.Zeros(DataType.Float32, shape);
+        for (int i = 0; i < t.Length; i++) t.Floats[i] = (float)(lo + (hi - lo) * rng.NextDouble());
+        return TensorProtoConverter.FromTensor(t, name);
+    }
+
+    /// <summary>x → Conv/ConvTranspose → BatchNormalization → activation → y.</summary>
+    private static byte[] ConvBnAct(string convOp, string act, bool bias, int group = 1)
+    {
+        var rng = new Random(7);
+        var g = new GraphProto { Name = "g" };
+        int cin = 4, cout = 6;
+        int[] wShape = convOp == "Conv" ? [cout, cin / group, 3, 3] : [cin, cout / group, 3, 3];
+        g.Initializer.Add(Init("w", wShape, rng));
+        var convInputs = new List<string> { "x", "w" };
+        if (bias) { g.Initializer.Add(Init("b", [cout], rng)); convInputs.Add("b"); }
+        g.Initializer.Add(Init("scale", [cout], rng, 0.5f, 2));
+        g.Initializer.Add(Init("beta", [cout], rng));
+        g.Initializer.Add(Init("mean", [cout], rng));
+        g.Initializer.Add(Init("var", [cout], rng, 0.1f, 3));
+        var conv = new NodeProto { Name = "conv", OpType = convOp, Output = { "c" } };
+        conv.Input.AddRange(convInputs);
+        conv.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
+        conv.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = group });
+        g.Node.Add(conv);
+        g.Node.Add(new NodeProto { Name = "bn", OpType = "BatchNormalization", Input = { "c", "scale", "beta", "mean", "var" }, Output = { "n" } });
+        var a = new NodeProto { Name = "act", OpType = act, Input = { "n" }, Output = { "y" } };
+        if (act == "Clip")
+        {
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.Scalar(0), "lo"));
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.Scalar(0.5f), "hi"));
+            a.Input.Add("lo");
+            a.Input.Add("hi");
+        }
+        if (act == "LeakyRelu") a.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 0.2f });
+        g.Node.Add(a);
+        g.Input.Add(LoaderTests.Vi("x", 2, cin, 5, 5));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("Conv", "Relu", true, 1)]
+    [InlineData("Conv", "Clip", false, 1)]
+    [InlineData("Conv", "LeakyRelu", true, 2)]
+    [InlineData("Conv", "Sigmoid", false, 2)]
+    [InlineData("ConvTranspose", "Relu", false, 1)]
+    [InlineData("ConvTranspose", "Tanh", true, 2)]
+    public void BatchNormFoldingAndFusionPreserveResults(string convOp, string act, bool bias, int group)
+    {
+        var bytes = ConvBnAct(convOp, act, bias, group);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = false });
+        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = true });
+        Assert.Equal(3, plain.Nodes.Count);
+        var only = Assert.Single(optimised.Nodes);
+        Assert.NotEqual(ActivationKind.None, only.Op switch { Conv c => c.Activation.Kind, ConvTranspose t => t.Activation.Kind, _ => ActivationKind.None });
+        Assert.Contains(optimised.PassLog, l => l.StartsWith("bn-fold"));
+        Assert.Contains(optimised.PassLog, l => l.StartsWith("fuse"));
+
+        var x = Tensor.Zeros(DataType.Float32, [2, 4, 5, 5]);
+        var rng = new Random(3);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        TensorAssert.Close(plain.Run(x)[0], optimised.Run(x)[0], rtol: 1e-4, atol: 1e-5);
+    }
+
+    [Fact]
+    public void ConvOutputUsedTwiceIsNotFolded()
+    {
+        var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
+        p.Graph.Output.Add(new ValueInfoProto { Name = "c" });
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"));
+        Assert.Equal(3, s.Nodes.Count); // c is a graph output: BN must stay, and Relu has no conv-like producer to fuse into
+        Assert.DoesNotContain(s.PassLog, l => l.StartsWith("bn-fold"));
+    }
+
+    [Fact]
+    public void DeadNodesAreRemoved()
+    {
+        var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
+        p.Graph.Node.Add(new NodeProto { Name = "unused", OpType = "Sigmoid", Input = { "x" }, Output = { "z" } });
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Optimize = false });
+        Assert.DoesNotContain(s.Nodes, n => n.Node.Name == "unused");
+        Assert.Contains(s.PassLog, l => l.Contains("unused"));
+    }
+}
