@@ -6,7 +6,10 @@ using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 
-/// <summary>Relu, Sigmoid, Tanh, HardSwish, Erf, Sqrt, Exp on float32, vectorised (TensorPrimitives where it has the function).</summary>
+/// <summary>
+/// Relu, Sigmoid, Tanh, HardSwish, Erf, Sqrt, Exp on float32, vectorised with Vector256 (CoreLib's
+/// vector exp, which is precompiled, so the first inferences are fast too); Tanh uses TensorPrimitives.
+/// </summary>
 [BackendKernel("cpu")]
 public sealed class UnaryCpu(UnaryOp op) : ElementwiseKernel<UnaryOp>(op, new UnaryReference(op),
     op.Kind is UnaryKind.Relu or UnaryKind.HardSwish or UnaryKind.Sqrt ? 32768 : 8192)
@@ -18,12 +21,12 @@ public sealed class UnaryCpu(UnaryOp op) : ElementwiseKernel<UnaryOp>(op, new Un
         switch (Op.Kind)
         {
             case UnaryKind.Relu: VectorMath.Map(new ReluFn(), x, y); break;
-            case UnaryKind.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
+            case UnaryKind.Sigmoid: VectorMath.Map(new SigmoidFn(), x, y); break;
             case UnaryKind.Tanh: TensorPrimitives.Tanh(x, y); break;
             case UnaryKind.HardSwish: VectorMath.Map(new HardSwishFn(), x, y); break;
             case UnaryKind.Erf: VectorMath.Map(new ErfFn(), x, y); break;
-            case UnaryKind.Sqrt: TensorPrimitives.Sqrt(x, y); break;
-            case UnaryKind.Exp: TensorPrimitives.Exp(x, y); break;
+            case UnaryKind.Sqrt: VectorMath.Map(new SqrtFn(), x, y); break;
+            case UnaryKind.Exp: VectorMath.Map(new ExpFn(), x, y); break;
             default: throw new InvalidOperationException($"unknown unary kind {Op.Kind}");
         }
     }

@@ -78,3 +78,28 @@ internal readonly struct ClipFn(float lo, float hi) : IUnaryFn
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Vector(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256.Create(lo)), Vector256.Create(hi));
 }
+
+/// <summary>1 / (1 + e^−x); saturates cleanly (e^−x = ∞ gives 0).</summary>
+internal readonly struct SigmoidFn : IUnaryFn
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Scalar(float x) => 1f / (1f + MathF.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Vector(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+}
+
+internal readonly struct ExpFn : IUnaryFn
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Scalar(float x) => MathF.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Vector(Vector256<float> x) => Vector256.Exp(x);
+}
+
+internal readonly struct SqrtFn : IUnaryFn
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Scalar(float x) => MathF.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Vector(Vector256<float> x) => Vector256.Sqrt(x);
+}
