@@ -71,7 +71,7 @@ internal static class ConvCheck
     /// threads; returns the Cpu kernel of the last run for further checks.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null)
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -87,7 +87,11 @@ internal static class ConvCheck
             var backend = new CpuBackend(threads);
             var kernel = backend.CreateKernel(op)!;
             Assert.True(kernel is ConvCpu or ConvTransposeCpu, $"cpu kernel for {opType} is {kernel.GetType().Name}");
-            if (kernel is ConvCpu conv) conv.UseWinograd = winograd;
+            if (kernel is ConvCpu conv)
+            {
+                conv.UseWinograd = winograd;
+                conv.WinogradTile = winogradTile;
+            }
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written
             kernel.Run(inputs, [y]);
@@ -172,13 +176,24 @@ public class ConvCpuTests
     private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
 
+    private static string Winograd2(int[] x, int[] w, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: true, winogradTile: 2)!.Variant;
+
     [Fact]
     public void WinogradMatchesReference()
     {
         // Chosen automatically where it pays: enough channels and tiles.
-        Assert.StartsWith("Winograd", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF4", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], false, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2Col", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles: im2col
+        Assert.StartsWith("Im2Col", Winograd([1, 16, 7, 7], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles of 4x4, few channels
+        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2
+        // F(2x2) forced on ragged shapes.
+        Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
+        Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
+        Winograd2([1, 3, 9, 50], [4, 3, 3, 3], Pads(1, 1, 1, 1));
+        Winograd2([3, 6, 10, 37], [6, 2, 3, 3], Group(3), Pads(2, 0, 0, 2));
+        Winograd2([1, 2, 3, 3], [3, 2, 3, 3]);
+        Winograd2([1, 128, 7, 7], [96, 128, 3, 3], Pads(1, 1, 1, 1));
         // Forced on ragged shapes: partial tiles, tile rows that are not a multiple of 8 tiles, asymmetric pads, no pads.
         Assert.StartsWith("Winograd", Winograd([2, 3, 13, 11], [5, 3, 3, 3], true, Pads(1, 0, 2, 1)));
         Winograd([1, 4, 5, 6], [3, 4, 3, 3], true);
@@ -190,7 +205,21 @@ public class ConvCpuTests
         Assert.StartsWith("Winograd", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Winograd", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
         foreach (var act in ConvCheck.Activations)
-            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true);
+        {
+            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 4);
+            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 2);
+        }
+    }
+
+    [Fact]
+    public void SmallOutputPlanesComputeTheTransposedProduct()
+    {
+        Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([2, 16, 5, 5], [64, 8, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([1, 300, 7, 7], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
+        Assert.StartsWith("PointwiseT", Check([1, 64, 7, 7], [96, 64, 1, 1], true));
+        Assert.StartsWith("Im2ColNdT", Check([1, 6, 3, 7, 7], [64, 6, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
+        Assert.StartsWith("Im2Col ", Check([1, 16, 30, 30], [64, 16, 5, 5], true, Pads(2, 2, 2, 2)));
     }
 
     [Fact]
@@ -244,6 +273,7 @@ public class ConvCpuTests
         {
             ConvCheck.Check("Conv", [1, 5, 7, 9], [7, 5, 1, 1], 7, [], act);
             ConvCheck.Check("Conv", [2, 5, 1, 1], [7, 5, 1, 1], 7, [], act);
+            ConvCheck.Check("Conv", [1, 8, 7, 7], [32, 8, 3, 3], 32, [Pads(1, 1, 1, 1)], act, winograd: false);
             ConvCheck.Check("Conv", [1, 3, 10, 11], [5, 3, 3, 3], 5, [Pads(1, 1, 1, 1), Strides(2, 1)], act);
             ConvCheck.Check("Conv", [1, 4, 10, 19], [8, 1, 3, 3], 8, [Group(4), Pads(1, 1, 1, 1)], act);
             ConvCheck.Check("Conv", [1, 2, 4, 5, 6], [3, 2, 2, 2, 2], 3, [], act);
@@ -284,7 +314,9 @@ public class ConvCpuTests
                      ([2, 16, 1, 1], [130, 16, 1, 1], []),
                      ([1, 8, 15, 14], [12, 8, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([1, 16, 20, 21], [16, 16, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([1, 64, 7, 7], [64, 64, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([2, 8, 15, 14], [12, 4, 3, 3], [Pads(1, 1, 1, 1), Group(2)]),
+                     ([1, 32, 7, 7], [64, 32, 3, 3], [Pads(1, 1, 1, 1)]),
                      ([1, 16, 15, 14], [16, 1, 3, 3], [Pads(1, 1, 1, 1), Group(16)]),
                      ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),
                  })

@@ -38,6 +38,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         public required ConvShape Shape;
         public required Path Path;
         public IGemmPanelSource[] Sources = [];   // per task (image·group) for the im2col paths
+        public bool Transposed;                   // GEMM paths: compute Yᵀ = colᵀ·Wᵀ (small output planes)
         public DepthwiseConv? Depthwise;
         public WinogradConv? Winograd;
     }
@@ -52,10 +53,13 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
-    public string Variant => _plan is null ? "" : $"{_plan.Path} {_plan.Shape}";
+    public string Variant => _plan is null ? "" : $"{_plan.Path}{(_plan.Transposed ? "T" : "")}{(_plan.Winograd is { } wg ? $"F{wg.Tile}" : "")} {_plan.Shape}";
 
     /// <summary>Forces or forbids the Winograd path (null: automatic). For tests and benchmarks.</summary>
     public bool? UseWinograd { get; set; }
+
+    /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
+    public int WinogradTile { get; set; }
 
     /// <inheritdoc/>
     public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -106,9 +110,10 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         Path path;
         if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
-        else if (UseWinograd ?? WinogradConv.Prefer(s)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        else if (UseWinograd ?? WinogradConv.ChooseTile(s) != 0) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
+        plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, GemmKernel.Best);
         int tasks = s.N * s.G;
         if (path == Path.Im2Col)
         {
@@ -121,10 +126,24 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSourceNd(s);
         }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
-        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s);
+        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, WinogradTile);
         _plan = plan;
         return plan;
     }
+
+    /// <summary>
+    /// True when Yᵀ (OutPlane × Mg) = colᵀ·Wᵀ wastes clearly less of the register tiles than
+    /// Y = W·col: a small output plane (7×7 = 49 pixels) fills 4 column panels of 16 with 15 of
+    /// the last one empty, but 9 row panels of 6 with 5 empty. The result is transposed into Y.
+    /// </summary>
+    internal static bool PreferTransposed(int m, int pixels, GemmKernel k)
+    {
+        long normal = (long)RoundUp(m, k.MR) * RoundUp(pixels, k.NR);
+        long transposed = (long)RoundUp(pixels, k.MR) * RoundUp(m, k.NR);
+        return transposed < 0.9 * normal;
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), nothing (depthwise reads W as is).</summary>
     private object? PrepareWeights(Plan plan, Tensor wt)
@@ -134,9 +153,11 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             case Path.Depthwise or Path.PointwiseDot:
                 return null;
             case Path.Winograd:
-                return _weights.Get(wt, 1, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
+                return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
             default:
-                return _weights.Get(wt, 0, plan.Shape, static (s, w) => PackGroups(s, w));
+                return plan.Transposed
+                    ? _weights.Get(wt, 2, plan.Shape, static (s, w) => PackGroupsTransposed(s, w))
+                    : _weights.Get(wt, 0, plan.Shape, static (s, w) => PackGroups(s, w));
         }
     }
 
@@ -148,6 +169,17 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         fixed (float* pw = w.Floats)
             for (int g = 0; g < s.G; g++)
                 packed[g] = Sgemm.PackA(GemmOperand.MatrixA(pw + (long)g * s.Mg * k, k), s.Mg, k);
+        return packed;
+    }
+
+    /// <summary>Wᵀ per group as the GEMM B operand: (Cg·taps) × Mg.</summary>
+    private static PackedMatrix[] PackGroupsTransposed(ConvShape s, Tensor w)
+    {
+        int k = s.Cg * s.Taps;
+        var packed = new PackedMatrix[s.G];
+        fixed (float* pw = w.Floats)
+            for (int g = 0; g < s.G; g++)
+                packed[g] = Sgemm.PackB(GemmOperand.MatrixB(pw + (long)g * s.Mg * k, k, transposed: true), k, s.Mg);
         return packed;
     }
 
@@ -216,23 +248,51 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         int n = i / s.G, g = i % s.G;
         float* x = _x + ((long)n * s.C + (long)g * s.Cg) * s.InPlane;
         float* y = _y + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
-        var a = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
-        GemmOperand b;
-        if (plan.Path == Path.Pointwise) b = GemmOperand.MatrixB(x, s.InPlane);
+        var weights = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
+        // The image side: X itself (pointwise) or its im2col view; K × pixels, or pixels × K when transposed.
+        GemmOperand image;
+        if (plan.Path == Path.Pointwise)
+            image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Sources[i] is Im2ColSource src)
         {
             if (src.NeedsPadding) src.PadInput(x, ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats));
             else src.SetInput(x);
-            b = GemmOperand.FromSource(src);
+            image = GemmOperand.FromSource(src);
         }
         else
         {
             var nd = (Im2ColSourceNd)plan.Sources[i];
             nd.Input = x;
-            b = GemmOperand.FromSource(nd);
+            image = GemmOperand.FromSource(nd);
         }
-        var epilogue = new GemmEpilogue(_bias == null ? null : _bias + (long)g * s.Mg,
-            _bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
-        Sgemm.Multiply(s.Mg, s.OutPlane, s.Cg * s.Taps, 1f, a, b, 0f, y, s.OutPlane, epilogue, parallel ? Pool : null);
+        float* bias = _bias == null ? null : _bias + (long)g * s.Mg;
+        int k = s.Cg * s.Taps, pixels = s.OutPlane;
+        var pool = parallel ? Pool : null;
+        if (!plan.Transposed)
+        {
+            var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
+            Sgemm.Multiply(s.Mg, pixels, k, 1f, weights, image, 0f, y, pixels, epilogue, pool);
+            return;
+        }
+        float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
+        var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, Op.Activation);
+        Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
+        Transpose(yt, pixels, s.Mg, y);
+    }
+
+    /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>
+    private static void Transpose(float* src, int rows, int cols, float* dst)
+    {
+        const int B = 32;
+        for (int i0 = 0; i0 < rows; i0 += B)
+            for (int j0 = 0; j0 < cols; j0 += B)
+            {
+                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(cols, j0 + B);
+                for (int j = j0; j < j1; j++)
+                {
+                    float* d = dst + (long)j * rows;
+                    for (int i = i0; i < i1; i++) d[i] = src[(long)i * cols + j];
+                }
+            }
     }
 }
