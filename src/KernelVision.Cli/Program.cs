@@ -24,6 +24,12 @@ public static class Program
         root.Subcommands.Add(ConformanceCommand.Create(stdout));
         root.Subcommands.Add(DevicesCommand.Create(stdout));
         root.Subcommands.Add(VerifyCommand.Create(stdout));
+        root.Subcommands.Add(ClassifyCommand.Create(stdout));
+        root.Subcommands.Add(DetectCommand.Create(stdout));
+        root.Subcommands.Add(GenerateCommand.Create(stdout));
+        root.Subcommands.Add(InpaintCommand.Create(stdout));
+        root.Subcommands.Add(VisualizeCommand.Create(stdout));
+        root.Subcommands.Add(DemoCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
