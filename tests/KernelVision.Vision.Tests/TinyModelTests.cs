@@ -181,8 +181,11 @@ public class TinyModelTests : IDisposable
         var g = new Generator(VisionModel.Open(_t.Generator()));
         Assert.True(g.IsConditional);
         var img = g.Images([[0f, 10f]], [1])[0];
-        // tanh(0, 10, 0, 1) -> (x + 1) / 2 · 255 = 127.5 -> 128, 255, 128, 224.6 -> 225
-        Assert.Equal([128, 255, 128, 225], new[] { img[0, 0].R, img[1, 0].R, img[0, 1].R, img[1, 1].R }.Select(b => (int)b));
+        // tanh(0, 10, 0, 1) -> (x + 1) / 2 · 255 = 127.5, 255, 127.5, 224.6 -> 225. The 127.5 ties round
+        // either way depending on the backend's tanh(0) being ±0 or a few ulps off, so allow both.
+        Assert.InRange((int)img[0, 0].R, 127, 128);
+        Assert.InRange((int)img[0, 1].R, 127, 128);
+        Assert.Equal([255, 225], new[] { img[1, 0].R, img[1, 1].R }.Select(b => (int)b));
         var raw = g.Run([[0f, 0f], [1f, 1f]], [[1f, 0f], [0f, 1f]]);
         Assert.Equal([2, 1, 2, 2], raw.Shape);
         Assert.Equal(MathF.Tanh(1), raw.Floats[4 + 1], 6);
