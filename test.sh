@@ -7,6 +7,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 need_apt=()
 /usr/bin/python3 -c "import torch, torchvision, onnx, numpy" 2>/dev/null || need_apt+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+# The Fashion-MNIST test set: the Vision tests check the shipped classifier's accuracy on it.
+[[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]] || need_apt+=(dataset-fashion-mnist)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "test.sh: installing ${need_apt[*]}"

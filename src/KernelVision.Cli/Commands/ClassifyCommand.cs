@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using KernelVision.Vision;
+
+namespace KernelVision.Cli.Commands;
+
+/// <summary>
+/// <c>kv classify MODEL IMAGE|DIR... [--top K] [--labels FILE] [--json]</c>: the top classes of each
+/// image. Works with a shipped model (model.json beside it) and with any ImageNet-style model plus a
+/// labels file; the preprocessing options override the metadata or the ImageNet defaults.
+/// </summary>
+internal static class ClassifyCommand
+{
+    public static Command Create(TextWriter o)
+    {
+        var model = new Argument<string>("model") { Description = "ONNX model file, or a folder with model.onnx + model.json" };
+        var inputs = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top", "-k") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
+        var labels = new Option<string?>("--labels", "-l") { Description = "Labels file: one class name per line (or a JSON array); overrides the metadata" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var size = new Option<string?>("--size") { Description = "Input size N or WxH (default: metadata, else the model's declared size, else 224)" };
+        var color = new Option<string?>("--color") { Description = "gray | rgb | bgr" };
+        var resize = new Option<string?>("--resize") { Description = "stretch | letterbox | center-crop" };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean after scaling, e.g. 0.485,0.456,0.406" };
+        var std = new Option<string?>("--std") { Description = "Per-channel std, e.g. 0.229,0.224,0.225" };
+        var scale = new Option<float?>("--scale") { Description = "Pixel bytes are divided by this first (default 255)" };
+        var crop = new Option<float?>("--crop-fraction") { Description = "center-crop: crop share of the resized image (ImageNet: 0.875 = resize 256, crop 224)" };
+        var backend = VisionCli.Backend();
+        var threads = VisionCli.Threads();
+        var cmd = new Command("classify", "Classify images (top-K classes with probabilities)")
+        {
+            model, inputs, top, labels, json, size, color, resize, mean, std, scale, crop, backend, threads,
+        };
+        cmd.SetAction(p =>
+        {
+            int k = p.GetValue(top);
+            if (k < 1) throw new InputException($"--top must be at least 1, got {k}");
+            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
+            var spec = Override(m, p.GetValue(size), p.GetValue(color), p.GetValue(resize), p.GetValue(mean), p.GetValue(std), p.GetValue(scale), p.GetValue(crop));
+            string? labelsPath = p.GetValue(labels);
+            var classifier = new Classifier(m, spec, labelsPath is null ? null : ModelMetadata.LoadLabels(labelsPath));
+            var sw = Stopwatch.StartNew();
+            var results = VisionCli.WithProgress(o, $"classifying {files.Count} image{(files.Count == 1 ? "" : "s")}",
+                progress => classifier.ClassifyFiles(files, k, progress));
+            sw.Stop();
+            if (p.GetValue(json)) WriteJson(o, results);
+            else
+            {
+                foreach (var r in results)
+                    o.WriteLine($"{r.Source}: {string.Join(", ", r.Top.Select(t => $"{t.Label} {VisionCli.F(t.Probability * 100, "0.0")}%"))}");
+                o.WriteLine($"classified {results.Count} image{(results.Count == 1 ? "" : "s")} with {m.DisplayName} on {m.Session.Options.Backend.Name} in {CliOptions.Ms(sw.Elapsed)}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The metadata's input spec (or the ImageNet-style default) with command-line overrides applied; null when nothing is overridden.</summary>
+    internal static ImageInputSpec? Override(VisionModel m, string? size, string? color, string? resize, string? mean, string? std, float? scale, float? crop)
+    {
+        if (size is null && color is null && resize is null && mean is null && std is null && scale is null && crop is null) return null;
+        var spec = m.Metadata?.Input ?? m.DefaultImageInput();
+        if (size is not null)
+        {
+            var parts = size.ToLowerInvariant().Split('x');
+            var wh = parts.Select(s => int.TryParse(s, out int v) && v > 0 ? v : throw new InputException($"--size: '{size}' is not N or WxH")).ToArray();
+            if (wh.Length is < 1 or > 2) throw new InputException($"--size: '{size}' is not N or WxH");
+            spec = spec with { Width = wh[0], Height = wh[^1] };
+        }
+        if (color is not null)
+        {
+            var c = color.ToLowerInvariant() switch
+            {
+                "gray" or "grey" => ColorMode.Gray,
+                "rgb" => ColorMode.Rgb,
+                "bgr" => ColorMode.Bgr,
+                _ => throw new InputException($"--color: '{color}' is not gray, rgb or bgr"),
+            };
+            int channels = c == ColorMode.Gray ? 1 : 3;
+            spec = spec with { Color = c };
+            // Channel count changed and no new mean/std given: neutral values rather than a mismatch.
+            if (spec.Mean.Length != channels && mean is null) spec = spec with { Mean = new float[channels] };
+            if (spec.Std.Length != channels && std is null) spec = spec with { Std = Enumerable.Repeat(1f, channels).ToArray() };
+        }
+        if (resize is not null)
+        {
+            spec = spec with
+            {
+                Resize = resize.ToLowerInvariant() switch
+                {
+                    "stretch" => ResizeMode.Stretch,
+                    "letterbox" => ResizeMode.Letterbox,
+                    "center-crop" or "centre-crop" => ResizeMode.CenterCrop,
+                    _ => throw new InputException($"--resize: '{resize}' is not stretch, letterbox or center-crop"),
+                },
+            };
+        }
+        if (mean is not null) spec = spec with { Mean = Broadcast(VisionCli.Floats(mean, "--mean"), spec.Channels, "--mean") };
+        if (std is not null) spec = spec with { Std = Broadcast(VisionCli.Floats(std, "--std"), spec.Channels, "--std") };
+        if (scale is float s) spec = spec with { Scale = s };
+        if (crop is float cf) spec = spec with { CropFraction = cf };
+        spec.Validate("options");
+        return spec;
+    }
+
+    private static float[] Broadcast(float[] v, int channels, string what) =>
+        v.Length == channels ? v : v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray()
+            : throw new InputException($"{what}: {v.Length} values given, the input has {channels} channel{(channels > 1 ? "s" : "")}");
+
+    private static void WriteJson(TextWriter o, IReadOnlyList<Classification> results)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartArray();
+            foreach (var r in results)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", r.Source);
+                w.WriteStartArray("top");
+                foreach (var t in r.Top)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("index", t.Index);
+                    w.WriteString("label", t.Label);
+                    w.WriteNumber("probability", Math.Round(t.Probability, 6));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        o.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+    }
+}

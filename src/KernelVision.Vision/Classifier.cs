@@ -1,0 +1,115 @@
+using KernelVision.Tensors;
+
+namespace KernelVision.Vision;
+
+/// <summary>One class with its probability.</summary>
+public readonly record struct ClassScore(int Index, string Label, float Probability);
+
+/// <summary>The top classes of one image.</summary>
+public sealed record Classification(string Source, IReadOnlyList<ClassScore> Top);
+
+/// <summary>
+/// Image classification (also scene recognition: a scene model with its labels). Works with a shipped
+/// model's metadata or with any ImageNet-style model given an input spec and labels.
+/// </summary>
+public sealed class Classifier
+{
+    /// <summary>The model.</summary>
+    public VisionModel Model { get; }
+    /// <summary>How images become the input tensor.</summary>
+    public ImageInputSpec Input { get; }
+    /// <summary>Class names (may be empty).</summary>
+    public IReadOnlyList<string> Labels { get; }
+    /// <summary>Images per run (the input's fixed batch size, else 32).</summary>
+    public int BatchSize { get; }
+    private readonly string _output;
+
+    /// <summary>
+    /// Prepares classification. <paramref name="input"/> and <paramref name="labels"/> override the
+    /// metadata; without metadata the input spec comes from <see cref="VisionModel.DefaultImageInput"/>.
+    /// </summary>
+    public Classifier(VisionModel model, ImageInputSpec? input = null, IReadOnlyList<string>? labels = null)
+    {
+        Model = model;
+        var meta = model.Metadata;
+        if (meta is not null && meta.Task != VisionTask.Classification)
+            throw new InputException($"{meta.SourcePath}: model is for {meta.Task.ToString().ToLowerInvariant()}, not classification");
+        Input = input ?? meta?.Input ?? model.DefaultImageInput();
+        string src = input is null && meta is not null ? meta.SourcePath : "options";
+        Input.Validate(src);
+        model.CheckImageInput(Input, src);
+        Labels = labels ?? meta?.Labels ?? [];
+        if (model.Session.Outputs.Count == 0) throw new InputException($"{model.DisplayName}: model has no outputs");
+        _output = model.Session.Outputs[0].Name;
+        BatchSize = model.MaxBatch(Input.Name);
+    }
+
+    /// <summary>Label of class <paramref name="i"/> ("class i" when unnamed).</summary>
+    public string LabelOf(int i) => i >= 0 && i < Labels.Count ? Labels[i] : $"class {i}";
+
+    /// <summary>
+    /// Class probabilities for a batch [N, C, H, W] already preprocessed: the model's first output,
+    /// flattened per image, passed through softmax unless it already is a probability distribution.
+    /// </summary>
+    public float[][] Probabilities(Tensor batch)
+    {
+        var outTensor = Model.Run(new Dictionary<string, Tensor> { [Input.Name] = batch }, _output)[0];
+        int n = batch.Shape[0];
+        if (outTensor.Type != DataType.Float32 || outTensor.Rank < 1 || outTensor.Shape[0] != n || outTensor.Length % n != 0)
+            throw new InputException($"{Model.DisplayName}: output '{_output}' is {outTensor.Describe()}, not class scores [N,K] for {n} images");
+        int k = outTensor.Length / n;
+        if (Labels.Count > 0 && Labels.Count != k)
+            throw new InputException($"{Model.DisplayName}: output has {k} classes but {Labels.Count} labels were given");
+        var f = outTensor.Floats;
+        var result = new float[n][];
+        for (int i = 0; i < n; i++) result[i] = ToProbabilities(f.Slice(i * k, k));
+        return result;
+    }
+
+    /// <summary>Softmax of <paramref name="scores"/> (in double), unless they already are non-negative and sum to 1.</summary>
+    public static float[] ToProbabilities(ReadOnlySpan<float> scores)
+    {
+        double sum = 0;
+        bool isDistribution = true;
+        foreach (var s in scores) { if (!(s >= 0 && s <= 1)) isDistribution = false; sum += s; }
+        if (isDistribution && Math.Abs(sum - 1) < 1e-3) return scores.ToArray();
+        double max = double.NegativeInfinity;
+        foreach (var s in scores) max = Math.Max(max, s);
+        var e = new double[scores.Length];
+        double z = 0;
+        for (int i = 0; i < scores.Length; i++) z += e[i] = Math.Exp(scores[i] - max);
+        return e.Select(v => (float)(v / z)).ToArray();
+    }
+
+    /// <summary>The <paramref name="k"/> best classes of a probability vector, best first (ties: lower index first).</summary>
+    public IReadOnlyList<ClassScore> Top(float[] probabilities, int k) =>
+        Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i)
+            .Take(Math.Max(1, k)).Select(i => new ClassScore(i, LabelOf(i), probabilities[i])).ToList();
+
+    /// <summary>Classifies pictures already in memory.</summary>
+    public List<IReadOnlyList<ClassScore>> Classify(IReadOnlyList<RgbImage> images, int top)
+    {
+        var result = new List<IReadOnlyList<ClassScore>>();
+        for (int start = 0; start < images.Count; start += BatchSize)
+        {
+            var chunk = images.Skip(start).Take(BatchSize).Select(im => Preprocessing.Fit(im, Input).Image).ToList();
+            foreach (var p in Probabilities(Preprocessing.ToTensor(chunk, Input))) result.Add(Top(p, top));
+        }
+        return result;
+    }
+
+    /// <summary>Classifies image files in batches; <paramref name="progress"/> gets (done, total) after each batch.</summary>
+    public List<Classification> ClassifyFiles(IReadOnlyList<string> files, int top, Action<int, int>? progress = null)
+    {
+        var result = new List<Classification>();
+        for (int start = 0; start < files.Count; start += BatchSize)
+        {
+            var names = files.Skip(start).Take(BatchSize).ToList();
+            var fitted = names.Select(f => Preprocessing.Fit(ImageIO.Load(f, Model.Options.Limits), Input).Image).ToList();
+            var probs = Probabilities(Preprocessing.ToTensor(fitted, Input));
+            for (int i = 0; i < names.Count; i++) result.Add(new Classification(names[i], Top(probs[i], top)));
+            progress?.Invoke(result.Count, files.Count);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,187 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace KernelVision.Vision;
+
+/// <summary>Bounds checked before an image is decoded, against decompression bombs and absurd files.</summary>
+public sealed record ImageLimits
+{
+    /// <summary>Largest width·height accepted (default 64 megapixels, e.g. 8000×8000).</summary>
+    public long MaxPixels { get; init; } = 64_000_000;
+    /// <summary>Largest file accepted, in bytes (default 256 MiB).</summary>
+    public long MaxFileBytes { get; init; } = 256L << 20;
+    /// <summary>Largest single buffer the decoder may allocate, in megabytes (ImageSharp's own guard).</summary>
+    public int MaxAllocationMegabytes { get; init; } = 1024;
+
+    /// <summary>The defaults.</summary>
+    public static ImageLimits Default { get; } = new();
+}
+
+/// <summary>
+/// Reading and writing pictures with ImageSharp (any format it reads: PNG, JPEG, BMP, GIF, TGA,
+/// TIFF, WebP, PBM). Every failure becomes an <see cref="InputException"/> naming the file.
+/// </summary>
+public static class ImageIO
+{
+    /// <summary>File extensions treated as images when a folder is given.</summary>
+    public static IReadOnlySet<string> Extensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm",
+    };
+
+    /// <summary>
+    /// Reads an image as 8-bit RGB (alpha dropped, gray replicated, first frame of an animation).
+    /// The header is checked against <paramref name="limits"/> before any pixel is decoded.
+    /// </summary>
+    public static RgbImage Load(string path, ImageLimits? limits = null)
+    {
+        using var img = LoadImageSharp(path, limits ?? ImageLimits.Default);
+        return FromImageSharp(img);
+    }
+
+    /// <summary>Reads an image from memory; <paramref name="name"/> names it in errors.</summary>
+    public static RgbImage Load(byte[] data, string name, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        if (data.Length == 0) throw new InputException($"{name}: image file is empty");
+        if (data.Length > limits.MaxFileBytes) throw new InputException($"{name}: image file is {data.Length:N0} bytes, over the {limits.MaxFileBytes:N0}-byte limit");
+        var config = Config(limits);
+        try
+        {
+            var info = Image.Identify(config, data, out _) ?? throw new InputException($"{name}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)");
+            CheckSize(info.Width, info.Height, name, limits);
+            using var img = Image.Load<Rgb24>(config, data);
+            CheckSize(img.Width, img.Height, name, limits);
+            return FromImageSharp(img);
+        }
+        catch (Exception e) when (IsDecodeError(e)) { throw Wrap(e, name); }
+    }
+
+    internal static Image<Rgb24> LoadImageSharp(string path, ImageLimits limits)
+    {
+        FileInfo fi;
+        try { fi = new FileInfo(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { throw new InputException($"{path}: not a valid file path", e); }
+        if (Directory.Exists(path)) throw new InputException($"{path}: is a folder, not an image file");
+        if (!fi.Exists) throw new InputException($"{path}: image file not found");
+        if (fi.Length == 0) throw new InputException($"{path}: image file is empty");
+        if (fi.Length > limits.MaxFileBytes) throw new InputException($"{path}: image file is {fi.Length:N0} bytes, over the {limits.MaxFileBytes:N0}-byte limit");
+        var config = Config(limits);
+        try
+        {
+            var info = Image.Identify(config, path, out _) ?? throw new InputException($"{path}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)");
+            CheckSize(info.Width, info.Height, path, limits);
+            var img = Image.Load<Rgb24>(config, path);
+            try { CheckSize(img.Width, img.Height, path, limits); }
+            catch { img.Dispose(); throw; }
+            return img;
+        }
+        catch (Exception e) when (IsDecodeError(e)) { throw Wrap(e, path); }
+    }
+
+    private static Configuration Config(ImageLimits limits)
+    {
+        var c = Configuration.Default.Clone();
+        c.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limits.MaxAllocationMegabytes });
+        return c;
+    }
+
+    private static void CheckSize(int w, int h, string name, ImageLimits limits)
+    {
+        if (w <= 0 || h <= 0) throw new InputException($"{name}: image has zero size ({w}x{h})");
+        if ((long)w * h > limits.MaxPixels)
+            throw new InputException($"{name}: image declares {w}x{h} = {(long)w * h:N0} pixels, over the {limits.MaxPixels:N0}-pixel limit (refusing to decode)");
+    }
+
+    private static bool IsDecodeError(Exception e) => e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
+        or InvalidMemoryOperationException or NotSupportedException or IOException or UnauthorizedAccessException
+        or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException or OutOfMemoryException;
+
+    private static InputException Wrap(Exception e, string name) => e switch
+    {
+        InputException ie => ie,
+        UnknownImageFormatException => new InputException($"{name}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)", e),
+        InvalidMemoryOperationException or OutOfMemoryException => new InputException($"{name}: image is too large to decode ({e.Message})", e),
+        FileNotFoundException => new InputException($"{name}: image file not found", e),
+        _ => new InputException($"{name}: cannot decode image: {e.Message}", e),
+    };
+
+    internal static RgbImage FromImageSharp(Image<Rgb24> img)
+    {
+        var pixels = new byte[img.Width * img.Height * 3];
+        img.CopyPixelDataTo(pixels.AsSpan());
+        return new RgbImage(img.Width, img.Height, pixels);
+    }
+
+    internal static Image<Rgb24> ToImageSharp(RgbImage img) => Image.LoadPixelData<Rgb24>(img.Pixels, img.Width, img.Height);
+
+    /// <summary>Saves as PNG (folders created as needed).</summary>
+    public static void SavePng(RgbImage image, string path)
+    {
+        EnsureFolder(path);
+        using var img = ToImageSharp(image);
+        img.SaveAsPng(path, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+    }
+
+    /// <summary>
+    /// Saves frames as an animated GIF (256-colour palette per frame), each shown for
+    /// <paramref name="delayMs"/> milliseconds, looping forever. Frames must share one size.
+    /// </summary>
+    public static void SaveGif(IReadOnlyList<RgbImage> frames, string path, int delayMs = 100)
+    {
+        if (frames.Count == 0) throw new ArgumentException("a GIF needs at least one frame");
+        if (frames.Any(f => f.Width != frames[0].Width || f.Height != frames[0].Height))
+            throw new ArgumentException("GIF frames must all have the same size");
+        EnsureFolder(path);
+        using var gif = ToImageSharp(frames[0]);
+        gif.Metadata.GetGifMetadata().RepeatCount = 0;
+        int delay = Math.Max(1, (delayMs + 5) / 10); // GIF delays are in 1/100 s
+        gif.Frames.RootFrame.Metadata.GetGifMetadata().FrameDelay = delay;
+        for (int i = 1; i < frames.Count; i++)
+        {
+            using var f = ToImageSharp(frames[i]);
+            var added = gif.Frames.AddFrame(f.Frames.RootFrame);
+            added.Metadata.GetGifMetadata().FrameDelay = delay;
+        }
+        gif.SaveAsGif(path, new GifEncoder { ColorTableMode = GifColorTableMode.Local });
+    }
+
+    /// <summary>Saves as PNG, or as a one-frame GIF when the name ends in .gif.</summary>
+    public static void Save(RgbImage image, string path)
+    {
+        if (path.EndsWith(".gif", StringComparison.OrdinalIgnoreCase)) SaveGif([image], path);
+        else SavePng(image, path);
+    }
+
+    private static void EnsureFolder(string path)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+    }
+
+    /// <summary>
+    /// Expands arguments into image files: a file stays as given, a folder contributes its image files
+    /// (by extension, recursively, sorted by path). A missing path is an error naming it.
+    /// </summary>
+    public static List<string> ExpandInputs(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p))
+            {
+                var found = Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories)
+                    .Where(f => Extensions.Contains(Path.GetExtension(f)))
+                    .OrderBy(f => f, StringComparer.Ordinal).ToList();
+                if (found.Count == 0) throw new InputException($"{p}: folder holds no image files ({string.Join(", ", Extensions.Order())})");
+                files.AddRange(found);
+            }
+            else if (File.Exists(p)) files.Add(p);
+            else throw new InputException($"{p}: no such file or folder");
+        }
+        return files;
+    }
+}

@@ -1,0 +1,343 @@
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace KernelVision.Vision.Tests;
+
+/// <summary>Library and CLI verbs end to end on hand-built models whose answers are known.</summary>
+public class TinyModelTests : IDisposable
+{
+    private readonly TinyModels _t = new();
+
+    static TinyModelTests() => KernelVision.Cpu.CpuBackend.Register();
+
+    public void Dispose() => _t.Dispose();
+
+    internal static (int Code, string Out, string Err) Kv(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = KernelVision.Cli.Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static void AssertOneError(int code, string err, string contains)
+    {
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains(contains, err);
+    }
+
+    // ---- classification ----
+
+    [Fact]
+    public void ClassifierGivesHandComputedProbabilities()
+    {
+        var c = new Classifier(VisionModel.Open(_t.Classifier(), new VisionOptions { Backend = "reference" }));
+        var topLeft = new RgbImage(2, 2);
+        topLeft[0, 0] = Rgb.White;
+        var all = new RgbImage(2, 2, Rgb.White);
+        var r = c.Classify([topLeft, all], 3);
+        // Logits (10, 0, 4): softmax p0 = 1 / (1 + e^-10 + e^-6).
+        Assert.Equal("top-left", r[0][0].Label);
+        Assert.Equal(1 / (1 + Math.Exp(-10) + Math.Exp(-6)), r[0][0].Probability, 5);
+        Assert.Equal("even", r[0][1].Label);
+        // Logits (10, 10, 16).
+        Assert.Equal("even", r[1][0].Label);
+        Assert.Equal(r[1][1].Probability, r[1][2].Probability);
+        Assert.Equal(0, r[1][1].Index); // ties: lower index first
+    }
+
+    [Fact]
+    public void SoftmaxIsSkippedForProbabilities()
+    {
+        Assert.Equal([0.2f, 0.8f], Classifier.ToProbabilities([0.2f, 0.8f]));
+        var p = Classifier.ToProbabilities([0f, MathF.Log(3)]);
+        Assert.Equal(0.25f, p[0], 6);
+        Assert.Equal(0.75f, p[1], 6);
+    }
+
+    [Fact]
+    public void ClassifyCliTextAndJsonOnFilesAndFolders()
+    {
+        string dir = _t.Classifier();
+        string pics = _t.Path("pics");
+        Directory.CreateDirectory(pics);
+        File.Move(_t.GrayPng("tl.png", new byte[,] { { 255, 0 }, { 0, 0 } }), Path.Combine(pics, "a-tl.png"));
+        File.Move(_t.GrayPng("br.png", new byte[,] { { 0, 0 }, { 0, 255 } }), Path.Combine(pics, "b-br.png"));
+
+        var (code, output, err) = Kv("classify", dir, pics, "--top", "2", "--backend", "reference");
+        Assert.True(code == 0, err);
+        Assert.Contains("a-tl.png: top-left 99.7%, even 0.2%", output);
+        Assert.Contains("b-br.png: bottom-right 99.7%", output);
+        Assert.Contains("classified 2 images", output);
+
+        (code, output, err) = Kv("classify", dir, Path.Combine(pics, "b-br.png"), "--json", "-k", "1");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var first = doc.RootElement[0];
+        Assert.EndsWith("b-br.png", first.GetProperty("file").GetString());
+        var top = first.GetProperty("top");
+        Assert.Equal(1, top.GetArrayLength());
+        Assert.Equal("bottom-right", top[0].GetProperty("label").GetString());
+        Assert.Equal(1, top[0].GetProperty("index").GetInt32());
+    }
+
+    [Fact]
+    public void ClassifyWithoutMetadataUsesLabelsFileAndDeclaredShape()
+    {
+        string dir = _t.Classifier("bare", withJson: false);
+        string labels = _t.Path("labels.txt");
+        File.WriteAllText(labels, "alpha\nbeta\ngamma\n");
+        string img = _t.GrayPng("br.png", new byte[,] { { 0, 0 }, { 0, 255 } });
+        var (code, output, err) = Kv("classify", Path.Combine(dir, "model.onnx"), img, "--labels", labels, "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("br.png: beta", output);
+
+        // Overrides are validated against the model.
+        (code, _, err) = Kv("classify", Path.Combine(dir, "model.onnx"), img, "--size", "3");
+        AssertOneError(code, err, "does not match");
+        (code, _, err) = Kv("classify", Path.Combine(dir, "model.onnx"), img, "--color", "rgb");
+        AssertOneError(code, err, "3 channels");
+        (code, _, err) = Kv("classify", Path.Combine(dir, "model.onnx"), img, "--labels", _t.Path("missing.txt"));
+        AssertOneError(code, err, "labels file not found");
+        File.WriteAllText(labels, "just-one\n");
+        (code, _, err) = Kv("classify", Path.Combine(dir, "model.onnx"), img, "--labels", labels);
+        AssertOneError(code, err, "3 classes but 1 labels");
+    }
+
+    [Fact]
+    public void ClassifyErrorsAreOneLine()
+    {
+        string dir = _t.Classifier();
+        string bad = _t.Path("bad.png");
+        File.WriteAllText(bad, "garbage");
+        var (code, _, err) = Kv("classify", dir, bad);
+        AssertOneError(code, err, bad);
+        (code, _, err) = Kv("classify", dir, _t.Path("nothing.png"));
+        AssertOneError(code, err, "no such file or folder");
+        (code, _, err) = Kv("classify", _t.Path("no-model"), bad);
+        AssertOneError(code, err, "model file not found");
+        (code, _, err) = Kv("classify", dir, bad, "--top", "0");
+        AssertOneError(code, err, "--top");
+        (code, _, err) = Kv("classify", dir, bad, "--threads", "0");
+        AssertOneError(code, err, "--threads");
+        (code, _, err) = Kv("classify", dir, bad, "--backend", "nosuch");
+        AssertOneError(code, err, "unknown backend");
+    }
+
+    // ---- detection ----
+
+    [Fact]
+    public void DetectorFindsTheFourCellBoxesInSourcePixels()
+    {
+        var d = new Detector(VisionModel.Open(_t.Detector()));
+        // 6x6 picture letterboxed into 2x2: scale 1/3. Each cell's box is half the input (1 px) = 3 source px.
+        var boxes = d.Detect(new RgbImage(6, 6), 0.25f, 0.45f);
+        Assert.Equal(4, boxes.Count);
+        Assert.All(boxes, b => Assert.Equal(1, b.ClassId));
+        // σ(4) · 0.75
+        Assert.All(boxes, b => Assert.Equal(0.75 / (1 + Math.Exp(-4)), b.Score, 5));
+        var corners = boxes.Select(b => (MathF.Round(b.X1, 4), MathF.Round(b.Y1, 4), MathF.Round(b.X2, 4), MathF.Round(b.Y2, 4))).OrderBy(x => x).ToList();
+        Assert.Equal([(0f, 0f, 3f, 3f), (0f, 3f, 3f, 6f), (3f, 0f, 6f, 3f), (3f, 3f, 6f, 6f)], corners);
+        // Above the class-1 score nothing is left.
+        Assert.Empty(d.Detect(new RgbImage(6, 6), 0.8f, 0.45f));
+    }
+
+    [Fact]
+    public void DetectCliWritesPngsAndJson()
+    {
+        string dir = _t.Detector();
+        string img = _t.GrayPng("scene.png", new byte[6, 6]);
+        string outDir = _t.Path("det-out");
+        var (code, output, err) = Kv("detect", dir, img, "--out", outDir, "--zoom", "10");
+        Assert.True(code == 0, err);
+        Assert.Contains("4 objects", output);
+        string png = Path.Combine(outDir, "scene.png");
+        using (var drawn = Image.Load<Rgb24>(png)) Assert.Equal((60, 60), (drawn.Width, drawn.Height));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "detections.json")));
+        var image = doc.RootElement.GetProperty("images")[0];
+        Assert.Equal(6, image.GetProperty("width").GetInt32());
+        var boxes = image.GetProperty("boxes");
+        Assert.Equal(4, boxes.GetArrayLength());
+        Assert.All(boxes.EnumerateArray(), b => Assert.Equal("dog", b.GetProperty("label").GetString()));
+
+        (code, _, err) = Kv("detect", dir, img, "--out", outDir, "--score", "1.5");
+        AssertOneError(code, err, "--score");
+        (code, _, err) = Kv("detect", _t.Classifier(), img, "--out", outDir);
+        AssertOneError(code, err, "model is for classification, not detection");
+        (code, _, err) = Kv("detect", dir, img);
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+    }
+
+    // ---- generation ----
+
+    [Fact]
+    public void GeneratorPixelsAreTanhOfLatentAndLabel()
+    {
+        var g = new Generator(VisionModel.Open(_t.Generator()));
+        Assert.True(g.IsConditional);
+        var img = g.Images([[0f, 10f]], [1])[0];
+        // tanh(0, 10, 0, 1) -> (x + 1) / 2 · 255 = 127.5, 255, 127.5, 224.6 -> 225. The 127.5 ties round
+        // either way depending on the backend's tanh(0) being ±0 or a few ulps off, so allow both.
+        Assert.InRange((int)img[0, 0].R, 127, 128);
+        Assert.InRange((int)img[0, 1].R, 127, 128);
+        Assert.Equal([255, 225], new[] { img[1, 0].R, img[1, 1].R }.Select(b => (int)b));
+        var raw = g.Run([[0f, 0f], [1f, 1f]], [[1f, 0f], [0f, 1f]]);
+        Assert.Equal([2, 1, 2, 2], raw.Shape);
+        Assert.Equal(MathF.Tanh(1), raw.Floats[4 + 1], 6);
+        Assert.Throws<InputException>(() => g.Images([[0f, 0f]], [2]));
+    }
+
+    [Fact]
+    public void GenerateCliSizesGridsStripsAndGifs()
+    {
+        string dir = _t.Generator();
+        string one = _t.Path("one.png");
+        var (code, output, err) = Kv("generate", dir, "--seed", "3", "--class", "one", "--out", one);
+        Assert.True(code == 0, err);
+        Assert.Contains("class 1 (one)", output);
+        var expected = new Generator(VisionModel.Open(dir)).Images(LatentRng.Latents(3, 1, 2), [1])[0];
+        Assert.Equal(expected.Pixels, ImageIO.Load(one).Pixels);
+
+        string zoomed = _t.Path("z.png");
+        Assert.Equal(0, Kv("generate", dir, "--zoom", "3", "--out", zoomed).Code);
+        using (var z = Image.Load<Rgb24>(zoomed)) Assert.Equal((6, 6), (z.Width, z.Height));
+
+        // 4 samples cycling 2 classes: 2 columns x 2 rows of 2x2 cells with 2 px gaps = 10 x 10.
+        string grid = _t.Path("grid.png");
+        (code, output, err) = Kv("generate", dir, "--count", "4", "--grid", "--out", grid);
+        Assert.True(code == 0, err);
+        using (var gi = Image.Load<Rgb24>(grid)) Assert.Equal((10, 10), (gi.Width, gi.Height));
+
+        // Without --grid: numbered files.
+        string many = _t.Path("many", "s.png");
+        Assert.Equal(0, Kv("generate", dir, "--count", "3", "--out", many).Code);
+        Assert.True(File.Exists(_t.Path("many", "s-000.png")) && File.Exists(_t.Path("many", "s-002.png")));
+
+        // Interpolation strip: 4 frames of 2x2 with 2 px gaps = 18 x 6; its ends are the seeds' images.
+        string strip = _t.Path("strip.png");
+        (code, _, err) = Kv("generate", dir, "--interpolate", "1,2:one", "--steps", "4", "--out", strip);
+        Assert.True(code == 0, err);
+        var s = ImageIO.Load(strip);
+        Assert.Equal((18, 6), (s.Width, s.Height));
+        var g = new Generator(VisionModel.Open(dir));
+        var start = g.Images(LatentRng.Latents(1, 1, 2), [0])[0];
+        var end = g.Images(LatentRng.Latents(2, 1, 2), [1])[0];
+        Assert.Equal(start[1, 1], s[3, 3]);
+        Assert.Equal(end[0, 0], s[2 + 3 * 4, 2]);
+
+        string gif = _t.Path("anim.gif");
+        (code, _, err) = Kv("generate", dir, "--interpolate", "1,2", "--steps", "4", "--delay", "50", "--out", gif);
+        Assert.True(code == 0, err);
+        using (var a = Image.Load<Rgb24>(gif))
+        {
+            Assert.Equal(6, a.Frames.Count); // 4 forward + 2 back
+            Assert.Equal(5, a.Frames[0].Metadata.GetGifMetadata().FrameDelay);
+        }
+
+        (code, _, err) = Kv("generate", dir, "--class", "7", "--out", one);
+        AssertOneError(code, err, "out of range");
+        (code, _, err) = Kv("generate", dir, "--class", "cat", "--out", one);
+        AssertOneError(code, err, "neither a class index");
+        (code, _, err) = Kv("generate", dir, "--interpolate", "1", "--out", one);
+        AssertOneError(code, err, "A,B");
+        (code, _, err) = Kv("generate", dir, "--count", "0", "--out", one);
+        AssertOneError(code, err, "--count");
+        (code, _, err) = Kv("generate", _t.Classifier(), "--out", one);
+        AssertOneError(code, err, "not generation");
+    }
+
+    // ---- inpainting ----
+
+    [Fact]
+    public void InpaintingFillsOnlyTheHole()
+    {
+        var p = new Inpainter(VisionModel.Open(_t.Inpainter()));
+        var img = new RgbImage(4, 4, Rgb.Gray(100));
+        var r = p.Inpaint(img, Inpainter.RectMask(4, 4, 1, 1, 2, 2));
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 4; x++)
+            {
+                bool hole = x is 1 or 2 && y is 1 or 2;
+                Assert.Equal(hole, r.Mask[y * 4 + x]);
+                // Model output = image (zeroed in holes) + mask = 1.0 -> 255 in holes; elsewhere the original.
+                Assert.Equal(hole ? 255 : 100, r.Completed[x, y].R);
+                Assert.Equal(hole ? new Rgb(255, 0, 255) : Rgb.Gray(100), r.Masked[x, y]);
+            }
+        Assert.Throws<InputException>(() => p.Inpaint(img, new RgbImage(4, 4)));
+        Assert.Throws<InputException>(() => Inpainter.RectMask(4, 4, 5, 5, 1, 1));
+    }
+
+    [Fact]
+    public void InpaintCliWithRectAndMaskFile()
+    {
+        string dir = _t.Inpainter();
+        string img = _t.GrayPng("in.png", new byte[,] { { 9, 9, 9, 9 }, { 9, 9, 9, 9 }, { 9, 9, 9, 9 }, { 9, 9, 9, 9 } });
+        string outPng = _t.Path("out.png"), cmp = _t.Path("cmp.png");
+        var (code, output, err) = Kv("inpaint", dir, img, "--rect", "0,0,2,4", "--out", outPng, "--compare", cmp);
+        Assert.True(code == 0, err);
+        Assert.Contains("8 of 16 pixels", output);
+        var o = ImageIO.Load(outPng);
+        Assert.Equal((255, 9), (o[1, 3].R, o[2, 3].R));
+        using (var c = Image.Load<Rgb24>(cmp)) Assert.Equal((3 * 16 + 4 * 4, 16 + 8 + 11), (c.Width, c.Height));
+
+        // Mask picture: white right column.
+        string mask = _t.GrayPng("mask.png", new byte[,] { { 0, 0, 0, 255 }, { 0, 0, 0, 255 }, { 0, 0, 0, 255 }, { 0, 0, 0, 255 } });
+        (code, _, err) = Kv("inpaint", dir, img, "--mask", mask, "--out", outPng);
+        Assert.True(code == 0, err);
+        o = ImageIO.Load(outPng);
+        Assert.Equal((9, 255), (o[2, 0].R, o[3, 0].R));
+
+        (code, _, err) = Kv("inpaint", dir, img, "--out", outPng);
+        AssertOneError(code, err, "exactly one of");
+        (code, _, err) = Kv("inpaint", dir, img, "--rect", "1,2,3", "--out", outPng);
+        AssertOneError(code, err, "--rect");
+    }
+
+    // ---- visualisation ----
+
+    [Fact]
+    public void VisualizeListsLayersAndDrawsOne()
+    {
+        string dir = _t.Classifier();
+        var (code, output, err) = Kv("visualize", dir, "--list");
+        Assert.True(code == 0, err);
+        Assert.Contains("fc", output);
+        Assert.Contains("Gemm", output);
+        Assert.Contains("[1,3]", output);
+
+        string img = _t.GrayPng("tl.png", new byte[,] { { 255, 0 }, { 0, 0 } });
+        string png = _t.Path("fm.png");
+        (code, output, err) = Kv("visualize", dir, img, "--layer", "fc", "--out", png);
+        Assert.True(code == 0, err);
+        Assert.Contains("float32[1,3]", output);
+        Assert.True(File.Exists(png));
+
+        // The captured tensor is the layer's real output: logits (10, 0, 4) for this picture.
+        var m = VisionModel.Open(dir);
+        var feeds = FeatureMaps.Feeds(m, ImageIO.Load(img));
+        var layers = FeatureMaps.Layers(m.Session, feeds);
+        var t = FeatureMaps.Capture(m.Session, feeds, FeatureMaps.Find(layers, "-1"));
+        Assert.Equal([10f, 0f, 4f], t.Floats.ToArray());
+
+        (code, _, err) = Kv("visualize", dir, img, "--layer", "nope", "--out", png);
+        AssertOneError(code, err, "no layer 'nope'");
+        (code, _, err) = Kv("visualize", dir, img, "--layer", "99", "--out", png);
+        AssertOneError(code, err, "out of range");
+        (code, _, err) = Kv("visualize", dir, "--layer", "0", "--out", png);
+        AssertOneError(code, err, "takes an image");
+    }
+
+    [Fact]
+    public void VisualizeGeneratorRunsOnASeededLatent()
+    {
+        string png = _t.Path("gen-fm.png");
+        var (code, output, err) = Kv("visualize", _t.Generator(), "--layer", "tanh", "--out", png, "--class", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("float32[1,1,2,2]", output);
+    }
+}
