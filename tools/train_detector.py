@@ -282,8 +282,8 @@ def voc_ap(rec, prec):
 def mean_ap(dets, gts):
     """dets/gts: per image lists of (class, score, x1..y2) / (class, x1..y2). VOC all-point AP per
     class (detections of all images sorted by descending score, stable in (image, emission)
-    order; each matched to the unmatched-or-not GT of that class in its image with the highest
-    IoU; TP if IoU >= MATCH_IOU and that GT is not yet taken, else FP); mAP = mean over classes
+    order); each matched to the GT of that class in its image with the highest IoU, taken or
+    not; TP if IoU >= MATCH_IOU and that GT is not yet taken, else FP); mAP = mean over classes
     with at least one GT."""
     aps = {}
     for c in range(NC):
