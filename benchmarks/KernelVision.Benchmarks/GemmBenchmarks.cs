@@ -41,6 +41,16 @@ public class GemmBenchmarks
         public GemmConfig()
         {
             AddColumn(new GflopsColumn());
+            // Building the generated project can take minutes on a busy 2-core machine.
+            WithBuildTimeout(TimeSpan.FromMinutes(10));
+            WithArtifactsPath(Path.Combine(RepositoryRoot(), "artifacts", "benchmarks"));
+        }
+
+        private static string RepositoryRoot()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "KernelVision.sln"))) return dir.FullName;
+            return Directory.GetCurrentDirectory();
         }
     }
 

@@ -19,6 +19,7 @@ public static class PeakCommand
         Console.WriteLine(MachineInfo.Describe());
         double one = MeasureGflops(1, TimeSpan.FromSeconds(1));
         Console.WriteLine($"FP32 FMA peak, 1 thread:  {one,8:F1} GFLOP/s  ({Width() * 2} flops per FMA instruction)");
+        Console.WriteLine($"FP32 FMA peak, 1 thread, per CPU-second: {MeasureCpuTimeGflops(TimeSpan.FromSeconds(1)),8:F1} GFLOP/s");
         if (threads > 1)
         {
             double all = MeasureGflops(threads, TimeSpan.FromSeconds(1));
@@ -53,6 +54,21 @@ public static class PeakCommand
         ts.ForEach(t => t.Start());
         ts.ForEach(t => t.Join());
         return best.Sum();
+    }
+
+    /// <summary>
+    /// One thread's FMA rate per second of CPU time it actually got (process CPU time, so other
+    /// processes time-slicing the core do not count against it): the peak to compare
+    /// <see cref="GemmCommand"/>'s CPU-time rates with on a busy machine.
+    /// </summary>
+    public static double MeasureCpuTimeGflops(TimeSpan duration)
+    {
+        Chunk(1 << 12);
+        var cpu0 = Environment.CpuUsage.TotalTime;
+        var wall = Stopwatch.StartNew();
+        long flops = 0;
+        while (wall.Elapsed < duration) flops += Chunk(1 << 15);
+        return flops / (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds / 1e9;
     }
 
     private static int Sink;

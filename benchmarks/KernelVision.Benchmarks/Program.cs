@@ -20,6 +20,8 @@ public static class Program
                   peak [--threads N]                         FP32 FMA peak of one core and of N cores
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
+                  split M N K [--packed-a] [--packed-b] [--threads T]
+                                                             the task grid Sgemm picks for a shape
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);
             return args.Length == 0 ? 2 : 0;
@@ -32,6 +34,14 @@ public static class Program
                 return 0;
             case "gemm":
                 GemmCommand.Run(new Options(rest));
+                return 0;
+            case "split":
+                // split M N K [--packed-a] [--packed-b] [--threads T]: the task grid Sgemm picks.
+                var o = new Options(rest);
+                int m = int.Parse(rest[0]), n = int.Parse(rest[1]), k = int.Parse(rest[2]);
+                var (tm, tn) = KernelVision.Cpu.Gemm.Sgemm.ChooseSplit(m, n, k, o.Flag("--packed-a"), o.Flag("--packed-b"),
+                    KernelVision.Cpu.Gemm.GemmKernel.Best, o.Int("--threads", Environment.ProcessorCount));
+                Console.WriteLine($"{m}x{n}x{k}: {tm}x{tn} tasks");
                 return 0;
             case "bdn":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KernelVision.Cli.Commands;
+using KernelVision.Gpu;
 
 namespace KernelVision.Cli;
 
@@ -15,11 +16,14 @@ public static class Program
     /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        GpuBackend.Register();
         KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));
         root.Subcommands.Add(ConformanceCommand.Create(stdout));
+        root.Subcommands.Add(DevicesCommand.Create(stdout));
+        root.Subcommands.Add(VerifyCommand.Create(stdout));
         root.Subcommands.Add(ClassifyCommand.Create(stdout));
         root.Subcommands.Add(DetectCommand.Create(stdout));
         root.Subcommands.Add(GenerateCommand.Create(stdout));

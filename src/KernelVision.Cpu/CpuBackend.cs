@@ -24,10 +24,17 @@ public sealed class CpuBackend : IBackend
     public CpuBackend() : this(DefaultThreads) { }
 
     /// <summary>
-    /// Threads used by <c>BackendFactory.Create("cpu")</c>: Environment.ProcessorCount unless a
-    /// front end (the CLI's --threads) sets it.
+    /// Threads used by <c>BackendFactory.Create("cpu")</c>: the KV_THREADS environment variable if
+    /// set, else Environment.ProcessorCount; a front end (the CLI's --threads) may set it.
     /// </summary>
-    public static int DefaultThreads { get; set; } = Environment.ProcessorCount;
+    public static int DefaultThreads
+    {
+        get => _defaultThreads;
+        set => _defaultThreads = value >= 1 ? value : throw new InputException($"--threads must be at least 1, got {value}");
+    }
+
+    private static int _defaultThreads =
+        int.TryParse(Environment.GetEnvironmentVariable("KV_THREADS"), out int t) && t >= 1 ? t : Environment.ProcessorCount;
 
     /// <summary>Makes "cpu" available to <see cref="BackendFactory"/>. Idempotent.</summary>
     public static void Register() => BackendFactory.Register("cpu", () => new CpuBackend());

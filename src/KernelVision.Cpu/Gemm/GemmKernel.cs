@@ -12,9 +12,17 @@ public sealed unsafe class GemmKernel
 {
     internal readonly delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> Micro;
 
+    /// <summary>
+    /// Microkernels per tile shape, index (rows − 1)·2 + (full width ? 1 : 0), that write exactly
+    /// that many rows and NR or NR/2 columns; null when the kernel only has the full tile.
+    /// </summary>
+    internal readonly delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void>[]? Variants;
+
     private GemmKernel(string name, int mr, int nr, int kc, int mc, int nc, bool accelerated, bool canRun,
-        delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro)
+        delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro,
+        delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void>[]? variants)
     {
+        Variants = variants;
         Name = name;
         MR = mr;
         NR = nr;
@@ -45,19 +53,19 @@ public sealed unsafe class GemmKernel
 
     /// <summary>6×32 on Vector512 (Avx512F).</summary>
     public static GemmKernel Avx512 { get; } = new("avx512", Vector512Microkernel.MR, Vector512Microkernel.NR,
-        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, &Vector512Microkernel.Run);
+        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants);
 
     /// <summary>6×16 on Avx2+Fma.</summary>
     public static GemmKernel Avx2 { get; } = new("avx2", Avx2Microkernel.MR, Avx2Microkernel.NR,
-        kc: 256, mc: 144, nc: 4080, Avx2Microkernel.IsSupported, Avx2Microkernel.IsSupported, &Avx2Microkernel.Run);
+        kc: 256, mc: 144, nc: 4080, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.Variants[11], Avx2Microkernel.Variants);
 
     /// <summary>6×8 on Vector128 (SSE, Arm AdvSimd).</summary>
     public static GemmKernel Vector128 { get; } = new("vector128", Vector128Microkernel.MR, Vector128Microkernel.NR,
-        kc: 256, mc: 144, nc: 4080, Vector128Microkernel.IsHardwareAccelerated, canRun: true, &Vector128Microkernel.Run);
+        kc: 256, mc: 144, nc: 4080, Vector128Microkernel.IsHardwareAccelerated, canRun: true, Vector128Microkernel.Variants[11], Vector128Microkernel.Variants);
 
     /// <summary>4×4 scalar.</summary>
     public static GemmKernel Scalar { get; } = new("scalar", ScalarMicrokernel.MR, ScalarMicrokernel.NR,
-        kc: 256, mc: 128, nc: 2048, accelerated: true, canRun: true, &ScalarMicrokernel.Run);
+        kc: 256, mc: 128, nc: 2048, accelerated: true, canRun: true, &ScalarMicrokernel.Run, null);
 
     /// <summary>Every kernel, widest first.</summary>
     public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx2, Vector128, Scalar];

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelVision.Cpu.Gemm;
 
@@ -85,24 +86,68 @@ public static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackContiguousK(float* src, nint xStride, float* dst, int width, int count, int kc)
     {
-        if (count == 6 && width == 6)
+        int kk0 = 0;
+        if (Avx.IsSupported && count == width && (width % 8 == 0 || width == 6))
         {
-            float* s0 = src, s1 = src + xStride, s2 = s1 + xStride, s3 = s2 + xStride, s4 = s3 + xStride, s5 = s4 + xStride;
-            for (int kk = 0; kk < kc; kk++, dst += 6)
-            {
-                dst[0] = s0[kk]; dst[1] = s1[kk]; dst[2] = s2[kk];
-                dst[3] = s3[kk]; dst[4] = s4[kk]; dst[5] = s5[kk];
-            }
-            return;
+            // 8×8 register transposes. For a 6-wide panel the two spare lanes of each stored row
+            // spill into the next k row, which a later store overwrites: hence the strict "<".
+            int xBlocks = width == 6 ? 1 : width / 8;
+            for (; width == 6 ? kk0 + 8 < kc : kk0 + 8 <= kc; kk0 += 8)
+                for (int xb = 0; xb < xBlocks; xb++)
+                    Transpose8(src + xb * 8 * xStride + kk0, xStride, width == 6 ? 6 : 8, dst + kk0 * width + xb * 8, width);
         }
-        for (int x = 0; x < count; x++)
+        if (kk0 < kc)
         {
-            float* s = src + x * xStride;
-            float* d = dst + x;
-            for (int kk = 0; kk < kc; kk++) d[kk * width] = s[kk];
+            for (int x = 0; x < count; x++)
+            {
+                float* s = src + x * xStride;
+                float* d = dst + x;
+                for (int kk = kk0; kk < kc; kk++) d[kk * width] = s[kk];
+            }
         }
         if (count < width)
             for (int kk = 0; kk < kc; kk++)
                 for (int x = count; x < width; x++) dst[kk * width + x] = 0;
+    }
+
+    /// <summary>
+    /// dst[k*dstStride + x] = src[x*srcStride + k] for k, x &lt; 8, reading <paramref name="rows"/> (6 or 8) source rows;
+    /// with 6 rows, lanes 6 and 7 of each destination row are garbage.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float* src, nint srcStride, int rows, float* dst, nint dstStride)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2 * srcStride);
+        var r3 = Avx.LoadVector256(src + 3 * srcStride);
+        var r4 = Avx.LoadVector256(src + 4 * srcStride);
+        var r5 = Avx.LoadVector256(src + 5 * srcStride);
+        var r6 = rows > 6 ? Avx.LoadVector256(src + 6 * srcStride) : r0;
+        var r7 = rows > 7 ? Avx.LoadVector256(src + 7 * srcStride) : r0;
+        var t0 = Avx.UnpackLow(r0, r1);   // a0 b0 a1 b1 | a4 b4 a5 b5
+        var t1 = Avx.UnpackHigh(r0, r1);  // a2 b2 a3 b3 | a6 b6 a7 b7
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); // a0 b0 c0 d0 | a4 b4 c4 d4
+        var s1 = Avx.Shuffle(t0, t2, 0xEE); // a1 b1 c1 d1 | a5 b5 c5 d5
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); // e0 f0 g0 h0 | e4 f4 g4 h4
+        var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44);
+        var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 }

@@ -85,10 +85,20 @@ public static unsafe class Sgemm
             ScaleOnly(p);
             return;
         }
-        var (tm, tn) = ChooseSplit(p, pool?.ThreadCount ?? 1);
+        if (n == 1 && m > 1 && ldc == 1 && a.Packed is null && b.Packed is null)
+        {
+            // A matrix-vector product: as C is a column, Cᵀ = op(B)ᵀ·op(A)ᵀ is the same memory as a
+            // row, and the swapped problem runs on the M = 1 kernel instead of wasting 15/16 of
+            // every tile on padding columns.
+            (p.M, p.N, p.A, p.B, p.Ldc) = (1, m, b, a, m);
+            float* rowBias = p.RowBias;
+            p.RowBias = p.ColBias;
+            p.ColBias = rowBias;
+        }
+        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, p.B.Packed is not null, kernel, pool?.ThreadCount ?? 1);
         if (tm * tn == 1)
         {
-            RunRegion(p, 0, m, 0, n);
+            RunRegion(p, 0, p.M, 0, p.N);
             return;
         }
         var job = t_job ?? new SplitJob();
@@ -198,44 +208,72 @@ public static unsafe class Sgemm
     }
 
     /// <summary>
-    /// Picks a tm×tn split of C over at most <paramref name="threads"/> tasks minimising the slowest
-    /// task's modelled time: its multiply-adds (padded to whole tiles) plus its packing (an operand
-    /// split across tasks is packed by each of them; pre-packed operands cost nothing) plus a
-    /// fixed hand-off cost per extra thread.
+    /// Picks a tm×tn grid of tasks (for an M×N×K product, with or without pre-packed operands) over C minimising the modelled makespan on
+    /// <paramref name="threads"/> threads: the slowest task's multiply-adds (padded to whole tiles)
+    /// plus its packing (an operand split across tasks is packed by each of them; pre-packed
+    /// operands cost nothing), times the number of waves, plus a hand-off cost per thread woken.
+    /// Up to 4 tasks per thread are considered: when that costs (almost) nothing extra — no
+    /// duplicated packing — the finer grid wins, because the pool hands tasks out dynamically and
+    /// a core busy with something else then delays the layer by a small task, not by half of it.
     /// </summary>
-    private static (int Tm, int Tn) ChooseSplit(in Problem p, int threads)
+    internal static (int Tm, int Tn) ChooseSplit(int m, int n, int k, bool packedA, bool packedB, GemmKernel kern, int threads)
     {
-        if (threads <= 1 || 2.0 * p.M * p.N * p.K < ParallelThresholdFlops) return (1, 1);
-        var q = p; // local functions cannot capture an 'in' parameter
-        var kern = p.Kernel;
-        int mPanels = (p.M + kern.MR - 1) / kern.MR, nPanels = (p.N + kern.NR - 1) / kern.NR;
+        if (threads <= 1 || 2.0 * m * n * k < ParallelThresholdFlops) return (1, 1);
+        int mPanels = (m + kern.MR - 1) / kern.MR, nPanels = (n + kern.NR - 1) / kern.NR;
         const double PackCostPerElement = 12;   // in multiply-adds
-        const double HandOffCost = 40_000;      // in multiply-adds per extra thread (~1-2 µs)
+        const double HandOffCost = 40_000;      // in multiply-adds per extra thread woken (~1-2 µs)
+        const double TaskCost = 4_000;          // in multiply-adds per task
+        bool variants = kern.Variants is not null;
         double Cost(int tm, int tn)
         {
-            double rows = Math.Min(q.M, (double)((mPanels + tm - 1) / tm) * kern.MR);
-            double cols = Math.Min(q.N, (double)((nPanels + tn - 1) / tn) * kern.NR);
-            double rowsPadded = Math.Ceiling(rows / kern.MR) * kern.MR, colsPadded = Math.Ceiling(cols / kern.NR) * kern.NR;
-            double cost = rowsPadded * colsPadded * q.K;
-            if (q.A.Packed is null) cost += PackCostPerElement * rows * q.K * Math.Ceiling(cols / kern.NC);
-            if (q.B.Packed is null) cost += PackCostPerElement * cols * q.K;
-            return cost + HandOffCost * (tm * tn - 1);
+            int t = tm * tn;
+            var (rows, rowsWork) = Largest(m, mPanels, tm, kern.MR, variants ? 1 : kern.MR);
+            var (cols, colsWork) = Largest(n, nPanels, tn, kern.NR, variants ? kern.NR / 2 : kern.NR);
+            double task = rowsWork * colsWork * k + TaskCost;
+            if (!packedA) task += PackCostPerElement * rows * k * Math.Ceiling(cols / kern.NC);
+            if (!packedB) task += PackCostPerElement * cols * k;
+            int waves = (t + threads - 1) / threads;
+            return waves * task + HandOffCost * (Math.Min(t, threads) - 1);
         }
+
+        // The largest part when `panels` panels of `width` (covering `total`) are split into `parts`:
+        // its extent, and the extent the microkernels actually compute (a ragged last panel is
+        // rounded up to `quantum`: rows are exact with tile variants, columns use a half or full panel).
+        static (double Extent, double Work) Largest(int total, int panels, int parts, int width, int quantum)
+        {
+            double extent = 0, work = 0;
+            for (int i = 0; i < parts; i++)
+            {
+                var (p0, p1) = CpuThreadPool.Partition(panels, parts, i);
+                int e = Math.Min(total, p1 * width) - p0 * width;
+                if (e <= 0) continue;
+                int w = e / width * width + (e % width == 0 ? 0 : (e % width + quantum - 1) / quantum * quantum);
+                extent = Math.Max(extent, e);
+                work = Math.Max(work, w);
+            }
+            return (extent, work);
+        }
+
         (int, int) best = (1, 1);
         double bestCost = Cost(1, 1);
-        for (int t = 2; t <= threads; t++)
+        int maxTasks = 4 * threads;
+        for (int t = 2; t <= maxTasks; t++)
+        {
+            if (t > threads && t % threads != 0) continue;
             for (int tm = 1; tm <= t; tm++)
             {
                 if (t % tm != 0) continue;
                 int tn = t / tm;
                 if (tm > mPanels || tn > nPanels) continue;
                 double cost = Cost(tm, tn);
-                if (cost < bestCost * 0.98)
+                // Strictly better, or (with more tasks than threads) as good within 2 %.
+                if (cost < bestCost * 0.98 || (t > threads && t > best.Item1 * best.Item2 && cost <= bestCost * 1.02))
                 {
-                    bestCost = cost;
+                    bestCost = Math.Min(bestCost, cost);
                     best = (tm, tn);
                 }
             }
+        }
         return best;
     }
 
@@ -246,6 +284,8 @@ public static unsafe class Sgemm
         var kern = p.Kernel;
         int mr = kern.MR, nr = kern.NR, kcMax = kern.KC, mcMax = kern.MC, ncMax = kern.NC;
         var micro = kern.Micro;
+        var variants = kern.Variants;
+        int half = nr / 2;
         PackedMatrix? packedA = p.A.Packed, packedB = p.B.Packed;
         int kFirst = Math.Min(kcMax, p.K);
         float* bufA = packedA is null ? ThreadScratch.Get(ScratchSlot.GemmPackA, (long)Math.Min(mcMax, RoundUp(m1 - m0, mr)) * kFirst) : null;
@@ -292,10 +332,22 @@ public static unsafe class Sgemm
                             float* cp = p.C + (ic + ir) * ldc + jc + jr;
                             e.RowBias = p.RowBias != null ? p.RowBias + ic + ir : null;
                             if (mrr == mr && nrr == nr) micro(kc, ap, bp, cp, ldc, ref e);
-                            else
+                            else if (variants is null)
                             {
                                 micro(kc, ap, bp, tmp, nr, ref raw);
                                 e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
+                            }
+                            else
+                            {
+                                // Ragged edge: the kernel for exactly mrr rows and half or full width;
+                                // straight into C when the width fits, else via a scratch tile.
+                                var edge = variants[(mrr - 1) * 2 + (nrr > half ? 1 : 0)];
+                                if (nrr == nr || nrr == half) edge(kc, ap, bp, cp, ldc, ref e);
+                                else
+                                {
+                                    edge(kc, ap, bp, tmp, nr, ref raw);
+                                    e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
+                                }
                             }
                         }
                     }

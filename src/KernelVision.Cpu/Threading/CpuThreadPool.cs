@@ -47,18 +47,22 @@ public sealed class CpuThreadPool : IDisposable
     public static CpuThreadPool Serial => Shared(1);
 
     // One cache line (and then some) per worker so that spinning workers do not false-share.
+    // State: Idle → Posted (caller offers the job) → Taken (worker joins) → Idle (worker done),
+    // or Posted → Idle when the caller finished every item before the worker showed up and
+    // withdraws the offer, so a descheduled worker never delays the caller.
     [StructLayout(LayoutKind.Explicit, Size = 128)]
     private struct WorkerSlot
     {
-        [FieldOffset(64)] public long Ticket;
+        [FieldOffset(64)] public int State;
     }
+
+    private const int Idle = 0, Posted = 1, Taken = 2;
 
     private readonly Thread[] _workers;
     private readonly WorkerSlot[] _slots;
     private readonly object _sleepLock = new();
     private readonly long _spinTicks;
     private int _sleepers;
-    private long _ticket;
     private IParallelWork? _work;
     private int _count;
     private int _next;
@@ -126,8 +130,7 @@ public sealed class CpuThreadPool : IDisposable
             _error = null;
             int helpers = Math.Min(_workers.Length, count - 1);
             _running = helpers;
-            long ticket = ++_ticket;
-            for (int w = 1; w <= helpers; w++) Volatile.Write(ref _slots[w].Ticket, ticket);
+            for (int w = 1; w <= helpers; w++) Volatile.Write(ref _slots[w].State, Posted);
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (_sleepLock) Monitor.PulseAll(_sleepLock);
@@ -136,6 +139,10 @@ public sealed class CpuThreadPool : IDisposable
             try { RunItems(); }
             finally { t_inside = null; }
 
+            // Every item is taken: withdraw offers no worker has picked up yet.
+            for (int w = 1; w <= helpers; w++)
+                if (Interlocked.CompareExchange(ref _slots[w].State, Idle, Posted) == Posted)
+                    Interlocked.Decrement(ref _running);
             var spin = new SpinWait();
             while (Volatile.Read(ref _running) != 0) spin.SpinOnce(sleep1Threshold: -1);
             _work = null;
@@ -227,35 +234,35 @@ public sealed class CpuThreadPool : IDisposable
 
     private void WorkerLoop(int id)
     {
-        long seen = 0;
+        ref int state = ref _slots[id].State;
         while (true)
         {
-            long ticket = Volatile.Read(ref _slots[id].Ticket);
-            if (ticket == seen)
+            if (Volatile.Read(ref state) != Posted)
             {
                 long deadline = Stopwatch.GetTimestamp() + _spinTicks;
                 int iter = 0;
-                while ((ticket = Volatile.Read(ref _slots[id].Ticket)) == seen && !_disposed)
+                while (Volatile.Read(ref state) != Posted && !_disposed)
                 {
                     Thread.SpinWait(16);
                     if ((++iter & 31) == 0 && Stopwatch.GetTimestamp() > deadline) break;
                 }
-                if (ticket == seen && !_disposed)
+                if (Volatile.Read(ref state) != Posted && !_disposed)
                 {
                     lock (_sleepLock)
                     {
                         Interlocked.Increment(ref _sleepers);
-                        while ((ticket = Volatile.Read(ref _slots[id].Ticket)) == seen && !_disposed)
+                        while (Volatile.Read(ref state) != Posted && !_disposed)
                             Monitor.Wait(_sleepLock);
                         Interlocked.Decrement(ref _sleepers);
                     }
                 }
                 if (_disposed) return;
             }
-            seen = ticket;
+            if (Interlocked.CompareExchange(ref state, Taken, Posted) != Posted) continue; // withdrawn
             t_inside = this;
             try { RunItems(); }
             finally { t_inside = null; }
+            Volatile.Write(ref state, Idle);
             Interlocked.Decrement(ref _running);
         }
     }

@@ -1,3 +1,4 @@
+using KernelVision.Backends;
 using KernelVision.Backends.Reference;
 using KernelVision.Graph;
 using KernelVision.Onnx;
@@ -183,6 +184,15 @@ internal sealed class ExecutionPlan
             plan._outputs.Add((o.Name, plan.Slot(o.Name)));
         }
         plan.PlanMemory(graphOutputs, file);
+
+        // Kernels that pre-pack constant inputs (Cpu GEMM/conv weights) do it now, once per plan.
+        foreach (var step in plan._steps)
+        {
+            if (step.Node.Kernel is not IConstantInputsAware aware) continue;
+            var consts = step.Node.Node.Inputs.Select(n => n.Length > 0 && known.TryGetValue(n, out var t) ? t : null).ToArray();
+            try { aware.PrepareConstants(consts); }
+            catch (KernelVisionException e) { throw Located(e, file); }
+        }
         return plan;
     }
 

@@ -19,7 +19,7 @@ public sealed class BatchNormFolding : IGraphPass
         {
             if (program.Ops[i] is not BatchNormalization bn || bn.TrainingMode || !bn.Spatial) continue;
             var bnNode = bn.Node;
-            if (bnNode.Outputs.Skip(1).Any(o => o.Length > 0)) continue;
+            if (bnNode.Inputs.Count != 5 || bnNode.Outputs.Count == 0 || bnNode.Outputs.Skip(1).Any(o => o.Length > 0)) continue;
             string y = bnNode.Inputs[0];
             if (program.GraphOutputs.Contains(y)) continue;
             var producer = program.Ops.FirstOrDefault(o => o.Node.Outputs.Count > 0 && o.Node.Outputs[0] == y);
@@ -28,13 +28,16 @@ public sealed class BatchNormFolding : IGraphPass
             if (program.Consumers(y).Count != 1) continue;
 
             var pn = producer.Node;
+            if (pn.Inputs.Count < 2) continue;
             var w = program.FixedConstant(pn.Inputs[1]);
             var b = pn.Inputs.Count > 2 ? program.FixedConstant(pn.Inputs[2]) : null;
             bool hasBias = pn.Inputs.Count > 2 && pn.Inputs[2].Length > 0;
             var p = bnNode.Inputs.Skip(1).Select(program.FixedConstant).ToArray();
             if (w is null || w.Type != DataType.Float32 || (hasBias && b is null) || p.Any(t => t is null || t.Type != DataType.Float32)) continue;
 
+            if (w.Rank < 3) continue;
             int outChannels = producer is Conv ? w.Shape[0] : w.Shape[1] * ((ConvTranspose)producer).Group;
+            if (producer is ConvTranspose ct && w.Shape[0] % ct.Group != 0) continue;
             if (p.Any(t => t!.Length != outChannels) || (hasBias && b!.Length != outChannels)) continue;
 
             var s = new double[outChannels];

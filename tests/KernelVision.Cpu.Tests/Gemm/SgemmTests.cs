@@ -45,8 +45,8 @@ public class SgemmTests
             $"{kernel} tA={transA} tB={transB} M={m} N={n} K={k} alpha={alpha} beta={beta} bias={biasMode} act={act} pad={pad}");
     }
 
-    private static readonly int[] Ms = [1, 5, 6, 7, 13, 17, 33, 100];
-    private static readonly int[] Ns = [1, 5, 7, 8, 16, 17, 33, 100];
+    private static readonly int[] Ms = [1, 2, 5, 6, 7, 8, 13, 17, 33, 100];
+    private static readonly int[] Ns = [1, 5, 7, 8, 12, 16, 17, 30, 33, 100];
     private static readonly int[] Ks = [1, 6, 17, 257, 300];
 
     [Theory]
@@ -319,5 +319,50 @@ public class SgemmTests
         if (System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported
             && Environment.GetEnvironmentVariable("KV_GEMM_KERNEL") is null or "")
             Assert.True(GemmKernel.Best.NR >= 16);
+    }
+}
+
+public class SgemmSplitTests
+{
+    private static readonly GemmKernel K = GemmKernel.Avx2.CanRun ? GemmKernel.Avx2 : GemmKernel.Vector128;
+
+    [Fact]
+    public void SmallProblemsStayOnOneThread()
+    {
+        Assert.Equal((1, 1), Sgemm.ChooseSplit(16, 16, 16, false, false, K, 2));
+        Assert.Equal((1, 1), Sgemm.ChooseSplit(1000, 1000, 1000, false, false, K, 1));
+    }
+
+    [Fact]
+    public void WideConvLikeProductsSplitColumnsIntoWholeWaves()
+    {
+        // ResNet-like 3×3 conv, weights pre-packed: columns (pixels) split, no packing duplicated.
+        var (tm, tn) = Sgemm.ChooseSplit(64, 3136, 576, true, false, K, 2);
+        Assert.Equal(1, tm);
+        Assert.True(tn >= 2 && tn % 2 == 0, $"tn = {tn}");
+    }
+
+    [Fact]
+    public void TallNarrowProductsSplitRows()
+    {
+        // Last ResNet stage: 512 channels, 7×7 pixels — only 4 column panels, so rows are split.
+        var (tm, _) = Sgemm.ChooseSplit(512, 49, 4608, true, false, K, 2);
+        Assert.True(tm >= 2, $"tm = {tm}");
+    }
+
+    [Fact]
+    public void RowVectorTimesPackedWeightsSplitsColumns()
+    {
+        var (tm, tn) = Sgemm.ChooseSplit(1, 1000, 512, false, true, K, 2);
+        Assert.Equal(1, tm);
+        Assert.True(tn >= 2);
+    }
+
+    [Fact]
+    public void SquareUnpackedProductsUseEveryThreadWithoutOverSplitting()
+    {
+        var (tm, tn) = Sgemm.ChooseSplit(1024, 1024, 1024, false, false, K, 2);
+        Assert.Equal(0, tm * tn % 2);
+        Assert.True(tm * tn <= 4, $"{tm}×{tn}: packing duplicated too often");
     }
 }

@@ -12,7 +12,12 @@ using static KernelVision.Tests.Fuzzing.SeedModels;
 
 namespace KernelVision.Tests.Hardening;
 
+/// <summary>Runs alone: heap measurements are meaningless while other test classes allocate in parallel.</summary>
+[CollectionDefinition("Isolated", DisableParallelization = true)]
+public sealed class IsolatedCollection;
+
 /// <summary>Sessions release what they hold: memory stays flat over many load→run→dispose cycles, kernels are disposed.</summary>
+[Collection("Isolated")]
 public class ResourceTests(ITestOutputHelper output)
 {
     private static long ManagedAfterFullCollect()

@@ -1,0 +1,59 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using KernelVision.Ops;
+
+namespace KernelVision.Cpu.Convolution;
+
+/// <summary>
+/// Bias add and fused activation over a contiguous run of outputs, for the conv paths whose last
+/// step is not a GEMM epilogue (depthwise, col2im). Same formulas as <see cref="FusedActivation.Apply(float)"/>.
+/// </summary>
+public static unsafe class ConvEpilogue
+{
+    /// <summary>p[i] = act(p[i] + bias) for i in [0, <paramref name="n"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply(float* p, int n, float bias, FusedActivation act)
+    {
+        if (act.Kind is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        {
+            var s = new Span<float>(p, n);
+            if (bias != 0f) TensorPrimitives.Add(s, bias, s);
+            if (act.Kind == ActivationKind.Sigmoid) TensorPrimitives.Sigmoid(s, s);
+            else TensorPrimitives.Tanh(s, s);
+            return;
+        }
+        if (bias == 0f && act.Kind == ActivationKind.None) return;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var b = Vector256.Create(bias);
+            for (; i <= n - 8; i += 8)
+                Vector256.Store(Activate(Vector256.Load(p + i) + b, act), p + i);
+        }
+        for (; i < n; i++) p[i] = act.Apply(p[i] + bias);
+    }
+
+    /// <summary>The in-register part of the activation (everything but Sigmoid and Tanh, which callers apply on the stored row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Activate(Vector256<float> v, in FusedActivation act)
+    {
+        switch (act.Kind)
+        {
+            case ActivationKind.Relu:
+                return Vector256.Max(v, Vector256<float>.Zero);
+            case ActivationKind.LeakyRelu:
+                return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v, v * act.Alpha);
+            case ActivationKind.Clip:
+                return Vector256.Min(Vector256.Max(v, Vector256.Create(act.Alpha)), Vector256.Create(act.Beta));
+            case ActivationKind.HardSigmoid:
+                return Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256<float>.One,
+                    v * act.Alpha + Vector256.Create(act.Beta)));
+            default:
+                return v;
+        }
+    }
+
+    /// <summary>True when <see cref="Activate"/> does the whole activation (not Sigmoid/Tanh).</summary>
+    internal static bool InRegister(in FusedActivation act) => act.Kind is not (ActivationKind.Sigmoid or ActivationKind.Tanh);
+}

@@ -1,0 +1,299 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using KernelVision.Cpu.Gemm;
+
+namespace KernelVision.Cpu.Convolution;
+
+/// <summary>
+/// The im2col matrix of one image and group as a GEMM B operand (K = Cg·KH·KW rows, N = OH·OW
+/// columns), packed straight from the image into Sgemm's panels: the column matrix is never
+/// materialised. The image is first copied into a zero-bordered scratch copy when the conv pads
+/// (<see cref="PadInput"/>), so no tap ever needs a bounds check: row k = (c, kh, kw) of the
+/// matrix is the padded channel c read from offset kh·DH·Wp + kw·DW, and the output pixels of a
+/// panel split into runs along one output row, each a contiguous (stride 1) or every-other
+/// (stride 2, de-interleaved with shuffles) read. Copies move whole vectors and may spill past the
+/// end of a run into the slots the next run or row overwrites anyway.
+/// Thread-safe: packing only reads. <see cref="Input"/> is set before each multiply.
+/// </summary>
+public sealed unsafe class Im2ColSource : IGemmPanelSource
+{
+    private const int V = 8;
+    /// <summary>Floats of readable slack after a padded image (vector reads may run past the last element).</summary>
+    private const int Slack = 2 * V;
+    private readonly ConvShape _s;
+    private readonly int[] _kOff;   // per k: c·Hp·Wp + kh·DH·Wp + kw·DW
+
+    /// <summary>A source for the 2-D (or 1-D) conv <paramref name="shape"/>.</summary>
+    public Im2ColSource(ConvShape shape)
+    {
+        if (!shape.Is2D) throw new ArgumentException("Im2ColSource needs a 1-D or 2-D conv", nameof(shape));
+        _s = shape;
+        NeedsPadding = shape.PT != 0 || shape.PL != 0 || shape.PB != 0 || shape.PR != 0;
+        Hp = shape.H + shape.PT + shape.PB;
+        Wp = shape.W + shape.PL + shape.PR;
+        int k = shape.Cg * shape.KH * shape.KW;
+        _kOff = new int[k];
+        int i = 0;
+        for (int c = 0; c < shape.Cg; c++)
+            for (int kh = 0; kh < shape.KH; kh++)
+                for (int kw = 0; kw < shape.KW; kw++, i++)
+                    _kOff[i] = c * Hp * Wp + kh * shape.DH * Wp + kw * shape.DW;
+    }
+
+    /// <summary>True when the input must go through <see cref="PadInput"/> first.</summary>
+    public bool NeedsPadding { get; }
+
+    /// <summary>Padded height and width.</summary>
+    public int Hp { get; }
+    /// <summary>Padded width.</summary>
+    public int Wp { get; }
+
+    /// <summary>Floats <see cref="PadInput"/> writes (slack included).</summary>
+    public long PaddedFloats => (long)_s.Cg * Hp * Wp + Slack;
+
+    /// <summary>GEMM depth K = Cg·KH·KW.</summary>
+    public int K => _kOff.Length;
+
+    /// <summary>The (padded) first channel of the group in the current image.</summary>
+    public float* Input { get; private set; }
+
+    /// <summary>End of the readable memory behind <see cref="Input"/>.</summary>
+    private float* _limit;
+
+    /// <summary>Uses the group's channels at <paramref name="x"/> as they are (the conv does not pad).</summary>
+    public void SetInput(float* x)
+    {
+        if (NeedsPadding) throw new InvalidOperationException("this conv pads: use PadInput");
+        Input = x;
+        _limit = x + (long)_s.Cg * _s.H * _s.W;
+    }
+
+    /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> (<see cref="PaddedFloats"/> floats) with zero borders, and reads from there.</summary>
+    public void PadInput(float* x, float* padded)
+    {
+        for (int c = 0; c < _s.Cg; c++) PadChannel(x, padded, c);
+        UsePadded(padded);
+    }
+
+    /// <summary>Pads channel <paramref name="c"/> only (channels may be padded concurrently); finish with <see cref="UsePadded"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PadChannel(float* x, float* padded, int c)
+    {
+        var s = _s;
+        int wp = Wp;
+        float* plane = x + (long)c * s.H * s.W;
+        float* d = padded + (long)c * Hp * wp;
+        Zero(d, s.PT * wp);
+        d += s.PT * wp;
+        for (int ih = 0; ih < s.H; ih++, d += wp)
+        {
+            Zero(d, s.PL);
+            Copy(plane + (long)ih * s.W, d + s.PL, s.W);
+            Zero(d + s.PL + s.W, s.PR);
+        }
+        Zero(d, s.PB * wp);
+    }
+
+    /// <summary>Reads from <paramref name="padded"/>, whose channels <see cref="PadChannel"/> has filled.</summary>
+    public void UsePadded(float* padded)
+    {
+        float* end = padded + (long)_s.Cg * Hp * Wp;
+        Zero(end, Slack);
+        Input = padded;
+        _limit = end + Slack;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PackPanel(float* dst, int width, int x0, int count, int k0, int kc)
+    {
+        var s = _s;
+        int ow0 = s.OW, sw = s.SW;
+        // Runs of consecutive output pixels within one output row: (dst offset, source offset, length).
+        int maxRuns = count / Math.Max(1, ow0) + 2;
+        int* runs = stackalloc int[3 * maxRuns];
+        int nRuns = 0;
+        {
+            int oh = x0 / ow0, ow = x0 - oh * ow0;
+            for (int x = 0; x < count;)
+            {
+                int len = Math.Min(ow0 - ow, count - x);
+                int* r = runs + 3 * nRuns++;
+                r[0] = x;
+                r[1] = oh * s.SH * Wp + ow * sw;
+                r[2] = len;
+                x += len;
+                oh++;
+                ow = 0;
+            }
+        }
+        float* input = Input, limit = _limit;
+        fixed (int* kOffAll = _kOff)
+        {
+            int* kOff = kOffAll + k0;
+            // Run by run, so the inner loop over k has a fixed length and destination offset.
+            for (int ri = 0; ri < nRuns; ri++)
+            {
+                int* r = runs + 3 * ri;
+                float* d = dst + r[0];
+                float* b = input + r[1];
+                int len = r[2];
+                int full = (len + V - 1) & ~(V - 1);
+                // Whole-vector copies may spill past the run into slots written later in the same
+                // row, never past the row, and read at most to the end of the readable input.
+                bool whole = Vector256.IsHardwareAccelerated && r[0] + full <= width
+                    && b + kOff[kc - 1] + (long)sw * full <= limit;
+                if (sw == 1 && whole)
+                {
+                    if (full == V)
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                            Vector256.Store(Vector256.Load(b + kOff[kk]), d);
+                    else if (full == 2 * V)
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                        {
+                            float* src = b + kOff[kk];
+                            Vector256.Store(Vector256.Load(src), d);
+                            Vector256.Store(Vector256.Load(src + V), d + V);
+                        }
+                    else
+                        for (int kk = 0; kk < kc; kk++, d += width)
+                        {
+                            float* src = b + kOff[kk];
+                            for (int j = 0; j < len; j += V) Vector256.Store(Vector256.Load(src + j), d + j);
+                        }
+                }
+                else if (sw == 1)
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width) Copy(b + kOff[kk], d, len);
+                }
+                else if (sw == 2 && whole && Avx2.IsSupported)
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width)
+                    {
+                        float* src = b + kOff[kk];
+                        for (int j = 0; j < len; j += V)
+                        {
+                            var a = Avx.LoadVector256(src + 2 * j);
+                            var c = Avx.LoadVector256(src + 2 * j + V);
+                            var e = Avx.Shuffle(a, c, 0b10_00_10_00); // [a0 a2 c0 c2 | a4 a6 c4 c6]
+                            Avx.Store(d + j, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+                        }
+                    }
+                }
+                else
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width)
+                    {
+                        float* src = b + kOff[kk];
+                        for (int j = 0; j < len; j++) d[j] = src[j * sw];
+                    }
+                }
+            }
+        }
+        if (count < width)
+            for (int kk = 0; kk < kc; kk++) Zero(dst + (long)kk * width + count, width - count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Copy(float* src, float* dst, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j <= n - 8; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        if (Vector128.IsHardwareAccelerated)
+            for (; j <= n - 4; j += 4) Vector128.Store(Vector128.Load(src + j), dst + j);
+        for (; j < n; j++) dst[j] = src[j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Zero(float* dst, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; j <= n - 8; j += 8) Vector256.Store(Vector256<float>.Zero, dst + j);
+        for (; j < n; j++) dst[j] = 0f;
+    }
+}
+
+/// <summary>
+/// The im2col matrix of an N-d conv (any number of spatial axes; used for 3-D and up) as a GEMM B
+/// operand: row k = (c, tap), column = output cell. Straightforward per-element bounds checks:
+/// correct first, the 2-D <see cref="Im2ColSource"/> is the fast path.
+/// </summary>
+public sealed unsafe class Im2ColSourceNd : IGemmPanelSource
+{
+    private readonly ConvShape _s;
+    private readonly int _rank;
+    private readonly int[] _chan;    // per k: channel offset (c·inPlane)
+    private readonly int[] _tapOff;  // per k and axis: tap·dilation
+    private readonly int[] _in, _out, _stride, _pad;
+
+    /// <summary>A source for <paramref name="shape"/>.</summary>
+    public Im2ColSourceNd(ConvShape shape)
+    {
+        _s = shape;
+        var g = shape.Geometry;
+        _rank = g.Rank;
+        _in = g.InputSpatial;
+        _out = g.OutputSpatial;
+        _stride = g.Strides;
+        _pad = g.PadsBegin;
+        int taps = g.KernelSize;
+        int k = shape.Cg * taps;
+        _chan = new int[k];
+        _tapOff = new int[k * _rank];
+        for (int c = 0; c < shape.Cg; c++)
+            for (int t = 0; t < taps; t++)
+            {
+                int i = c * taps + t;
+                _chan[i] = c * g.InputSize;
+                int rem = t;
+                for (int a = _rank - 1; a >= 0; a--)
+                {
+                    _tapOff[i * _rank + a] = rem % g.Kernel[a] * g.Dilations[a];
+                    rem /= g.Kernel[a];
+                }
+            }
+    }
+
+    /// <summary>First channel of the group in the current image.</summary>
+    public float* Input { get; set; }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PackPanel(float* dst, int width, int x0, int count, int k0, int kc)
+    {
+        int rank = _rank;
+        int* origin = stackalloc int[count * rank]; // per column: first input coordinate of its window per axis
+        for (int x = 0; x < count; x++)
+        {
+            int rem = x0 + x;
+            for (int a = rank - 1; a >= 0; a--)
+            {
+                int o = rem % _out[a];
+                rem /= _out[a];
+                origin[x * rank + a] = o * _stride[a] - _pad[a];
+            }
+        }
+        for (int kk = 0; kk < kc; kk++)
+        {
+            int k = k0 + kk;
+            float* d = dst + (long)kk * width;
+            float* plane = Input + _chan[k];
+            for (int x = 0; x < count; x++)
+            {
+                int index = 0;
+                bool inside = true;
+                for (int a = 0; a < rank; a++)
+                {
+                    int p = origin[x * rank + a] + _tapOff[k * rank + a];
+                    if ((uint)p >= (uint)_in[a]) { inside = false; break; }
+                    index = index * _in[a] + p;
+                }
+                d[x] = inside ? plane[index] : 0f;
+            }
+            for (int x = count; x < width; x++) d[x] = 0f;
+        }
+    }
+}

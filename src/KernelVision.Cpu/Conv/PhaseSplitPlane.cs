@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace KernelVision.Cpu.Convolution;
+
+/// <summary>
+/// Copies one input channel into a zero-padded scratch plane whose rows are split into
+/// <c>sw</c> phases along the width: padded column pc lands in phase pc mod sw at index pc / sw
+/// (row layout: sw phases of <c>lw</c> floats). With that layout the inputs of consecutive
+/// outputs (stride sw), or of consecutive Winograd tiles (step 4), are consecutive floats, so
+/// kernels read them with plain vector loads and never check bounds.
+/// </summary>
+internal static unsafe class PhaseSplitPlane
+{
+    /// <summary>
+    /// Fills <paramref name="rows"/> padded rows (row stride sw·lw) at <paramref name="buf"/> from
+    /// the H×W <paramref name="plane"/> placed at (<paramref name="pt"/>, <paramref name="pl"/>).
+    /// <paramref name="line"/> is sw·lw floats of scratch (unused when sw = 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Fill(float* plane, int h, int w, int pt, int pl, int rows, int sw, int lw, float* buf, float* line)
+    {
+        int padded = sw * lw;
+        for (int r = 0; r < rows; r++)
+        {
+            float* dst = buf + (long)r * padded;
+            int ih = r - pt;
+            if ((uint)ih >= (uint)h)
+            {
+                Im2ColSource.Zero(dst, padded);
+                continue;
+            }
+            float* row = plane + (long)ih * w;
+            float* target = sw == 1 ? dst : line;
+            int len = Math.Max(0, Math.Min(w, padded - pl));
+            Im2ColSource.Zero(target, pl);
+            Im2ColSource.Copy(row, target + pl, len);
+            Im2ColSource.Zero(target + pl + len, padded - pl - len);
+            if (sw != 1) Split(line, dst, sw, lw);
+        }
+    }
+
+    /// <summary>dst[p·lw + i] = src[i·sw + p] for p &lt; sw, i &lt; lw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Split(float* src, float* dst, int sw, int lw)
+    {
+        int i = 0;
+        if (sw == 2 && Avx2.IsSupported)
+        {
+            float* even = dst, odd = dst + lw;
+            for (; i <= lw - 8; i += 8)
+            {
+                var a = Avx.LoadVector256(src + 2 * i);
+                var b = Avx.LoadVector256(src + 2 * i + 8);
+                // Within 128-bit lanes: [a0 a2 b0 b2 | a4 a6 b4 b6] and [a1 a3 b1 b3 | a5 a7 b5 b7];
+                // then reorder the 64-bit pairs to [a0 a2 a4 a6 b0 b2 b4 b6].
+                var e = Avx.Shuffle(a, b, 0b10_00_10_00);
+                var o = Avx.Shuffle(a, b, 0b11_01_11_01);
+                Avx.Store(even + i, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+                Avx.Store(odd + i, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
+            }
+        }
+        else if (sw == 4 && Avx.IsSupported)
+        {
+            for (; i <= lw - 8; i += 8)
+            {
+                // Eight groups g0..g7 of four; phase p is element p of every group.
+                float* s = src + 4 * i;
+                var v0 = Avx.LoadVector256(s);      // [g0 | g1]
+                var v1 = Avx.LoadVector256(s + 8);  // [g2 | g3]
+                var v2 = Avx.LoadVector256(s + 16); // [g4 | g5]
+                var v3 = Avx.LoadVector256(s + 24); // [g6 | g7]
+                var r0 = Avx.Permute2x128(v0, v2, 0x20); // [g0 | g4]
+                var r1 = Avx.Permute2x128(v1, v3, 0x20); // [g2 | g6]
+                var r2 = Avx.Permute2x128(v0, v2, 0x31); // [g1 | g5]
+                var r3 = Avx.Permute2x128(v1, v3, 0x31); // [g3 | g7]
+                var t0 = Avx.UnpackLow(r0, r2);
+                var t1 = Avx.UnpackHigh(r0, r2);
+                var t2 = Avx.UnpackLow(r1, r3);
+                var t3 = Avx.UnpackHigh(r1, r3);
+                Avx.Store(dst + i, Avx.Shuffle(t0, t2, 0x44));
+                Avx.Store(dst + lw + i, Avx.Shuffle(t0, t2, 0xEE));
+                Avx.Store(dst + 2 * lw + i, Avx.Shuffle(t1, t3, 0x44));
+                Avx.Store(dst + 3 * lw + i, Avx.Shuffle(t1, t3, 0xEE));
+            }
+        }
+        for (; i < lw; i++)
+            for (int p = 0; p < sw; p++) dst[p * lw + i] = src[i * sw + p];
+    }
+}

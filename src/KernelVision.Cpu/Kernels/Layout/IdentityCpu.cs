@@ -1,0 +1,13 @@
+using KernelVision.Backends;
+using KernelVision.Ops.Layout;
+using KernelVision.Tensors;
+
+namespace KernelVision.Cpu.Kernels.Layout;
+
+/// <summary>Identity keeps the row-major element order: a straight (parallel when large) copy, any element type.</summary>
+[BackendKernel("cpu")]
+public sealed class IdentityCpu(Identity op) : CpuKernel<Identity>(op)
+{
+    /// <inheritdoc/>
+    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
+}

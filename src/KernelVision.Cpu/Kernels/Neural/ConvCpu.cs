@@ -1,0 +1,332 @@
+using System.Runtime.CompilerServices;
+using KernelVision.Backends;
+using KernelVision.Backends.Reference.Neural;
+using KernelVision.Cpu.Convolution;
+using KernelVision.Cpu.Gemm;
+using KernelVision.Cpu.Memory;
+using KernelVision.Ops;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+
+namespace KernelVision.Cpu.Kernels.Neural;
+
+/// <summary>
+/// Conv on the Cpu backend (float32 NCHW; float64 runs on the Reference kernel). Paths, chosen per
+/// input shape (<see cref="Variant"/> names the one taken):
+/// <list type="bullet">
+/// <item>Pointwise (every kernel dim 1, stride 1, no pad): per image and group Y = W·X as one GEMM
+/// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
+/// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;</item>
+/// <item>Winograd F(4×4, 3×3), or F(2×2, 3×3) on small maps, for 3×3 stride-1 dilation-1 2-D
+/// convs with enough channels (<see cref="WinogradConv"/>);</item>
+/// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
+/// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>).</item>
+/// </list>
+/// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
+/// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
+/// Weights are packed (or Winograd-transformed) once, on the first run, and reused while the
+/// weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch comes from per-thread
+/// pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
+/// a single large GEMM is split by Sgemm itself.
+/// </summary>
+[BackendKernel("cpu")]
+public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
+{
+    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, Winograd }
+
+    /// <summary>Everything that depends on the input and weight shapes only.</summary>
+    private sealed class Plan
+    {
+        public required int[] XShape, WShape;
+        public required ConvShape Shape;
+        public required Path Path;
+        public IGemmPanelSource[] Sources = [];   // per task (image·group) for the im2col paths
+        public bool Transposed;                   // GEMM paths: compute Yᵀ = colᵀ·Wᵀ (small output planes)
+        public DepthwiseConv? Depthwise;
+        public WinogradConv? Winograd;
+    }
+
+    private readonly WeightCache<object> _weights = new();
+    private Plan? _plan;
+    private ConvReference? _reference;
+
+    // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
+    private float* _x, _w, _bias, _y;
+    private object? _packed;
+    private Im2ColSource? _padSource;
+    private float* _padX, _padDst;
+    private Plan? _run;
+
+    /// <summary>The path the last run took (for profiling and tests).</summary>
+    public string Variant => _plan is null ? "" : $"{_plan.Path}{(_plan.Transposed ? "T" : "")}{(_plan.Winograd is { } wg ? $"F{wg.Tile}" : "")} {_plan.Shape}";
+
+    /// <summary>Forces or forbids the Winograd path (null: automatic). For tests and benchmarks.</summary>
+    public bool? UseWinograd { get; set; }
+
+    /// <summary>
+    /// Process-wide switch for the automatic Winograd choice (default on). Winograd keeps its
+    /// transformed weights, 36/9 = 4× (F(4×4)) or 16/9 ≈ 1.8× (F(2×2)) the size of W, instead of a
+    /// packed copy of W's size: turn it off to trade speed for memory.
+    /// </summary>
+    public static bool WinogradEnabled { get; set; } = true;
+
+    /// <summary>Bytes of the weights this kernel prepared (packed or transformed), 0 before the first run.</summary>
+    public long PreparedWeightBytes => _weights.Value switch
+    {
+        PackedMatrix[] p => p.Sum(m => m.Bytes),
+        WinogradWeights w => w.Bytes,
+        _ => 0,
+    };
+
+    /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
+    public int WinogradTile { get; set; }
+
+    /// <inheritdoc/>
+    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    {
+        Tensor xt = inputs[0]!, wt = inputs[1]!;
+        Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
+        var yt = outputs[0]!;
+        if (xt.Type != DataType.Float32)
+        {
+            (_reference ??= new ConvReference(Op)).Run(inputs, outputs);
+            return;
+        }
+        var plan = GetPlan(xt.Shape, wt.Shape);
+        var s = plan.Shape;
+        if (yt.Length == 0) return;
+        if (s.InPlane == 0 || s.Cg == 0 || s.Taps == 0)
+        {
+            // Nothing to sum: every output is act(bias).
+            var y = yt.Floats;
+            int plane = s.OutPlane;
+            for (int n = 0; n < s.N; n++)
+                for (int m = 0; m < s.M; m++)
+                    y.Slice((n * s.M + m) * plane, plane).Fill(Op.Activation.Apply(bt is null ? 0f : bt.Floats[m]));
+            return;
+        }
+        var packed = PrepareWeights(plan, wt);
+        fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
+        fixed (float* pb = bt is null ? default : bt.Floats)
+        {
+            _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb;
+            _packed = packed;
+            _run = plan;
+            try { Execute(plan); }
+            finally
+            {
+                _x = _w = _y = _bias = null;
+                _packed = null;
+                _run = null;
+            }
+        }
+    }
+
+    private Plan GetPlan(int[] x, int[] w)
+    {
+        if (_plan is { } p && p.XShape.AsSpan().SequenceEqual(x) && p.WShape.AsSpan().SequenceEqual(w)) return p;
+        var g = Op.Resolve(x, w);
+        var s = ConvShape.Create(g, x[0], x[1], w[0], Op.Group);
+        Path path;
+        if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
+        else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
+        else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
+        plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, GemmKernel.Best);
+        int tasks = s.N * s.G;
+        if (path == Path.Im2Col)
+        {
+            plan.Sources = new IGemmPanelSource[tasks];
+            for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSource(s);
+        }
+        else if (path == Path.Im2ColNd)
+        {
+            plan.Sources = new IGemmPanelSource[tasks];
+            for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSourceNd(s);
+        }
+        else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
+        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, WinogradTile);
+        _plan = plan;
+        return plan;
+    }
+
+    /// <summary>
+    /// True when Yᵀ (OutPlane × Mg) = colᵀ·Wᵀ wastes clearly less of the register tiles than
+    /// Y = W·col: a small output plane (7×7 = 49 pixels) fills 4 column panels of 16 with 15 of
+    /// the last one empty, but 9 row panels of 6 with 5 empty. The result is transposed into Y.
+    /// </summary>
+    internal static bool PreferTransposed(int m, int pixels, GemmKernel k)
+    {
+        long normal = (long)RoundUp(m, k.MR) * RoundUp(pixels, k.NR);
+        long transposed = (long)RoundUp(pixels, k.MR) * RoundUp(m, k.NR);
+        return transposed < 0.9 * normal;
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), nothing (depthwise reads W as is).</summary>
+    private object? PrepareWeights(Plan plan, Tensor wt)
+    {
+        switch (plan.Path)
+        {
+            case Path.Depthwise or Path.PointwiseDot:
+                return null;
+            case Path.Winograd:
+                return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
+            default:
+                return plan.Transposed
+                    ? _weights.Get(wt, 2, plan.Shape, static (s, w) => PackGroupsTransposed(s, w))
+                    : _weights.Get(wt, 0, plan.Shape, static (s, w) => PackGroups(s, w));
+        }
+    }
+
+    /// <summary>W as [G] GEMM A operands of Mg × (Cg·taps), packed for the best kernel.</summary>
+    private static PackedMatrix[] PackGroups(ConvShape s, Tensor w)
+    {
+        int k = s.Cg * s.Taps;
+        var packed = new PackedMatrix[s.G];
+        fixed (float* pw = w.Floats)
+            for (int g = 0; g < s.G; g++)
+                packed[g] = Sgemm.PackA(GemmOperand.MatrixA(pw + (long)g * s.Mg * k, k), s.Mg, k);
+        return packed;
+    }
+
+    /// <summary>Wᵀ per group as the GEMM B operand: (Cg·taps) × Mg.</summary>
+    private static PackedMatrix[] PackGroupsTransposed(ConvShape s, Tensor w)
+    {
+        int k = s.Cg * s.Taps;
+        var packed = new PackedMatrix[s.G];
+        fixed (float* pw = w.Floats)
+            for (int g = 0; g < s.G; g++)
+                packed[g] = Sgemm.PackB(GemmOperand.MatrixB(pw + (long)g * s.Mg * k, k, transposed: true), k, s.Mg);
+        return packed;
+    }
+
+    private void Execute(Plan plan)
+    {
+        var s = plan.Shape;
+        switch (plan.Path)
+        {
+            case Path.Depthwise:
+                Pool.ParallelFor(s.N * s.C, this, static (self, i) => self.DepthwiseTask(i));
+                return;
+            case Path.PointwiseDot:
+                Pool.ParallelFor(s.N * ((s.M + DotBlock - 1) / DotBlock), this, static (self, i) => self.DotTask(i));
+                return;
+            case Path.Winograd:
+                plan.Winograd!.Run(_x, (WinogradWeights)_packed!, _bias, _y, Op.Activation, Pool);
+                return;
+        }
+        int tasks = s.N * s.G;
+        long flopsPerTask = 2L * s.Mg * s.OutPlane * s.Cg * s.Taps;
+        int threads = Pool.ThreadCount;
+        // Many small GEMMs (groups, batches): one per thread item, each serial. One or a few big
+        // ones: run them in turn and let Sgemm split each over the threads.
+        bool perTask = threads > 1 && tasks >= threads && (tasks % threads == 0 || tasks >= 4 * threads || flopsPerTask < 4_000_000);
+        if (perTask) Pool.ParallelFor(tasks, this, static (self, i) => self.GemmTask(i, parallel: false));
+        else
+            for (int i = 0; i < tasks; i++) GemmTask(i, parallel: true);
+    }
+
+    private const int DotBlock = 64;
+
+    /// <summary>
+    /// A 1×1 conv of a single pixel (squeeze-excite blocks, conv classifiers): y[m] = W[m,:]·x, a
+    /// matrix-vector product; a GEMM would pad its single column to a whole register tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DotTask(int i)
+    {
+        var s = _run!.Shape;
+        int blocks = (s.M + DotBlock - 1) / DotBlock;
+        int n = i / blocks, m0 = i % blocks * DotBlock, m1 = Math.Min(s.M, m0 + DotBlock);
+        var act = Op.Activation;
+        for (int m = m0; m < m1; m++)
+        {
+            int g = m / s.Mg;
+            var w = new ReadOnlySpan<float>(_w + (long)m * s.Cg, s.Cg);
+            var x = new ReadOnlySpan<float>(_x + (long)n * s.C + (long)g * s.Cg, s.Cg);
+            float v = System.Numerics.Tensors.TensorPrimitives.Dot(w, x) + (_bias == null ? 0f : _bias[m]);
+            _y[(long)n * s.M + m] = act.Apply(v);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DepthwiseTask(int i)
+    {
+        var s = _run!.Shape;
+        int n = i / s.C, c = i % s.C;
+        _run.Depthwise!.RunChannel(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, c, Op.Activation);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void GemmTask(int i, bool parallel)
+    {
+        var plan = _run!;
+        var s = plan.Shape;
+        int n = i / s.G, g = i % s.G;
+        float* x = _x + ((long)n * s.C + (long)g * s.Cg) * s.InPlane;
+        float* y = _y + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
+        var weights = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
+        // The image side: X itself (pointwise) or its im2col view; K × pixels, or pixels × K when transposed.
+        GemmOperand image;
+        if (plan.Path == Path.Pointwise)
+            image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
+        else if (plan.Sources[i] is Im2ColSource src)
+        {
+            if (src.NeedsPadding)
+            {
+                float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats);
+                if (parallel && Pool.ThreadCount > 1 && s.Cg > 1)
+                {
+                    // The copy is a pass over the whole input: share it out like the GEMM.
+                    _padSource = src;
+                    _padX = x;
+                    _padDst = padded;
+                    Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadChannel(self._padX, self._padDst, c));
+                    _padSource = null;
+                    src.UsePadded(padded);
+                }
+                else src.PadInput(x, padded);
+            }
+            else src.SetInput(x);
+            image = GemmOperand.FromSource(src);
+        }
+        else
+        {
+            var nd = (Im2ColSourceNd)plan.Sources[i];
+            nd.Input = x;
+            image = GemmOperand.FromSource(nd);
+        }
+        float* bias = _bias == null ? null : _bias + (long)g * s.Mg;
+        int k = s.Cg * s.Taps, pixels = s.OutPlane;
+        var pool = parallel ? Pool : null;
+        if (!plan.Transposed)
+        {
+            var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
+            Sgemm.Multiply(s.Mg, pixels, k, 1f, weights, image, 0f, y, pixels, epilogue, pool);
+            return;
+        }
+        float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
+        var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, Op.Activation);
+        Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
+        Transpose(yt, pixels, s.Mg, y);
+    }
+
+    /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>
+    private static void Transpose(float* src, int rows, int cols, float* dst)
+    {
+        const int B = 32;
+        for (int i0 = 0; i0 < rows; i0 += B)
+            for (int j0 = 0; j0 < cols; j0 += B)
+            {
+                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(cols, j0 + B);
+                for (int j = j0; j < j1; j++)
+                {
+                    float* d = dst + (long)j * rows;
+                    for (int i = i0; i < i1; i++) d[i] = src[(long)i * cols + j];
+                }
+            }
+    }
+}

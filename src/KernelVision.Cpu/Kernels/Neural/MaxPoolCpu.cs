@@ -1,0 +1,32 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference.Neural;
+using KernelVision.Cpu.Pooling;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+
+namespace KernelVision.Cpu.Kernels.Neural;
+
+/// <summary>
+/// MaxPool on float32: vectorised 2-D path (any kernel, dilation and padding; stride 1 and 2 in
+/// vector form), a generic N-d path that also writes the Indices output. Other element types
+/// (float64, int8, uint8) run on the Reference kernel.
+/// </summary>
+[BackendKernel("cpu")]
+public sealed class MaxPoolCpu(MaxPool op) : CpuKernel<MaxPool>(op)
+{
+    private readonly MaxPoolReference _reference = new(op);
+    private PoolPlan? _plan;
+
+    /// <inheritdoc/>
+    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    {
+        var x = inputs[0]!;
+        if (x.Type != DataType.Float32)
+        {
+            _reference.Run(inputs, outputs);
+            return;
+        }
+        var plan = _plan is { } p && p.Fits(x.Shape) ? p : _plan = new PoolPlan(Op, x.Shape);
+        PoolRunner.Run(Pool, plan, PoolKind.Max, false, Op.StorageOrder, x, outputs[0]!, outputs.Count > 1 ? outputs[1] : null);
+    }
+}

@@ -1,0 +1,177 @@
+using ILGPU;
+
+namespace KernelVision.Gpu.Device;
+
+/// <summary>
+/// Convolution and transposed convolution as implicit GEMM over one channel group (z):
+/// C[Mg, N·outPlane] = W_g[Mg, Cg·taps] · B, where B is the im2col matrix read on the fly from X
+/// (never materialised). Up to 3 spatial axes (1-D and 2-D use unit leading axes). Transposed
+/// (gather form, no atomics): output cell o takes input cell i = (o + pad − tap·dil) / stride when
+/// that divides exactly and lies inside X; W is [Cin, Mg, taps]. Epilogue: bias, activation, NCHW store.
+/// </summary>
+public struct ConvProblem : IGemmProblem
+{
+    /// <summary>Input X [N, Cin, D, H, W].</summary>
+    public ArrayView<float> X;
+    /// <summary>Weights.</summary>
+    public ArrayView<float> W;
+    /// <summary>Bias [Cout] (ignored when <see cref="HasBias"/> is 0).</summary>
+    public ArrayView<float> Bias;
+    /// <summary>Output Y [N, Cout, OD, OH, OW].</summary>
+    public ArrayView<float> Y;
+    /// <summary>1 when a bias is given.</summary>
+    public int HasBias;
+    /// <summary>1 for ConvTranspose.</summary>
+    public int Transposed;
+    /// <summary>Channels: input total, input per group, output per group, output total.</summary>
+    public int Cin, Cg, Mg, Cout;
+    /// <summary>Input spatial extents.</summary>
+    public int ID, IH, IW;
+    /// <summary>Output spatial extents.</summary>
+    public int OD, OH, OW;
+    /// <summary>Kernel extents.</summary>
+    public int KD, KH, KW;
+    /// <summary>Strides.</summary>
+    public int SD, SH, SW;
+    /// <summary>Dilations.</summary>
+    public int DD, DH, DW;
+    /// <summary>Begin pads.</summary>
+    public int PD, PH, PW;
+    /// <summary>GEMM sizes: Mg, N·outPlane, Cg·taps.</summary>
+    public int Mv, Nv, Kv;
+    /// <summary>Fused activation.</summary>
+    public int ActKind;
+    /// <summary>Activation parameters.</summary>
+    public float ActA, ActB;
+
+    /// <inheritdoc/>
+    public readonly int M => Mv;
+    /// <inheritdoc/>
+    public readonly int N => Nv;
+    /// <inheritdoc/>
+    public readonly int K => Kv;
+
+    /// <inheritdoc/>
+    public readonly float A(int z, int m, int k)
+    {
+        if (Transposed == 0) return W[(z * Mg + m) * Kv + k];
+        int taps = KD * KH * KW;
+        int c = k / taps, tap = k - c * taps;
+        return W[((z * Cg + c) * Mg + m) * taps + tap];
+    }
+
+    /// <inheritdoc/>
+    public readonly float B(int z, int k, int n)
+    {
+        int khw = KH * KW, taps = KD * khw;
+        int c = k / taps, r = k - c * taps;
+        int kd = r / khw; r -= kd * khw;
+        int kh = r / KW, kw = r - kh * KW;
+        int ohw = OH * OW, plane = OD * ohw;
+        int b = n / plane, o = n - b * plane;
+        int od = o / ohw; o -= od * ohw;
+        int oh = o / OW, ow = o - oh * OW;
+        int id, ih, iw;
+        if (Transposed == 0)
+        {
+            id = od * SD - PD + kd * DD;
+            ih = oh * SH - PH + kh * DH;
+            iw = ow * SW - PW + kw * DW;
+        }
+        else
+        {
+            int td = od + PD - kd * DD, th = oh + PH - kh * DH, tw = ow + PW - kw * DW;
+            if (td < 0 || th < 0 || tw < 0) return 0f;
+            id = td / SD; ih = th / SH; iw = tw / SW;
+            if (id * SD != td || ih * SH != th || iw * SW != tw) return 0f;
+        }
+        if ((uint)id >= (uint)ID || (uint)ih >= (uint)IH || (uint)iw >= (uint)IW) return 0f;
+        return X[(((b * Cin + z * Cg + c) * ID + id) * IH + ih) * IW + iw];
+    }
+
+    /// <inheritdoc/>
+    public readonly void Store(int z, int m, int n, float acc)
+    {
+        int plane = OD * OH * OW;
+        int b = n / plane, o = n - b * plane;
+        int co = z * Mg + m;
+        float v = acc + (HasBias != 0 ? Bias[co] : 0f);
+        Y[(b * Cout + co) * plane + o] = DeviceMath.Activate(ActKind, ActA, ActB, v);
+    }
+}
+
+/// <summary>Gemm: Y = act(α·op(A)·op(B) + β·C), C broadcast through strides (0 on broadcast axes).</summary>
+public struct DenseProblem : IGemmProblem
+{
+    /// <summary>A.</summary>
+    public ArrayView<float> AData;
+    /// <summary>B.</summary>
+    public ArrayView<float> BData;
+    /// <summary>C (ignored when <see cref="HasC"/> is 0).</summary>
+    public ArrayView<float> CData;
+    /// <summary>Y [M, N].</summary>
+    public ArrayView<float> Y;
+    /// <summary>1 when A/B are transposed.</summary>
+    public int TransA, TransB;
+    /// <summary>1 when C contributes.</summary>
+    public int HasC;
+    /// <summary>C strides along m and n.</summary>
+    public int CStrideM, CStrideN;
+    /// <summary>Sizes.</summary>
+    public int Mv, Nv, Kv;
+    /// <summary>Scalars.</summary>
+    public float Alpha, Beta;
+    /// <summary>Fused activation.</summary>
+    public int ActKind;
+    /// <summary>Activation parameters.</summary>
+    public float ActA, ActB;
+
+    /// <inheritdoc/>
+    public readonly int M => Mv;
+    /// <inheritdoc/>
+    public readonly int N => Nv;
+    /// <inheritdoc/>
+    public readonly int K => Kv;
+    /// <inheritdoc/>
+    public readonly float A(int z, int m, int k) => TransA != 0 ? AData[k * Mv + m] : AData[m * Kv + k];
+    /// <inheritdoc/>
+    public readonly float B(int z, int k, int n) => TransB != 0 ? BData[n * Kv + k] : BData[k * Nv + n];
+
+    /// <inheritdoc/>
+    public readonly void Store(int z, int m, int n, float acc)
+    {
+        float v = Alpha * acc;
+        if (HasC != 0) v += Beta * CData[m * CStrideM + n * CStrideN];
+        Y[m * Nv + n] = DeviceMath.Activate(ActKind, ActA, ActB, v);
+    }
+}
+
+/// <summary>Batched MatMul: slice z multiplies A at AOffsets[z] by B at BOffsets[z] (numpy batch broadcasting resolved on the host).</summary>
+public struct MatMulProblem : IGemmProblem
+{
+    /// <summary>A.</summary>
+    public ArrayView<float> AData;
+    /// <summary>B.</summary>
+    public ArrayView<float> BData;
+    /// <summary>Y [batch, M, N].</summary>
+    public ArrayView<float> Y;
+    /// <summary>Start of each slice's A.</summary>
+    public ArrayView<int> AOffsets;
+    /// <summary>Start of each slice's B.</summary>
+    public ArrayView<int> BOffsets;
+    /// <summary>Sizes.</summary>
+    public int Mv, Nv, Kv;
+
+    /// <inheritdoc/>
+    public readonly int M => Mv;
+    /// <inheritdoc/>
+    public readonly int N => Nv;
+    /// <inheritdoc/>
+    public readonly int K => Kv;
+    /// <inheritdoc/>
+    public readonly float A(int z, int m, int k) => AData[AOffsets[z] + m * Kv + k];
+    /// <inheritdoc/>
+    public readonly float B(int z, int k, int n) => BData[BOffsets[z] + k * Nv + n];
+    /// <inheritdoc/>
+    public readonly void Store(int z, int m, int n, float acc) => Y[(z * Mv + m) * Nv + n] = acc;
+}

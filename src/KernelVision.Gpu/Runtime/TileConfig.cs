@@ -1,0 +1,56 @@
+using ILGPU.Runtime;
+
+namespace KernelVision.Gpu.Runtime;
+
+/// <summary>Which compiled variant of the tiled GEMM engine a launch uses.</summary>
+public enum GemmTile
+{
+    /// <summary>16×16 output tile, K-step 8, 4×4 per thread, 16 threads: fits the simulator's 16-thread groups.</summary>
+    Small16,
+    /// <summary>64×64 tile, K-step 16, 4×4 per thread, 256 threads: GPUs, small problems.</summary>
+    Medium64,
+    /// <summary>128×128 tile, K-step 8, 8×8 per thread, 256 threads: GPUs, large problems.</summary>
+    Large128,
+}
+
+/// <summary>
+/// Launch shapes chosen for one accelerator from its warp size, maximum group size and shared
+/// memory per group. Kernels are compiled once per variant they actually use.
+/// </summary>
+public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize, int ReduceGroupSize,
+    int DepthwiseTileW, int DepthwiseTileH, int Multiprocessors)
+{
+    /// <summary>Shared-memory floats of the depthwise kernel's input patch (a compile-time constant of the kernel).</summary>
+    public const int DepthwisePatch = 2304;
+
+    /// <summary>The configuration for <paramref name="a"/>.</summary>
+    public static TileConfig For(Accelerator a)
+    {
+        int maxGroup = a.MaxNumThreadsPerGroup;
+        long shared = a.MaxSharedMemoryPerGroup;
+        bool big = maxGroup >= 256 && shared >= 16 * 1024 && a.WarpSize >= 16;
+        int mps = Math.Max(1, a.NumMultiprocessors);
+        if (big)
+        {
+            // 256-thread groups: 8 warps of 32 (or 4 wavefronts of 64).
+            return new TileConfig("gpu-256", [GemmTile.Medium64, GemmTile.Large128], 256, 256, 16, 16, mps);
+        }
+        int g = Math.Max(1, Math.Min(16, maxGroup));
+        return new TileConfig($"small-{g}", [GemmTile.Small16], g, g, 4, 4, mps);
+    }
+
+    /// <summary>
+    /// The GEMM tile for an M×N output (per batch/group slice, <paramref name="slices"/> of them):
+    /// the 128 tile when it still yields a couple of groups per multiprocessor, else 64, else the small one.
+    /// </summary>
+    public GemmTile PickGemm(long m, long n, long slices)
+    {
+        if (GemmTiles.Contains(GemmTile.Large128))
+        {
+            long tiles128 = (m + 127) / 128 * ((n + 127) / 128) * slices;
+            if (m >= 96 && n >= 96 && tiles128 >= 2L * Multiprocessors) return GemmTile.Large128;
+        }
+        if (GemmTiles.Contains(GemmTile.Medium64)) return GemmTile.Medium64;
+        return GemmTile.Small16;
+    }
+}

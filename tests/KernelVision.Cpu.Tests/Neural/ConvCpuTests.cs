@@ -1,0 +1,390 @@
+using KernelVision.Backends.Reference;
+using KernelVision.Cpu.Kernels.Neural;
+using KernelVision.Execution;
+using KernelVision.Graph;
+using KernelVision.Ops;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+using Xunit;
+
+namespace KernelVision.Cpu.Tests.Neural;
+
+/// <summary>Builds single Conv/ConvTranspose ops and compares the Cpu kernel with the Reference kernel.</summary>
+internal static class ConvCheck
+{
+    public static readonly FusedActivation[] Activations =
+    [
+        default,
+        new(ActivationKind.Relu),
+        new(ActivationKind.LeakyRelu, 0.1f),
+        new(ActivationKind.Clip, 0f, 6f),
+        new(ActivationKind.Sigmoid),
+        new(ActivationKind.Tanh),
+        new(ActivationKind.HardSigmoid, 0.2f, 0.5f),
+    ];
+
+    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act)
+    {
+        var node = new Node
+        {
+            Name = opType.ToLowerInvariant() + "_cpu_test",
+            OpType = opType,
+            Inputs = bias ? ["x", "w", "b"] : ["x", "w"],
+            Outputs = ["y"],
+            Attributes = new AttributeSet(attrs, opType),
+        };
+        var op = OpRegistry.Create(node, 13);
+        if (op is Conv c) c.Activation = act;
+        else ((ConvTranspose)op).Activation = act;
+        return op;
+    }
+
+    public static Tensor Random(Random rng, params int[] shape)
+    {
+        var data = new float[ShapeUtil.Size(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        return Tensor.FromFloats(shape, data);
+    }
+
+    /// <summary>Asserts max|cpu − reference| ≤ 1e-4·max|reference| (plus a tiny absolute floor).</summary>
+    public static void AssertClose(Tensor want, Tensor got, string what)
+    {
+        Assert.Equal(want.Shape, got.Shape);
+        var w = want.Floats;
+        var g = got.Floats;
+        double maxAbs = 0, maxErr = 0;
+        int worst = -1;
+        for (int i = 0; i < w.Length; i++)
+        {
+            maxAbs = Math.Max(maxAbs, Math.Abs(w[i]));
+            double e = Math.Abs((double)w[i] - g[i]);
+            if (double.IsNaN(g[i])) e = double.PositiveInfinity;
+            if (e > maxErr) { maxErr = e; worst = i; }
+        }
+        Assert.True(maxErr <= 1e-4 * maxAbs + 1e-6,
+            $"{what}: max|err| {maxErr:G3} at {worst} (want {(worst >= 0 ? w[worst] : 0)}, got {(worst >= 0 ? g[worst] : 0)}), max|out| {maxAbs:G3}");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
+    /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
+    /// threads; returns the Cpu kernel of the last run for further checks.
+    /// </summary>
+    public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
+    {
+        var rng = new Random(seed);
+        var x = Random(rng, xShape);
+        var w = Random(rng, wShape);
+        var b = biasLength > 0 ? Random(rng, biasLength) : null;
+        var attrList = attrs.ToList();
+        Tensor?[] inputs = b is null ? [x, w] : [x, w, b];
+        var op = Build(opType, attrList, b is not null, act);
+        var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
+        IKernelVariant? last = null;
+        foreach (int threads in threadCounts ?? [1, 2])
+        {
+            var backend = new CpuBackend(threads);
+            var kernel = backend.CreateKernel(op)!;
+            Assert.True(kernel is ConvCpu or ConvTransposeCpu, $"cpu kernel for {opType} is {kernel.GetType().Name}");
+            if (kernel is ConvCpu conv)
+            {
+                conv.UseWinograd = winograd;
+                conv.WinogradTile = winogradTile;
+            }
+            var y = Tensor.Zeros(DataType.Float32, want.Shape);
+            y.Floats.Fill(float.NaN); // every element must be written
+            kernel.Run(inputs, [y]);
+            string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
+            AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
+            // A second run reuses the packed weights and scratch: same result.
+            y.Floats.Fill(float.NaN);
+            kernel.Run(inputs, [y]);
+            AssertClose(want, y, $"{opType} second run [{variant}]");
+            last = new KernelVariant(kernel, variant);
+        }
+        return last;
+    }
+
+    public static string Describe(Graph.Attribute a) => a.Kind switch
+    {
+        AttributeKind.Ints => $"{a.Name}=[{string.Join(",", a.Ints!)}]",
+        AttributeKind.Int => $"{a.Name}={a.Int}",
+        AttributeKind.String => $"{a.Name}={a.String}",
+        _ => a.Name,
+    };
+
+    public interface IKernelVariant
+    {
+        Backends.IKernel Kernel { get; }
+        string Variant { get; }
+    }
+
+    private sealed record KernelVariant(Backends.IKernel Kernel, string Variant) : IKernelVariant;
+}
+
+public class ConvCpuTests
+{
+    private static Graph.Attribute Pads(params long[] p) => Attr.Ints("pads", p);
+    private static Graph.Attribute Strides(params long[] s) => Attr.Ints("strides", s);
+    private static Graph.Attribute Dilations(params long[] d) => Attr.Ints("dilations", d);
+    private static Graph.Attribute Group(int g) => Attr.Int("group", g);
+
+    private static string Check(int[] x, int[] w, bool bias, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, bias ? w[0] : 0, attrs)!.Variant;
+
+    [Fact]
+    public void PointwiseIsADirectGemm()
+    {
+        Assert.StartsWith("Pointwise", Check([1, 5, 7, 9], [7, 5, 1, 1], true));
+        Assert.StartsWith("Pointwise", Check([3, 17, 5, 3], [33, 17, 1, 1], false));
+        Assert.StartsWith("Pointwise", Check([2, 6, 9, 11], [9, 2, 1, 1], true, Group(3)));
+        // Large enough to split over threads and to need several K blocks (K = 300 > KC).
+        Assert.StartsWith("Pointwise", Check([1, 300, 13, 17], [40, 300, 1, 1], true));
+        // A single pixel: matrix-vector products.
+        Assert.StartsWith("PointwiseDot", Check([3, 70, 1, 1], [130, 70, 1, 1], true));
+        Assert.StartsWith("PointwiseDot", Check([2, 12, 1, 1], [9, 4, 1, 1], true, Group(3)));
+    }
+
+    [Fact]
+    public void PointwiseWithStrideOrPaddingGoesThroughIm2Col()
+    {
+        Assert.StartsWith("Im2Col", Check([1, 5, 9, 7], [6, 5, 1, 1], true, Strides(2, 2)));
+        Assert.StartsWith("Im2Col", Check([1, 5, 4, 5], [6, 5, 1, 1], true, Pads(1, 0, 0, 2)));
+    }
+
+    [Fact]
+    public void General2DConvMatchesReference()
+    {
+        Assert.StartsWith("Im2Col", Check([2, 3, 11, 13], [5, 3, 3, 3], true, Pads(1, 1, 1, 1)));
+        Check([1, 7, 10, 9], [9, 7, 3, 3], false);
+        Check([1, 4, 17, 19], [6, 4, 3, 3], true, Strides(2, 2), Pads(1, 0, 2, 1));
+        Check([1, 3, 12, 14], [4, 3, 3, 3], true, Dilations(2, 2), Pads(2, 2, 2, 2));
+        Check([1, 3, 12, 14], [4, 3, 3, 2], true, Dilations(2, 3), Strides(3, 2), Pads(0, 1, 2, 0));
+        Check([2, 5, 9, 8], [3, 5, 5, 5], true, Pads(2, 1, 0, 3));
+        Check([1, 3, 5, 4], [2, 3, 7, 6], true, Pads(3, 2, 3, 2)); // kernel larger than the input
+        Check([1, 2, 1, 1], [3, 2, 3, 3], true, Pads(1, 1, 1, 1));
+        Check([1, 3, 13, 11], [4, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"), Strides(2, 2));
+        Check([1, 3, 13, 11], [4, 3, 2, 2], true, Attr.String("auto_pad", "SAME_LOWER"));
+        Check([1, 3, 1, 40], [4, 3, 1, 5], true, Pads(0, 2, 0, 2));
+        // K = 40·9 = 360 > KC, N = 23·19 splits over threads and panels.
+        Check([1, 40, 23, 19], [20, 40, 3, 3], true, Pads(1, 1, 1, 1));
+        // Output width 1 and 2: runs of one pixel per panel row.
+        Check([1, 4, 9, 3], [5, 4, 3, 3], true, Strides(1, 2));
+    }
+
+    private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
+
+    private static string Winograd2(int[] x, int[] w, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: true, winogradTile: 2)!.Variant;
+
+    [Fact]
+    public void WinogradMatchesReference()
+    {
+        // Chosen automatically where it pays: enough channels and tiles.
+        Assert.StartsWith("WinogradF4", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], false, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2Col", Winograd([1, 16, 7, 7], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles of 4x4, few channels
+        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2
+        // F(2x2) forced on ragged shapes.
+        Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
+        Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
+        Winograd2([1, 3, 9, 50], [4, 3, 3, 3], Pads(1, 1, 1, 1));
+        Winograd2([3, 6, 10, 37], [6, 2, 3, 3], Group(3), Pads(2, 0, 0, 2));
+        Winograd2([1, 2, 3, 3], [3, 2, 3, 3]);
+        Winograd2([1, 128, 7, 7], [96, 128, 3, 3], Pads(1, 1, 1, 1));
+        // Forced on ragged shapes: partial tiles, tile rows that are not a multiple of 8 tiles, asymmetric pads, no pads.
+        Assert.StartsWith("Winograd", Winograd([2, 3, 13, 11], [5, 3, 3, 3], true, Pads(1, 0, 2, 1)));
+        Winograd([1, 4, 5, 6], [3, 4, 3, 3], true);
+        Winograd([1, 3, 9, 50], [4, 3, 3, 3], true, Pads(1, 1, 1, 1));
+        Winograd([1, 2, 3, 3], [3, 2, 3, 3], true);
+        Winograd([3, 6, 10, 37], [6, 2, 3, 3], true, Group(3), Pads(2, 0, 0, 2));
+        Winograd([1, 3, 70, 9], [2, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"));
+        // A ResNet-sized layer: F(4x4,3x3) rounding stays inside the tolerance.
+        Assert.StartsWith("Winograd", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Winograd", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+        {
+            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 4);
+            ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 2);
+        }
+    }
+
+    [Fact]
+    public void SmallOutputPlanesComputeTheTransposedProduct()
+    {
+        Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([2, 16, 5, 5], [64, 8, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([1, 300, 7, 7], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
+        Assert.StartsWith("PointwiseT", Check([1, 64, 7, 7], [96, 64, 1, 1], true));
+        Assert.StartsWith("Im2ColNdT", Check([1, 6, 3, 7, 7], [64, 6, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
+        Assert.StartsWith("Im2Col ", Check([1, 16, 30, 30], [64, 16, 5, 5], true, Pads(2, 2, 2, 2)));
+    }
+
+    [Fact]
+    public void GroupedConvMatchesReference()
+    {
+        Check([1, 4, 9, 10], [6, 2, 3, 3], true, Group(2), Pads(1, 1, 1, 1));
+        Check([2, 6, 7, 8], [9, 2, 3, 3], true, Group(3), Strides(2, 2), Pads(1, 0, 1, 0));
+        Check([3, 9, 5, 5], [6, 3, 3, 3], false, Group(3));
+        Check([1, 32, 8, 8], [32, 4, 3, 3], true, Group(8), Pads(1, 1, 1, 1));
+    }
+
+    [Fact]
+    public void DepthwiseMatchesReference()
+    {
+        Assert.StartsWith("Depthwise", Check([1, 5, 13, 17], [5, 1, 3, 3], true, Group(5), Pads(1, 1, 1, 1)));
+        Check([2, 7, 14, 15], [7, 1, 3, 3], true, Group(7), Strides(2, 2), Pads(1, 1, 1, 1));
+        Check([1, 6, 15, 14], [6, 1, 3, 3], true, Group(6), Strides(2, 2), Pads(0, 1, 1, 0));
+        Check([1, 4, 40, 37], [4, 1, 3, 3], false, Group(4), Dilations(2, 2), Pads(2, 2, 2, 2));
+        Check([1, 3, 11, 12], [3, 1, 5, 5], true, Group(3), Pads(2, 1, 2, 3));
+        Check([1, 3, 11, 12], [3, 1, 3, 5], true, Group(3), Strides(1, 3), Dilations(2, 1));
+        Check([1, 3, 35, 70], [3, 1, 3, 3], true, Group(3), Strides(3, 2), Pads(1, 1, 1, 1));
+        Check([1, 3, 4, 3], [3, 1, 3, 3], true, Group(3));
+        // Channel multiplier 2 and 3.
+        Assert.StartsWith("Depthwise", Check([1, 4, 9, 10], [8, 1, 3, 3], true, Group(4), Pads(1, 1, 1, 1)));
+        Check([2, 3, 10, 9], [9, 1, 3, 3], true, Group(3), Strides(2, 2), Pads(1, 1, 1, 1));
+        Check([1, 3, 10, 9], [9, 1, 2, 4], true, Group(3), Pads(0, 1, 1, 2));
+    }
+
+    [Fact]
+    public void OneDimensionalConvsMatchReference()
+    {
+        Check([2, 3, 29], [5, 3, 3], true, Attr.Ints("pads", 1, 2));
+        Check([1, 4, 30], [6, 2, 5], true, Group(2), Strides(2), Dilations(2), Attr.Ints("pads", 3, 0));
+        Check([1, 4, 33], [4, 4, 1], true);
+        Assert.StartsWith("Depthwise", Check([1, 6, 31], [12, 1, 3], true, Group(6), Strides(2), Attr.Ints("pads", 1, 1)));
+    }
+
+    [Fact]
+    public void ThreeDimensionalConvsMatchReference()
+    {
+        Assert.StartsWith("Im2ColNd", Check([1, 3, 5, 6, 7], [4, 3, 3, 3, 3], true, Pads(1, 1, 1, 1, 0, 1)));
+        Check([2, 4, 6, 5, 7], [6, 2, 3, 2, 3], true, Group(2), Strides(2, 1, 2), Dilations(1, 2, 1), Pads(0, 1, 1, 1, 0, 0));
+        Check([1, 3, 4, 5, 6], [3, 1, 3, 3, 3], true, Group(3), Pads(1, 1, 1, 1, 1, 1)); // depthwise 3-D: generic path
+        Assert.StartsWith("Pointwise", Check([1, 5, 3, 4, 5], [7, 5, 1, 1, 1], true));
+    }
+
+    [Fact]
+    public void EveryFusedActivationIsApplied()
+    {
+        foreach (var act in ConvCheck.Activations)
+        {
+            ConvCheck.Check("Conv", [1, 5, 7, 9], [7, 5, 1, 1], 7, [], act);
+            ConvCheck.Check("Conv", [2, 5, 1, 1], [7, 5, 1, 1], 7, [], act);
+            ConvCheck.Check("Conv", [1, 8, 7, 7], [32, 8, 3, 3], 32, [Pads(1, 1, 1, 1)], act, winograd: false);
+            ConvCheck.Check("Conv", [1, 3, 10, 11], [5, 3, 3, 3], 5, [Pads(1, 1, 1, 1), Strides(2, 1)], act);
+            ConvCheck.Check("Conv", [1, 4, 10, 19], [8, 1, 3, 3], 8, [Group(4), Pads(1, 1, 1, 1)], act);
+            ConvCheck.Check("Conv", [1, 2, 4, 5, 6], [3, 2, 2, 2, 2], 3, [], act);
+        }
+    }
+
+    [Fact]
+    public void ChangedWeightsArePackedAgain()
+    {
+        var rng = new Random(5);
+        var x = ConvCheck.Random(rng, 1, 6, 8, 9);
+        var op = ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], bias: false, default);
+        var kernel = new CpuBackend(1).CreateKernel(op)!;
+        foreach (bool inPlace in new[] { false, true, true })
+        {
+            var w = ConvCheck.Random(rng, 4, 6, 3, 3);
+            var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]!;
+            var y = Tensor.Zeros(DataType.Float32, want.Shape);
+            kernel.Run([x, w], [y]);
+            ConvCheck.AssertClose(want, y, "fresh weights");
+            if (!inPlace) continue;
+            // Same tensor object, new values (a computed weight in a reused buffer).
+            var fresh = ConvCheck.Random(rng, 4, 6, 3, 3);
+            fresh.Floats.CopyTo(w.Floats);
+            want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]!;
+            kernel.Run([x, w], [y]);
+            ConvCheck.AssertClose(want, y, "weights rewritten in place");
+        }
+    }
+
+    [Fact]
+    public void PreparedWeightsAreReported()
+    {
+        var rng = new Random(3);
+        long Prepared(int[] xs, int[] ws, params Graph.Attribute[] attrs)
+        {
+            var op = ConvCheck.Build("Conv", attrs, bias: false, default);
+            var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
+            Assert.Equal(0, kernel.PreparedWeightBytes);
+            var x = ConvCheck.Random(rng, xs);
+            var w = ConvCheck.Random(rng, ws);
+            kernel.Run([x, w], [OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]]);
+            return kernel.PreparedWeightBytes;
+        }
+        // Packed W: at least W's size (panels are padded to whole register tiles).
+        long packed = Prepared([1, 32, 9, 9], [32, 32, 5, 5], Pads(2, 2, 2, 2));
+        Assert.InRange(packed, 32 * 32 * 25 * 4, 2 * 32 * 32 * 25 * 4);
+        // Winograd F(4x4): 36 transformed taps per channel pair instead of 9.
+        long wino = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
+        Assert.InRange(wino, 36 * 32 * 32 * 4, 2 * 36 * 32 * 32 * 4);
+        Assert.Equal(0, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // depthwise reads W as it is
+    }
+
+    [Fact]
+    public void LaterRunsDoNotAllocate()
+    {
+        var rng = new Random(9);
+        foreach (var (xs, ws, attrs) in new (int[], int[], Graph.Attribute[])[]
+                 {
+                     ([1, 16, 14, 14], [16, 16, 1, 1], []),
+                     ([2, 16, 1, 1], [130, 16, 1, 1], []),
+                     ([1, 8, 15, 14], [12, 8, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([1, 16, 20, 21], [16, 16, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([1, 64, 7, 7], [64, 64, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([2, 8, 15, 14], [12, 4, 3, 3], [Pads(1, 1, 1, 1), Group(2)]),
+                     ([1, 32, 7, 7], [64, 32, 3, 3], [Pads(1, 1, 1, 1)]),
+                     ([1, 16, 15, 14], [16, 1, 3, 3], [Pads(1, 1, 1, 1), Group(16)]),
+                     ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),
+                 })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var x = ConvCheck.Random(rng, xs);
+                var w = ConvCheck.Random(rng, ws);
+                var b = ConvCheck.Random(rng, ws[0]);
+                var op = ConvCheck.Build("Conv", attrs, bias: true, new FusedActivation(ActivationKind.Relu));
+                var kernel = new CpuBackend(threads).CreateKernel(op)!;
+                var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
+                Tensor?[] inputs = [x, w, b];
+                Tensor?[] outputs = [y];
+                kernel.Run(inputs, outputs);
+                kernel.Run(inputs, outputs);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                kernel.Run(inputs, outputs);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
+            }
+    }
+
+    [Fact]
+    public void Float64FallsBackToReference()
+    {
+        var x = Tensor.Zeros(DataType.Float64, [1, 2, 4, 4]);
+        var w = Tensor.Zeros(DataType.Float64, [3, 2, 3, 3]);
+        for (int i = 0; i < x.Length; i++) x.Doubles[i] = i * 0.1;
+        for (int i = 0; i < w.Length; i++) w.Doubles[i] = 1 - i * 0.05;
+        var want = OpEvaluator.Run("Conv", [x, w], [Pads(1, 1, 1, 1)])[0]!;
+        var got = OpEvaluator.Run("Conv", [x, w], [Pads(1, 1, 1, 1)], backend: new CpuBackend(1))[0]!;
+        Assert.Equal(want.Doubles.ToArray(), got.Doubles.ToArray());
+    }
+
+    [Fact]
+    public void EmptyBatchAndThroughOpEvaluator()
+    {
+        var x = Tensor.Zeros(DataType.Float32, [0, 3, 5, 5]);
+        var w = ConvCheck.Random(new Random(1), 4, 3, 3, 3);
+        var y = OpEvaluator.Run("Conv", [x, w], backend: new CpuBackend(2))[0]!;
+        Assert.Equal([0, 4, 3, 3], y.Shape);
+        // The public entry point the sessions use.
+        var x2 = ConvCheck.Random(new Random(2), 1, 3, 6, 6);
+        var want = OpEvaluator.Run("Conv", [x2, w], [Pads(1, 1, 1, 1)])[0]!;
+        var got = OpEvaluator.Run("Conv", [x2, w], [Pads(1, 1, 1, 1)], backend: new CpuBackend(2))[0]!;
+        ConvCheck.AssertClose(want, got, "OpEvaluator.Run");
+    }
+}

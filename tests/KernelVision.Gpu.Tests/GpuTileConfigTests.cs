@@ -1,0 +1,48 @@
+using KernelVision.Gpu.Runtime;
+using KernelVision.Graph;
+using Xunit;
+using static KernelVision.Gpu.Tests.GpuCheck;
+
+namespace KernelVision.Gpu.Tests;
+
+/// <summary>
+/// The tile configurations a real GPU uses (256-thread groups: 64×64 and 128×128 GEMM tiles, 16-wide
+/// depthwise tiles, 256-thread reductions), run on a simulator shaped like an NVIDIA GPU (warp 32).
+/// Shapes stay tiny: every simulated barrier of a 256-thread group costs milliseconds.
+/// </summary>
+public class GpuTileConfigTests
+{
+    [Fact]
+    public void SimulatorPicksGpuTiles()
+    {
+        Assert.Equal("gpu-256", Sim256.Tiles.Name);
+        Assert.StartsWith("small-", Sim.Tiles.Name);
+        Assert.Equal(GemmTile.Medium64, Sim256.Tiles.PickGemm(20, 30, 1));
+        Assert.Equal(GemmTile.Large128, Sim256.Tiles.PickGemm(100, 225, 1));
+        Assert.Equal(GemmTile.Small16, Sim.Tiles.PickGemm(1000, 1000, 8));
+    }
+
+    [Fact]
+    public void ConvOnMediumTile() =>
+        Same("Conv", [Random(80, 1, 3, 9, 8), Random(81, 70, 3, 3, 3), Random(82, 70)], [Attr.Ints("pads", 1, 1, 1, 1)], device: Sim256);
+
+    [Fact]
+    public void ConvOnLargeTile() =>
+        Same("Conv", [Random(83, 1, 2, 15, 15), Random(84, 100, 2, 1, 1), Random(85, 100)], device: Sim256);
+
+    [Fact]
+    public void ConvTransposeAndGemmOnMediumTile()
+    {
+        Same("ConvTranspose", [Random(86, 1, 3, 4, 5), Random(87, 3, 5, 4, 4)], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)], device: Sim256);
+        Same("Gemm", [Random(88, 3, 20), Random(89, 70, 20), Random(90, 70)], [Attr.Int("transB", 1)], device: Sim256);
+    }
+
+    [Fact]
+    public void DepthwiseAndReductionsOn256Threads()
+    {
+        Same("Conv", [Random(91, 1, 2, 19, 21), Random(92, 2, 1, 3, 3)], [Attr.Int("group", 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("strides", 2, 2)], device: Sim256);
+        Same("Softmax", [Random(93, 2, 300)], [Attr.Int("axis", 1)], device: Sim256);
+        Same("GlobalAveragePool", [Random(94, 1, 2, 17, 19)], device: Sim256);
+        Same("InstanceNormalization", [Random(95, 1, 2, 9, 31), Random(96, 2), Random(97, 2)], device: Sim256);
+    }
+}
