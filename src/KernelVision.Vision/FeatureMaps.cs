@@ -121,9 +121,20 @@ public static class FeatureMaps
             }
             tiles.Add(H == 1 ? ZoomXY(tile, zoom, Math.Max(zoom, 8)) : tile.Zoom(zoom));
         }
-        int columns = (int)Math.Ceiling(Math.Sqrt(count));
-        if (H == 1) columns = 1;
+        int columns = H == 1 ? 1 : GridColumns(count);
         return RgbImage.Grid(tiles, columns, 2, Rgb.White);
+    }
+
+    /// <summary>
+    /// Columns for a grid of <paramref name="count"/> tiles: a divisor between √count and 2√count when
+    /// there is one (32 maps → 8×4, no empty cells), else ⌈√count⌉.
+    /// </summary>
+    public static int GridColumns(int count)
+    {
+        double r = Math.Sqrt(count);
+        for (int d = (int)Math.Ceiling(r); d <= 2 * r; d++)
+            if (count % d == 0) return d;
+        return (int)Math.Ceiling(r);
     }
 
     private static RgbImage ZoomXY(RgbImage src, int zx, int zy)

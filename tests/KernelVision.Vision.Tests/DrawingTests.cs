@@ -90,13 +90,23 @@ public class DrawingTests
         // 3 channels of 2x2: ramp, constant, negative ramp.
         var t = Tensor.FromFloats([1, 3, 2, 2], [0, 1, 2, 3, 5, 5, 5, 5, -1, -2, -3, -4]);
         var img = FeatureMaps.Render(t, maxMaps: 64, minTile: 4);
-        // 2 columns (ceil √3), tiles zoomed 2x to 4x4, 2 px gaps: 2·4 + 3·2 = 14 square.
-        Assert.Equal((14, 14), (img.Width, img.Height));
+        // One row of 3 (3 divides itself, within [√3, 2√3]), tiles zoomed 2x to 4x4, 2 px gaps: 3·4 + 4·2 = 20 x 8.
+        Assert.Equal((20, 8), (img.Width, img.Height));
         Assert.Equal(FeatureMaps.Viridis(0), img[2, 2]);     // channel 0 min
         Assert.Equal(FeatureMaps.Viridis(1), img[5, 5]);     // channel 0 max
         Assert.Equal(FeatureMaps.Viridis(0.5), img[8, 2]);   // constant map: mid colour
-        Assert.Equal(FeatureMaps.Viridis(1), img[2, 8]);     // channel 2: first value is its max
+        Assert.Equal(FeatureMaps.Viridis(1), img[14, 2]);    // channel 2: first value is its max
+        Assert.Equal(FeatureMaps.Viridis(0), img[17, 5]);    // ... and last its min
         Assert.Equal(4 + 4, FeatureMaps.Render(t, maxMaps: 1, minTile: 4).Width);
         Assert.Throws<InputException>(() => FeatureMaps.Render(Tensor.FromFloats([1, 1, 1, 1, 1], [0])));
     }
+
+    [Theory]
+    [InlineData(32, 8)]
+    [InlineData(64, 8)]
+    [InlineData(16, 4)]
+    [InlineData(10, 5)]
+    [InlineData(7, 3)]
+    [InlineData(1, 1)]
+    public void FeatureMapGridAvoidsEmptyCells(int count, int columns) => Assert.Equal(columns, FeatureMaps.GridColumns(count));
 }

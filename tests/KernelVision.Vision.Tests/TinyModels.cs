@@ -102,6 +102,20 @@ public sealed class TinyModels : IDisposable
     }
 
     /// <summary>
+    /// An ImageNet-style RGB model without metadata: input [N,3,8,8] → GlobalAveragePool → Flatten → [N,3]:
+    /// the class scores are the mean of each normalised channel (class 0 = red, 1 = green, 2 = blue).
+    /// </summary>
+    public string RgbMeanModel(string name = "rgb-mean")
+    {
+        var g = new GraphProto { Name = "rgb-mean" };
+        g.Input.Add(Vi("data", "N", 3, 8, 8));
+        g.Output.Add(Vi("scores", "N", 3));
+        g.Node.Add(Node("gap", "GlobalAveragePool", ["data"], ["pooled"]));
+        g.Node.Add(Node("flat", "Flatten", ["pooled"], ["scores"], IntAttr("axis", 1)));
+        return Write(name, Model(g), null);
+    }
+
+    /// <summary>
     /// Detector: input [1,1,2,2] → 1×1 Conv with zero weights and bias = per-channel constants → [1,7,2,2]
     /// (1 anchor, 2 classes, grid 2). Every cell: tx=ty=tw=th=0, objectness logit 4, class logits (0, ln 3).
     /// </summary>
@@ -122,8 +136,9 @@ public sealed class TinyModels : IDisposable
     }
 
     /// <summary>
-    /// Conditional generator: concat(z [N,2], label [N,2]) → Gemm(W: 4×4, no bias) → Reshape [N,1,2,2] → Tanh.
-    /// W is the identity, so pixel k = tanh(input_k): pixels 0,1 from z, pixels 2,3 from the one-hot label.
+    /// Conditional generator: concat(z [N,2], label [N,2]) → Gemm(W: 4×4 identity, bias (0, 0, ¼, ¼)) → Reshape [N,1,2,2] → Tanh.
+    /// Pixel k = tanh(input_k + bias_k): pixels 0,1 from z, pixels 2,3 from the one-hot label (the bias keeps
+    /// them off the 127.5 rounding edge).
     /// </summary>
     public string Generator(string name = "generator")
     {
@@ -132,9 +147,10 @@ public sealed class TinyModels : IDisposable
         g.Input.Add(Vi("label", "N", 2));
         g.Output.Add(Vi("output", "N", 1, 2, 2));
         g.Initializer.Add(Floats("W", [4, 4], 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1));
+        g.Initializer.Add(Floats("C", [4], 0, 0, 0.25f, 0.25f));
         g.Initializer.Add(Int64s("shape", [4], -1, 1, 2, 2));
         g.Node.Add(Node("cat", "Concat", ["z", "label"], ["zl"], IntAttr("axis", 1)));
-        g.Node.Add(Node("fc", "Gemm", ["zl", "W"], ["h"]));
+        g.Node.Add(Node("fc", "Gemm", ["zl", "W", "C"], ["h"]));
         g.Node.Add(Node("reshape", "Reshape", ["h", "shape"], ["img"]));
         g.Node.Add(Node("tanh", "Tanh", ["img"], ["output"]));
         const string json = """

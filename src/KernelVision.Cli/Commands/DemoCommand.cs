@@ -88,9 +88,10 @@ internal static class DemoCommand
 
             var feeds = FeatureMaps.Feeds(m, items[0].Image);
             var layers = FeatureMaps.Layers(m.Session, feeds);
+            int k = 0;
             foreach (var l in layers.Where(l => l.OpType == "Conv").Take(2))
             {
-                string fm = Path.Combine(outDir, $"feature-maps-{Safe(l.Name)}.png");
+                string fm = Path.Combine(outDir, $"feature-maps-conv{++k}.png");
                 ImageIO.SavePng(FeatureMaps.Render(FeatureMaps.Capture(m.Session, feeds, l), 32), fm);
                 written.Add((fm, $"classifier layer {l.Index} '{l.Name}' {l.ShapeText} on {Path.GetFileName(items[0].File)}"));
             }
@@ -121,7 +122,8 @@ internal static class DemoCommand
             var results = DetectCommand.Run(d, scenes, dir, 0.3f, 0.45f, 100, null);
             foreach (var r in results)
             {
-                o.WriteLine($"  detect {Path.GetFileName(r.File)}: {string.Join(", ", r.Boxes.Select(b => $"{d.LabelOf(b.ClassId)} {VisionCli.F(b.Score, "0.00")}"))}");
+                string found = r.Boxes.Count == 0 ? "nothing above score 0.3" : string.Join(", ", r.Boxes.Select(b => $"{d.LabelOf(b.ClassId)} {VisionCli.F(b.Score, "0.00")}"));
+                o.WriteLine($"  detect {Path.GetFileName(r.File)}: {found}");
                 written.Add((r.Output, $"detections in {Path.GetFileName(r.File)}"));
             }
             written.Add((Path.Combine(dir, "detections.json"), "all boxes as JSON"));
@@ -158,6 +160,4 @@ internal static class DemoCommand
         BitmapFont.DrawText(canvas, (w - BitmapFont.MeasureWidth(caption)) / 2, img.Height + 2, caption, Rgb.Black);
         return canvas;
     }
-
-    private static string Safe(string name) => new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_').ToArray());
 }

@@ -70,29 +70,38 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     }
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> (<see cref="PaddedFloats"/> floats) with zero borders, and reads from there.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PadInput(float* x, float* padded)
+    {
+        for (int c = 0; c < _s.Cg; c++) PadChannel(x, padded, c);
+        UsePadded(padded);
+    }
+
+    /// <summary>Pads channel <paramref name="c"/> only (channels may be padded concurrently); finish with <see cref="UsePadded"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PadChannel(float* x, float* padded, int c)
     {
         var s = _s;
         int wp = Wp;
-        float* d = padded;
-        for (int c = 0; c < s.Cg; c++)
+        float* plane = x + (long)c * s.H * s.W;
+        float* d = padded + (long)c * Hp * wp;
+        Zero(d, s.PT * wp);
+        d += s.PT * wp;
+        for (int ih = 0; ih < s.H; ih++, d += wp)
         {
-            float* plane = x + (long)c * s.H * s.W;
-            Zero(d, s.PT * wp);
-            d += s.PT * wp;
-            for (int ih = 0; ih < s.H; ih++, d += wp)
-            {
-                Zero(d, s.PL);
-                Copy(plane + (long)ih * s.W, d + s.PL, s.W);
-                Zero(d + s.PL + s.W, s.PR);
-            }
-            Zero(d, s.PB * wp);
-            d += s.PB * wp;
+            Zero(d, s.PL);
+            Copy(plane + (long)ih * s.W, d + s.PL, s.W);
+            Zero(d + s.PL + s.W, s.PR);
         }
-        Zero(d, Slack);
+        Zero(d, s.PB * wp);
+    }
+
+    /// <summary>Reads from <paramref name="padded"/>, whose channels <see cref="PadChannel"/> has filled.</summary>
+    public void UsePadded(float* padded)
+    {
+        float* end = padded + (long)_s.Cg * Hp * Wp;
+        Zero(end, Slack);
         Input = padded;
-        _limit = d + Slack;
+        _limit = end + Slack;
     }
 
     /// <inheritdoc/>

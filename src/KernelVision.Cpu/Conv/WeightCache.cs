@@ -37,6 +37,9 @@ internal sealed class WeightCache<T> where T : class
         return v;
     }
 
+    /// <summary>The prepared value held now, or null.</summary>
+    public T? Value => _value;
+
     /// <summary>A hash of up to <see cref="Samples"/> elements spread over the tensor (first and last included).</summary>
     internal static ulong Fingerprint(Tensor t)
     {

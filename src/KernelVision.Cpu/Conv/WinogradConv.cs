@@ -457,4 +457,7 @@ public sealed unsafe class WinogradConv
 public sealed class WinogradWeights(PackedMatrix[][] packed)
 {
     internal PackedMatrix[][] Packed { get; } = packed;
+
+    /// <summary>Bytes held.</summary>
+    public long Bytes => Packed.Sum(g => g.Sum(m => m.Bytes));
 }

@@ -305,6 +305,29 @@ public class ConvCpuTests
     }
 
     [Fact]
+    public void PreparedWeightsAreReported()
+    {
+        var rng = new Random(3);
+        long Prepared(int[] xs, int[] ws, params Graph.Attribute[] attrs)
+        {
+            var op = ConvCheck.Build("Conv", attrs, bias: false, default);
+            var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
+            Assert.Equal(0, kernel.PreparedWeightBytes);
+            var x = ConvCheck.Random(rng, xs);
+            var w = ConvCheck.Random(rng, ws);
+            kernel.Run([x, w], [OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]]);
+            return kernel.PreparedWeightBytes;
+        }
+        // Packed W: at least W's size (panels are padded to whole register tiles).
+        long packed = Prepared([1, 32, 9, 9], [32, 32, 5, 5], Pads(2, 2, 2, 2));
+        Assert.InRange(packed, 32 * 32 * 25 * 4, 2 * 32 * 32 * 25 * 4);
+        // Winograd F(4x4): 36 transformed taps per channel pair instead of 9.
+        long wino = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
+        Assert.InRange(wino, 36 * 32 * 32 * 4, 2 * 36 * 32 * 32 * 4);
+        Assert.Equal(0, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // depthwise reads W as it is
+    }
+
+    [Fact]
     public void LaterRunsDoNotAllocate()
     {
         var rng = new Random(9);

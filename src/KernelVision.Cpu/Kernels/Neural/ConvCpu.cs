@@ -12,19 +12,22 @@ namespace KernelVision.Cpu.Kernels.Neural;
 
 /// <summary>
 /// Conv on the Cpu backend (float32 NCHW; float64 runs on the Reference kernel). Paths, chosen per
-/// input shape:
+/// input shape (<see cref="Variant"/> names the one taken):
 /// <list type="bullet">
-/// <item>pointwise (every kernel dim 1, stride 1, no pad): per image and group Y = W·X as one GEMM
-/// whose B operand is the input itself;</item>
-/// <item>depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;</item>
-/// <item>Winograd F(4×4, 3×3) for 3×3 stride-1 dilation-1 2-D convs with enough channels (<see cref="WinogradConv"/>);</item>
-/// <item>general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's B panels
-/// (<see cref="Im2ColSource"/>); 3-D and up the same through <see cref="Im2ColSourceNd"/>.</item>
+/// <item>Pointwise (every kernel dim 1, stride 1, no pad): per image and group Y = W·X as one GEMM
+/// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
+/// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;</item>
+/// <item>Winograd F(4×4, 3×3), or F(2×2, 3×3) on small maps, for 3×3 stride-1 dilation-1 2-D
+/// convs with enough channels (<see cref="WinogradConv"/>);</item>
+/// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
+/// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>).</item>
 /// </list>
-/// GEMM paths put the bias and activation in the GEMM epilogue. Weights are packed once (first run)
-/// and reused while the weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch
-/// comes from per-thread pools, so later runs allocate nothing. Several images or groups run
-/// side by side on the pool; a single large GEMM is split by Sgemm itself.
+/// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
+/// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
+/// Weights are packed (or Winograd-transformed) once, on the first run, and reused while the
+/// weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch comes from per-thread
+/// pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
+/// a single large GEMM is split by Sgemm itself.
 /// </summary>
 [BackendKernel("cpu")]
 public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
@@ -50,6 +53,8 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y;
     private object? _packed;
+    private Im2ColSource? _padSource;
+    private float* _padX, _padDst;
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
@@ -57,6 +62,21 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
 
     /// <summary>Forces or forbids the Winograd path (null: automatic). For tests and benchmarks.</summary>
     public bool? UseWinograd { get; set; }
+
+    /// <summary>
+    /// Process-wide switch for the automatic Winograd choice (default on). Winograd keeps its
+    /// transformed weights, 36/9 = 4× (F(4×4)) or 16/9 ≈ 1.8× (F(2×2)) the size of W, instead of a
+    /// packed copy of W's size: turn it off to trade speed for memory.
+    /// </summary>
+    public static bool WinogradEnabled { get; set; } = true;
+
+    /// <summary>Bytes of the weights this kernel prepared (packed or transformed), 0 before the first run.</summary>
+    public long PreparedWeightBytes => _weights.Value switch
+    {
+        PackedMatrix[] p => p.Sum(m => m.Bytes),
+        WinogradWeights w => w.Bytes,
+        _ => 0,
+    };
 
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
@@ -110,7 +130,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         Path path;
         if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
-        else if (UseWinograd ?? WinogradConv.ChooseTile(s) != 0) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
         plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, GemmKernel.Best);
@@ -255,7 +275,21 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Sources[i] is Im2ColSource src)
         {
-            if (src.NeedsPadding) src.PadInput(x, ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats));
+            if (src.NeedsPadding)
+            {
+                float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats);
+                if (parallel && Pool.ThreadCount > 1 && s.Cg > 1)
+                {
+                    // The copy is a pass over the whole input: share it out like the GEMM.
+                    _padSource = src;
+                    _padX = x;
+                    _padDst = padded;
+                    Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadChannel(self._padX, self._padDst, c));
+                    _padSource = null;
+                    src.UsePadded(padded);
+                }
+                else src.PadInput(x, padded);
+            }
             else src.SetInput(x);
             image = GemmOperand.FromSource(src);
         }

@@ -47,6 +47,9 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     /// <summary>The path the last run took.</summary>
     public string Variant => _plan is null ? "" : $"{(_plan.Col2Im is null ? "GemmCol2ImNd" : _plan.Shape.InPlane == 1 ? "RowSumCol2Im" : "GemmCol2Im")} {_plan.Shape}";
 
+    /// <summary>Bytes of the packed weights this kernel holds, 0 before the first run.</summary>
+    public long PreparedWeightBytes => _weights.Value?.Sum(m => m.Bytes) ?? 0;
+
     /// <inheritdoc/>
     public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
