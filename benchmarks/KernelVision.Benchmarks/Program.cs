@@ -20,6 +20,7 @@ public static class Program
                   peak [--threads N]                         FP32 FMA peak of one core and of N cores
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
+                  pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
@@ -34,6 +35,9 @@ public static class Program
                 return 0;
             case "gemm":
                 GemmCommand.Run(new Options(rest));
+                return 0;
+            case "pool":
+                PoolCommand.Run(new Options(rest));
                 return 0;
             case "split":
                 // split M N K [--packed-a] [--packed-b] [--threads T]: the task grid Sgemm picks.

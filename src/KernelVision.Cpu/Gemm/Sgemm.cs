@@ -16,8 +16,12 @@ namespace KernelVision.Cpu.Gemm;
 /// </summary>
 public static unsafe class Sgemm
 {
-    /// <summary>Problems below this many flops (2·M·N·K) run on the calling thread only.</summary>
-    public static long ParallelThresholdFlops { get; set; } = 2L * 48 * 48 * 48;
+    /// <summary>
+    /// Problems below this many flops (2·M·N·K) run on the calling thread only. Measured on a 2-core
+    /// Zen 3: 96³ ran 0.8× as fast on two threads (the second core first has to pull A and B out of
+    /// the first core's caches), 128³ 1.5× as fast.
+    /// </summary>
+    public static long ParallelThresholdFlops { get; set; } = 3_000_000;
 
     /// <summary>
     /// C = act(alpha·op(A)·op(B) + beta·C + bias) on row-major spans. op(A) is M×K: A is stored
@@ -221,7 +225,7 @@ public static unsafe class Sgemm
         if (threads <= 1 || 2.0 * m * n * k < ParallelThresholdFlops) return (1, 1);
         int mPanels = (m + kern.MR - 1) / kern.MR, nPanels = (n + kern.NR - 1) / kern.NR;
         const double PackCostPerElement = 12;   // in multiply-adds
-        const double HandOffCost = 40_000;      // in multiply-adds per extra thread woken (~1-2 µs)
+        const double HandOffCost = 100_000;     // in multiply-adds per extra thread: wake-up (~1 µs) and pulling operands across cores
         const double TaskCost = 4_000;          // in multiply-adds per task
         bool variants = kern.Variants is not null;
         double Cost(int tm, int tn)

@@ -227,8 +227,9 @@ public class SgemmTests
     {
         var pool = CpuThreadPool.Shared(threads);
         var kern = Kernel(kernel);
-        // Tall (split along M), wide (split along N), square, and tiny (stays serial).
-        foreach (var (m, n, k) in new[] { (300, 20, 64), (20, 300, 64), (129, 130, 131), (3, 4, 5), (7, 500, 300), (600, 7, 33) })
+        // Tall (split along M), wide (split along N), square, and tiny (stays serial); all but the
+        // tiny one are above the parallel threshold.
+        foreach (var (m, n, k) in new[] { (600, 40, 128), (40, 600, 128), (129, 130, 131), (3, 4, 5), (7, 1000, 300), (1200, 7, 200) })
             foreach (bool tb in new[] { false, true })
                 Check(kern, false, tb, m, n, k, 1, 0.5f, GemmBias.PerRow, new(ActivationKind.Relu), pool: pool);
     }
@@ -327,6 +328,16 @@ public class SgemmSplitTests
     private static readonly GemmKernel K = GemmKernel.Avx2.CanRun ? GemmKernel.Avx2 : GemmKernel.Vector128;
 
     [Fact]
+    public void ThreadedTestShapesReallySplit()
+    {
+        foreach (var (m, n, k) in new[] { (600, 40, 128), (40, 600, 128), (129, 130, 131), (7, 1000, 300), (1200, 7, 200) })
+        {
+            var (tm, tn) = Sgemm.ChooseSplit(m, n, k, false, false, K, 2);
+            Assert.True(tm * tn > 1, $"{m}x{n}x{k} runs serially");
+        }
+    }
+
+    [Fact]
     public void SmallProblemsStayOnOneThread()
     {
         Assert.Equal((1, 1), Sgemm.ChooseSplit(16, 16, 16, false, false, K, 2));
@@ -353,7 +364,7 @@ public class SgemmSplitTests
     [Fact]
     public void RowVectorTimesPackedWeightsSplitsColumns()
     {
-        var (tm, tn) = Sgemm.ChooseSplit(1, 1000, 512, false, true, K, 2);
+        var (tm, tn) = Sgemm.ChooseSplit(1, 4096, 4096, false, true, K, 2);
         Assert.Equal(1, tm);
         Assert.True(tn >= 2);
     }
