@@ -23,6 +23,9 @@ public static class Program
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
+                  compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--dir D]
+                                                             KernelVision vs ONNX Runtime, same file, alternating
+                                                             (no MODEL: the issue-3 suite in artifacts/bench-models)
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);
             return args.Length == 0 ? 2 : 0;
@@ -47,11 +50,13 @@ public static class Program
                     KernelVision.Cpu.Gemm.GemmKernel.Best, o.Int("--threads", Environment.ProcessorCount));
                 Console.WriteLine($"{m}x{n}x{k}: {tm}x{tn} tasks");
                 return 0;
+            case "compare":
+                return CompareCommand.Run(new Options(rest), rest);
             case "bdn":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
             default:
-                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, bdn)");
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, compare, bdn)");
                 return 2;
         }
     }

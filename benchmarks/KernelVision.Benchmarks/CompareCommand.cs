@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using KernelVision.Cpu;
+using Microsoft.ML.OnnxRuntime;
+using KvSession = KernelVision.Execution.InferenceSession;
+using KvSessionOptions = KernelVision.Execution.SessionOptions;
+using KvTensor = KernelVision.Tensors.Tensor;
+using OrtSession = Microsoft.ML.OnnxRuntime.InferenceSession;
+using OrtSessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace KernelVision.Benchmarks;
+
+/// <summary>
+/// Side-by-side latency of KernelVision's Cpu backend and ONNX Runtime on the same model file, in one
+/// process, alternating one run of each so both see the same machine state (noise, turbo, other load).
+/// ORT is a comparison only: it lives in this project, never in the runtime.
+/// </summary>
+internal static class CompareCommand
+{
+    /// <summary>The default suite: the models and batches issue 3's targets name, with the ratio each must meet.</summary>
+    private static readonly (string File, int Batch, double Target)[] DefaultSuite =
+    [
+        ("resnet18.onnx", 1, 1.3),
+        ("resnet18.onnx", 4, 1.3),
+        ("vgg11.onnx", 1, 1.3),
+        ("mobilenet_v2.onnx", 1, 1.5),
+        ("dcgan_generator.onnx", 1, 1.0),
+    ];
+
+    public static int Run(Options o, string[] rest)
+    {
+        int threads = o.Int("--threads", 2);
+        int runs = o.Int("--runs", 20);
+        int warmup = o.Int("--warmup", 3);
+        string dir = o.Value("--dir") ?? "artifacts/bench-models";
+        var positional = rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var suite = positional.Length > 0
+            ? positional.Select(p => (File: p, Batch: o.Int("--batch", 1), Target: double.NaN)).ToArray()
+            : DefaultSuite.Select(s => (File: Path.Combine(dir, s.File), s.Batch, s.Target)).ToArray();
+        foreach (var s in suite)
+        {
+            if (!File.Exists(s.File))
+            {
+                Console.Error.WriteLine($"error: {s.File} not found (make it with /usr/bin/python3 tools/make_bench_models.py)");
+                return 2;
+            }
+        }
+
+        Console.WriteLine(MachineInfo.Describe());
+        Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}");
+        Console.WriteLine();
+        Console.WriteLine("| model | batch | KernelVision ms (median / min) | ORT ms (median / min) | ratio (median) | target |");
+        Console.WriteLine("|---|--:|--:|--:|--:|--:|");
+        foreach (var (file, batch, target) in suite)
+        {
+            var (kv, ort) = Measure(file, batch, threads, runs, warmup);
+            double ratio = Median(kv) / Median(ort);
+            string verdict = double.IsNaN(target) ? "" : $"≤ {target:0.0} {(ratio <= target ? "met" : "NOT met")}";
+            Console.WriteLine($"| {Path.GetFileNameWithoutExtension(file)} | {batch} | {Median(kv):0.00} / {kv.Min():0.00} | " +
+                              $"{Median(ort):0.00} / {ort.Min():0.00} | **{ratio:0.00}** | {verdict} |");
+        }
+        return 0;
+    }
+
+    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup)
+    {
+        using var kvSession = KvSession.Load(file, new KvSessionOptions { Backend = new CpuBackend(threads) });
+        var input = kvSession.Inputs[0];
+        var dims = input.Shape!.Select((d, i) => (int)(d.Value ?? (i == 0 ? batch : throw new InvalidOperationException(
+            $"{file}: input dim {i} is symbolic")))).ToArray();
+        if (dims[0] != batch)
+            throw new InvalidOperationException($"{file}: batch is fixed at {dims[0]}; cannot run batch {batch}");
+        var rng = new Random(7);
+        var data = new float[dims.Aggregate(1L, (a, d) => a * d)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        var kvInput = KvTensor.FromFloats(dims, data);
+
+        using var ortOptions = new OrtSessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        using var ort = new OrtSession(file, ortOptions);
+        var ortInput = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(data, dims);
+        var ortFeeds = new[] { NamedOnnxValue.CreateFromTensor(input.Name, ortInput) };
+
+        // Correctness first: a fast wrong answer is no result.
+        var kvOut = kvSession.Run(kvInput)[0].Floats;
+        float[] ortOut;
+        using (var r = ort.Run(ortFeeds)) ortOut = r.First().AsEnumerable<float>().ToArray();
+        double maxAbs = ortOut.Max(MathF.Abs), maxErr = 0;
+        for (int i = 0; i < ortOut.Length; i++) maxErr = Math.Max(maxErr, Math.Abs(kvOut[i] - ortOut[i]));
+        if (maxErr > 1e-3 * Math.Max(maxAbs, 1e-6))
+            throw new InvalidOperationException($"{file}: KernelVision and ORT disagree: max|err| {maxErr:g3}, max|out| {maxAbs:g3}");
+
+        for (int i = 0; i < warmup; i++)
+        {
+            kvSession.Run(kvInput);
+            using var r = ort.Run(ortFeeds);
+        }
+        var kv = new double[runs];
+        var ortMs = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            kvSession.Run(kvInput);
+            long t1 = Stopwatch.GetTimestamp();
+            using (var r = ort.Run(ortFeeds)) { }
+            long t2 = Stopwatch.GetTimestamp();
+            kv[i] = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+            ortMs[i] = Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+        }
+        return (kv, ortMs);
+    }
+
+    private static string OrtVersion() => typeof(OrtSession).Assembly.GetName().Version?.ToString(3) ?? "?";
+
+    internal static double Median(double[] xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
