@@ -196,7 +196,7 @@ internal sealed class ExecutionPlan
         return plan;
     }
 
-    private static Tensor?[] Fold(Op op, Tensor?[] values, TensorInfo[] outInfos)
+    internal static Tensor?[] Fold(Op op, Tensor?[] values, TensorInfo[] outInfos)
     {
         var kernel = ReferenceBackend.Instance.CreateKernel(op)
             ?? throw new UnsupportedException($"{op.Node.DisplayName}: no reference kernel");

@@ -10,7 +10,10 @@ public static class PassPipeline
     {
         yield return new DeadNodeElimination();
         if (!options.Optimize) yield break;
+        yield return new ConstantFolding();
         yield return new BatchNormFolding();
         yield return new ActivationFusion();
+        // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.
+        yield return new DeadNodeElimination();
     }
 }

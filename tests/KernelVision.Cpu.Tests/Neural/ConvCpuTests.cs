@@ -215,10 +215,12 @@ public class ConvCpuTests
     public void SmallOutputPlanesComputeTheTransposedProduct()
     {
         Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2ColT", Check([2, 16, 5, 5], [64, 8, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([2, 64, 7, 7], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColT", Check([1, 300, 7, 7], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
-        Assert.StartsWith("PointwiseT", Check([1, 64, 7, 7], [96, 64, 1, 1], true));
-        Assert.StartsWith("Im2ColNdT", Check([1, 6, 3, 7, 7], [64, 6, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
+        Assert.StartsWith("PointwiseT", Check([1, 512, 7, 7], [96, 512, 1, 1], true));
+        Assert.StartsWith("Im2ColNdT", Check([1, 12, 3, 7, 7], [64, 12, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
+        // A short K over a large plane: the transpose pass would cost more than the tiles save.
+        Assert.StartsWith("Pointwise ", Check([1, 32, 40, 40], [16, 32, 1, 1], true));
         Assert.StartsWith("Im2Col ", Check([1, 16, 30, 30], [64, 16, 5, 5], true, Pads(2, 2, 2, 2)));
     }
 
@@ -246,6 +248,22 @@ public class ConvCpuTests
         Assert.StartsWith("Depthwise", Check([1, 4, 9, 10], [8, 1, 3, 3], true, Group(4), Pads(1, 1, 1, 1)));
         Check([2, 3, 10, 9], [9, 1, 3, 3], true, Group(3), Strides(2, 2), Pads(1, 1, 1, 1));
         Check([1, 3, 10, 9], [9, 1, 2, 4], true, Group(3), Pads(0, 1, 1, 2));
+    }
+
+    [Fact]
+    public void ChannelBlockedDepthwiseMatchesReference()
+    {
+        // Narrow outputs take the channel-interleaved kernel; 13 and 21 channels leave a ragged last block of 8.
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 13, 7, 7], [13, 1, 3, 3], true, Group(13), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("DepthwiseBlocked", Check([2, 21, 14, 14], [21, 1, 3, 3], true, Group(21), Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 8, 9, 11], [8, 1, 5, 5], false, Group(8), Pads(2, 1, 2, 3)));
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 16, 12, 13], [16, 1, 3, 3], true, Group(16), Dilations(2, 3), Strides(1, 2), Pads(2, 0, 1, 3)));
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 3, 4, 3], [3, 1, 3, 3], true, Group(3)));
+        foreach (var act in ConvCheck.Activations)
+            ConvCheck.Check("Conv", [1, 11, 6, 5], [11, 1, 3, 3], 11, [Group(11), Pads(1, 1, 1, 1)], act);
+        // Wide outputs and channel multipliers above 1 keep the width-vectorised kernel.
+        Assert.DoesNotContain("Blocked", Check([1, 5, 13, 40], [5, 1, 3, 3], true, Group(5), Pads(1, 1, 1, 1)));
+        Assert.DoesNotContain("Blocked", Check([1, 4, 9, 10], [8, 1, 3, 3], true, Group(4), Pads(1, 1, 1, 1)));
     }
 
     [Fact]

@@ -91,6 +91,59 @@ public class PassTests
         Assert.DoesNotContain(s.PassLog, l => l.StartsWith("bn-fold"));
     }
 
+    /// <summary>
+    /// torch.onnx's form of the same graph: the conv weight and BatchNorm statistics reach their
+    /// nodes through Identity (shared initializers) and Clip's bounds are Constant nodes. Constant
+    /// folding must expose the values so that BatchNorm folding and ReLU6 fusion still happen.
+    /// </summary>
+    [Fact]
+    public void ConstantFoldingExposesExporterIndirections()
+    {
+        var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Clip", true));
+        var g = p.Graph;
+        foreach (var n in g.Node.Where(n => n.OpType is "Conv" or "BatchNormalization").ToList())
+            for (int i = 1; i < n.Input.Count; i++)
+            {
+                string via = n.Input[i] + "_via";
+                g.Node.Insert(0, new NodeProto { Name = "id_" + n.Input[i], OpType = "Identity", Input = { n.Input[i] }, Output = { via } });
+                n.Input[i] = via;
+            }
+        var clip = g.Node.Single(n => n.OpType == "Clip");
+        foreach (var (bound, value) in new[] { ("lo", 0f), ("hi", 0.5f) })
+        {
+            g.Initializer.Remove(g.Initializer.Single(t => t.Name == bound));
+            var c = new NodeProto { Name = "const_" + bound, OpType = "Constant", Output = { bound } };
+            c.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtoConverter.FromTensor(Tensor.Scalar(value), bound) });
+            g.Node.Insert(0, c);
+        }
+        var bytes = p.ToByteArray();
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = false });
+        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"));
+        Assert.Equal(11, plain.Nodes.Count);
+        var only = Assert.Single(optimised.Nodes);
+        Assert.Equal(ActivationKind.Clip, ((Conv)only.Op).Activation.Kind);
+        Assert.Contains(optimised.PassLog, l => l.StartsWith("constant-folding: folded 8 nodes"));
+
+        var x = Tensor.Zeros(DataType.Float32, [2, 4, 5, 5]);
+        var rng = new Random(5);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        TensorAssert.Close(plain.Run(x)[0], optimised.Run(x)[0], rtol: 1e-4, atol: 1e-5);
+    }
+
+    [Fact]
+    public void ConstantFoldingLeavesInputDependentAndOverridableValuesAlone()
+    {
+        var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
+        // 'scale' becomes overridable (a graph input with an initializer): BN must not be folded into the conv.
+        p.Graph.Input.Add(LoaderTests.Vi("scale", 6));
+        p.Graph.Node.Insert(0, new NodeProto { Name = "neg_x", OpType = "Sigmoid", Input = { "x" }, Output = { "nx" } });
+        p.Graph.Output.Add(new ValueInfoProto { Name = "nx" });
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"));
+        Assert.Contains(s.Nodes, n => n.Node.OpType == "Sigmoid");
+        Assert.Contains(s.Nodes, n => n.Node.OpType == "BatchNormalization");
+        Assert.DoesNotContain(s.PassLog, l => l.StartsWith("constant-folding"));
+    }
+
     [Fact]
     public void DeadNodesAreRemoved()
     {

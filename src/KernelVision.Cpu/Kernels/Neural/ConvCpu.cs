@@ -16,7 +16,8 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// <list type="bullet">
 /// <item>Pointwise (every kernel dim 1, stride 1, no pad): per image and group Y = W·X as one GEMM
 /// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
-/// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;</item>
+/// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;
+/// DepthwiseBlocked for narrow outputs: <see cref="DepthwiseConvBlocked"/>, SIMD over eight channels;</item>
 /// <item>Winograd F(4×4, 3×3), or F(2×2, 3×3) on small maps, for 3×3 stride-1 dilation-1 2-D
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
@@ -32,7 +33,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
 {
-    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, Winograd }
+    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 
     /// <summary>Everything that depends on the input and weight shapes only.</summary>
     private sealed class Plan
@@ -43,6 +44,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         public IGemmPanelSource[] Sources = [];   // per task (image·group) for the im2col paths
         public bool Transposed;                   // GEMM paths: compute Yᵀ = colᵀ·Wᵀ (small output planes)
         public DepthwiseConv? Depthwise;
+        public DepthwiseConvBlocked? DepthwiseBlocked;
         public WinogradConv? Winograd;
     }
 
@@ -129,11 +131,12 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         var s = ConvShape.Create(g, x[0], x[1], w[0], Op.Group);
         Path path;
         if (s.IsPointwise) path = s.InPlane == 1 ? Path.PointwiseDot : Path.Pointwise;
+        else if (DepthwiseConvBlocked.Preferred(s)) path = Path.DepthwiseBlocked;
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
-        plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, GemmKernel.Best);
+        plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         int tasks = s.N * s.G;
         if (path == Path.Im2Col)
         {
@@ -146,6 +149,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSourceNd(s);
         }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
+        else if (path == Path.DepthwiseBlocked) plan.DepthwiseBlocked = new DepthwiseConvBlocked(s);
         else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, WinogradTile);
         _plan = plan;
         return plan;
@@ -154,14 +158,20 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     /// <summary>
     /// True when Yᵀ (OutPlane × Mg) = colᵀ·Wᵀ wastes clearly less of the register tiles than
     /// Y = W·col: a small output plane (7×7 = 49 pixels) fills 4 column panels of 16 with 15 of
-    /// the last one empty, but 9 row panels of 6 with 5 empty. The result is transposed into Y.
+    /// the last one empty, but 9 row panels of 6 with 5 empty. The result must then be transposed
+    /// into Y, a pass over the output that costs about as much per element as
+    /// <see cref="TransposeCostMacs"/> multiply-adds of the GEMM: with a short K (MobileNet's
+    /// 16→96 expansions at 112×112) that pass costs more than the tiles save.
     /// </summary>
-    internal static bool PreferTransposed(int m, int pixels, GemmKernel k)
+    internal static bool PreferTransposed(int m, int pixels, int k, GemmKernel kern)
     {
-        long normal = (long)RoundUp(m, k.MR) * RoundUp(pixels, k.NR);
-        long transposed = (long)RoundUp(pixels, k.MR) * RoundUp(m, k.NR);
+        double normal = (double)RoundUp(m, kern.MR) * RoundUp(pixels, kern.NR) * k;
+        double transposed = (double)RoundUp(pixels, kern.MR) * RoundUp(m, kern.NR) * k + TransposeCostMacs * (double)pixels * m;
         return transposed < 0.9 * normal;
     }
+
+    /// <summary>A microkernel does ~16 multiply-adds per cycle (two 8-lane FMAs); the transpose moves ~1 float per cycle.</summary>
+    private const double TransposeCostMacs = 16;
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
@@ -170,7 +180,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
     {
         switch (plan.Path)
         {
-            case Path.Depthwise or Path.PointwiseDot:
+            case Path.Depthwise or Path.DepthwiseBlocked or Path.PointwiseDot:
                 return null;
             case Path.Winograd:
                 return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
@@ -210,6 +220,9 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         {
             case Path.Depthwise:
                 Pool.ParallelFor(s.N * s.C, this, static (self, i) => self.DepthwiseTask(i));
+                return;
+            case Path.DepthwiseBlocked:
+                Pool.ParallelFor(s.N * plan.DepthwiseBlocked!.Blocks, this, static (self, i) => self.DepthwiseBlockTask(i));
                 return;
             case Path.PointwiseDot:
                 Pool.ParallelFor(s.N * ((s.M + DotBlock - 1) / DotBlock), this, static (self, i) => self.DotTask(i));
@@ -258,6 +271,14 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
         var s = _run!.Shape;
         int n = i / s.C, c = i % s.C;
         _run.Depthwise!.RunChannel(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, c, Op.Activation);
+    }
+
+    private void DepthwiseBlockTask(int i)
+    {
+        var s = _run!.Shape;
+        var k = _run.DepthwiseBlocked!;
+        int n = i / k.Blocks;
+        k.RunBlock(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, i % k.Blocks, Op.Activation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
