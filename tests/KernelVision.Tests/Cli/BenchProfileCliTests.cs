@@ -162,7 +162,7 @@ public sealed class BenchProfileCliTests : IDisposable
         // Per run, the nodes' intervals partition the run up to the last node, so their sum never exceeds it.
         Assert.True(runSum <= total, o);
         Assert.True(runSum >= 0.8 * total, o);
-        Assert.InRange(layers, 0.75 * total, 1.25 * total);
+        Assert.InRange(layers, 0.5 * total, 1.5 * total); // medians of parts vs median of the whole: loose on a busy machine
     }
 
     [Fact]
