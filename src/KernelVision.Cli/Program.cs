@@ -30,6 +30,8 @@ public static class Program
         root.Subcommands.Add(InpaintCommand.Create(stdout));
         root.Subcommands.Add(VisualizeCommand.Create(stdout));
         root.Subcommands.Add(DemoCommand.Create(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout));
+        root.Subcommands.Add(ProfileCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

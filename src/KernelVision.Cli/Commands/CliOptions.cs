@@ -7,10 +7,10 @@ namespace KernelVision.Cli.Commands;
 /// <summary>Options several verbs share.</summary>
 internal static class CliOptions
 {
-    public static Option<string> Backend() => new("--backend", "-b")
+    public static Option<string> Backend(string defaultName = "reference") => new("--backend", "-b")
     {
         Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)}",
-        DefaultValueFactory = _ => "reference",
+        DefaultValueFactory = _ => defaultName,
     };
 
     public static SessionOptions Session(string backend) => new() { Backend = BackendFactory.Create(backend) };

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using KernelVision.Execution;
 using KernelVision.Onnx;
-using KernelVision.Tensors;
 
 namespace KernelVision.Cli.Commands;
 
@@ -29,29 +28,7 @@ internal static class RunCommand
         var swLoad = Stopwatch.StartNew();
         var session = InferenceSession.Load(modelPath, CliOptions.Session(backend));
         swLoad.Stop();
-        var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        int positional = 0;
-        foreach (var spec in inputSpecs)
-        {
-            string? name = null;
-            string file = spec;
-            int eq = spec.IndexOf('=');
-            if (eq > 0 && !File.Exists(spec)) { name = spec[..eq]; file = spec[(eq + 1)..]; }
-            if (!File.Exists(file)) throw new InputException($"{file}: input file not found");
-            Tensor t;
-            string? protoName = null;
-            if (file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) t = NpyReader.Read(file);
-            else (protoName, t) = TensorProtoConverter.ReadFile(file);
-            if (name is null)
-            {
-                if (!string.IsNullOrEmpty(protoName) && session.Inputs.Any(i => i.Name == protoName)) name = protoName;
-                else if (positional < session.Inputs.Count) name = session.Inputs[positional].Name;
-                else throw new InputException($"{file}: more input files than model inputs ({session.Inputs.Count})");
-                positional++;
-            }
-            if (feeds.ContainsKey(name)) throw new InputException($"input '{name}' is given twice");
-            feeds[name] = t;
-        }
+        var feeds = ModelInputs.FromFiles(session, inputSpecs);
         var sw = Stopwatch.StartNew();
         var results = session.Run(feeds);
         sw.Stop();

@@ -64,6 +64,13 @@ public sealed class InferenceSession : IDisposable
     /// <summary>What the optimisation passes did, one line each.</summary>
     public IReadOnlyList<string> PassLog { get; }
 
+    /// <summary>
+    /// Memory plan of the most recent run (zeros before the first): the activation arena's size in
+    /// bytes, and all activation bytes a run allocates up front (arena, non-float buffers, graph
+    /// outputs). Read-only diagnostics for <c>kv bench</c>.
+    /// </summary>
+    public (long ArenaBytes, long PlannedBytes) LastRunMemory { get; private set; }
+
     /// <summary>Loads an ONNX file and prepares it.</summary>
     public static InferenceSession Load(string path, SessionOptions? options = null)
     {
@@ -167,6 +174,7 @@ public sealed class InferenceSession : IDisposable
             try
             {
                 var plan = GetPlan(inputs, file, cancellationToken);
+                LastRunMemory = (plan.ArenaElements * sizeof(float), plan.PlannedBytes);
                 return plan.Execute(inputs, observer, file, cancellationToken);
             }
             finally { _turn.Release(); }

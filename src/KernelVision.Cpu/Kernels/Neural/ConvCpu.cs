@@ -31,7 +31,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// a single large GEMM is split by Sgemm itself.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op)
+public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVariant
 {
     private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 

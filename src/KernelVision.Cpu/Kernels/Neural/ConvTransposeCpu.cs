@@ -20,7 +20,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// over the threads by Sgemm, col2im over output channels.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTranspose>(op)
+public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTranspose>(op), IKernelVariant
 {
     /// <summary>Most floats the column buffer of one chunk may hold (4 MiB).</summary>
     private const long ColLimit = 1 << 20;

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using static KernelVision.Cli.Commands.ModelInputs;
+
+namespace KernelVision.Cli.Commands;
+
+/// <summary>
+/// <c>kv bench MODEL</c>: end-to-end latency of a model on random inputs of its declared shapes —
+/// load time, first run (planning included), median/min/max/mean over timed runs, throughput, peak
+/// memory and managed allocations per run.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter o)
+    {
+        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var backend = CliOptions.Backend("cpu");
+        var runs = new Option<int>("--runs", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs after the first, before timing", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int?>("--threads", "-t") { Description = "Threads for the cpu backend (default: KV_THREADS or all cores)" };
+        var batch = new Option<int?>("--batch") { Description = "Batch size: replaces every input's symbolic (or 1) first dimension (default: as declared, symbolic = 1)" };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object" };
+        var cmd = new Command("bench", "Measure a model's latency, throughput and memory on random inputs")
+        {
+            model, backend, runs, warmup, threads, batch, json,
+        };
+        cmd.SetAction(p => Execute(o, p.GetValue(model)!, p.GetValue(backend)!, p.GetValue(runs), p.GetValue(warmup),
+            p.GetValue(threads), p.GetValue(batch), p.GetValue(json)));
+        return cmd;
+    }
+
+    private static int Execute(TextWriter o, string path, string backendName, int runs, int warmup, int? threads, int? batch, bool json)
+    {
+        Count(runs, "--runs", 1);
+        Count(warmup, "--warmup", 0);
+        var backend = Backend(backendName, threads);
+        var (session, loadTime) = Open(path, backend, batch);
+        using var _ = session;
+        var feeds = Random(session, "kv bench feeds random data of fixed shapes (use a model with fixed input sizes)");
+        int n = BatchOf(feeds, session);
+
+        long t0 = Stopwatch.GetTimestamp();
+        var first = session.Run(feeds);
+        var firstTime = Stopwatch.GetElapsedTime(t0);
+        long outputBytes = first.Values.Sum(t => Bytes(t.Type, t.Shape));
+        for (int i = 0; i < warmup; i++) session.Run(feeds);
+
+        var ms = new double[runs];
+        long heapPeak = GC.GetTotalMemory(false);
+        int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < runs; i++)
+        {
+            long s = Stopwatch.GetTimestamp();
+            session.Run(feeds);
+            ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
+            heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
+        }
+        double allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)runs;
+        int gen0 = GC.CollectionCount(0) - gc0, gen2 = GC.CollectionCount(2) - gc2;
+
+        double median = Median(ms), min = ms.Min(), max = ms.Max(), mean = ms.Average();
+        double throughput = n / (median / 1000);
+        var (peakWorkingSet, peakSource) = PeakWorkingSet();
+        var (arena, planned) = session.LastRunMemory;
+        int? threadCount = Threads(backend);
+        string inputs = string.Join(", ", feeds.Select(kv => $"{kv.Key} {kv.Value.Describe()}"));
+
+        if (json)
+        {
+            o.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = session.Model.DisplayName,
+                backend = backend.Name,
+                threads = threadCount,
+                batch = n,
+                inputs = feeds.ToDictionary(kv => kv.Key, kv => kv.Value.Shape),
+                loadMs = loadTime.TotalMilliseconds,
+                firstRunMs = firstTime.TotalMilliseconds,
+                warmup,
+                runs,
+                latencyMs = new { median, min, max, mean, all = ms },
+                imagesPerSecond = throughput,
+                peakWorkingSetBytes = peakWorkingSet,
+                peakWorkingSetSource = peakSource,
+                managedHeapPeakBytes = heapPeak,
+                allocatedBytesPerRun = allocatedPerRun,
+                outputBytesPerRun = outputBytes,
+                gen0Collections = gen0,
+                gen2Collections = gen2,
+                activationArenaBytes = arena,
+                plannedActivationBytes = planned,
+            }));
+            return 0;
+        }
+
+        o.WriteLine($"model:             {session.Model.DisplayName}");
+        o.WriteLine($"backend:           {backend.Name}");
+        o.WriteLine($"threads:           {(threadCount is int tc ? tc.ToString() : "n/a")}");
+        o.WriteLine($"batch:             {n}");
+        o.WriteLine($"inputs:            {inputs} (random, fixed seed)");
+        o.WriteLine($"load:              {Ms(loadTime.TotalMilliseconds)} (parse, optimise, create kernels)");
+        o.WriteLine($"first run:         {Ms(firstTime.TotalMilliseconds)} (includes planning and weight packing)");
+        o.WriteLine($"timed runs:        {runs} after {warmup} warm-up");
+        o.WriteLine($"latency median:    {Ms(median)}");
+        o.WriteLine($"latency min:       {Ms(min)}");
+        o.WriteLine($"latency max:       {Ms(max)}");
+        o.WriteLine($"latency mean:      {Ms(mean)}");
+        o.WriteLine($"throughput:        {F(throughput, "0.0")} images/s (batch / median)");
+        o.WriteLine($"peak working set:  {Size(peakWorkingSet)} ({peakSource})");
+        o.WriteLine($"managed heap peak: {Size(heapPeak)} (sampled after each timed run)");
+        o.WriteLine($"allocated per run: {Size(allocatedPerRun)} managed ({Size(outputBytes)} of it the output tensors; {gen0} gen0 / {gen2} gen2 GCs during timing)");
+        o.WriteLine($"activation arena:  {Size(arena)} (all planned activations {Size(planned)}, outputs included)");
+        return 0;
+    }
+
+    private static string Ms(double ms) => F(ms, ms < 10 ? "0.000" : "0.00") + " ms";
+
+    /// <summary>The process's peak resident set: VmHWM on Linux, else <see cref="Process.PeakWorkingSet64"/>.</summary>
+    private static (long Bytes, string Source) PeakWorkingSet()
+    {
+        try
+        {
+            if (File.Exists("/proc/self/status"))
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+                    var parts = line[6..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], out long kb)) return (kb * 1024, "VmHWM");
+                }
+        }
+        catch (IOException) { }
+        using var p = Process.GetCurrentProcess();
+        return (p.PeakWorkingSet64, "Process.PeakWorkingSet64");
+    }
+}
