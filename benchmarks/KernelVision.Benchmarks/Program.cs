@@ -26,6 +26,9 @@ public static class Program
                   compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--dir D]
                                                              KernelVision vs ONNX Runtime, same file, alternating
                                                              (no MODEL: the issue-3 suite in artifacts/bench-models)
+                  memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
+                                                             peak RSS of KernelVision and of ORT, each in its own process
+                                                             (no MODEL: artifacts/bench-models/resnet18.onnx)
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);
             return args.Length == 0 ? 2 : 0;
@@ -50,13 +53,15 @@ public static class Program
                     KernelVision.Cpu.Gemm.GemmKernel.Best, o.Int("--threads", Environment.ProcessorCount));
                 Console.WriteLine($"{m}x{n}x{k}: {tm}x{tn} tasks");
                 return 0;
+            case "memory":
+                return MemoryCommand.Run(new Options(rest), rest);
             case "compare":
                 return CompareCommand.Run(new Options(rest), rest);
             case "bdn":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
             default:
-                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, compare, bdn)");
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, compare, memory, bdn)");
                 return 2;
         }
     }

@@ -143,6 +143,24 @@ public static unsafe class Sgemm
         fixed (float* pb = b) return PackB(GemmOperand.MatrixB(pb, ldb, transB), k, n, kernel);
     }
 
+    /// <summary>
+    /// An A operand (M×K) packed for <paramref name="kernel"/> whose rows are filled later, block by
+    /// block, with <see cref="PackRowsA"/>: for producers (Winograd's weight transform) that would
+    /// otherwise materialise the whole unpacked matrix first.
+    /// </summary>
+    internal static PackedMatrix AllocatePackedA(int m, int k, GemmKernel kernel) => new(kernel, isA: true, m, k);
+
+    /// <summary>Packs rows [<paramref name="m0"/>, +<paramref name="count"/>) of op(A) into <paramref name="dst"/>; <paramref name="m0"/> must be a multiple of the kernel's MR.</summary>
+    internal static void PackRowsA(in GemmOperand a, PackedMatrix dst, int m0, int count)
+    {
+        if (m0 % dst.Width != 0 || m0 < 0 || m0 + count > dst.Extent) throw new ArgumentOutOfRangeException(nameof(m0));
+        for (int k0 = 0; k0 < dst.Depth; k0 += dst.Kernel.KC)
+        {
+            int kc = Math.Min(dst.Kernel.KC, dst.Depth - k0);
+            GemmPacking.PackBlock(a, dst.Panel(k0, m0), dst.Width, m0, count, k0, kc);
+        }
+    }
+
     private static PackedMatrix Pack(in GemmOperand op, bool isA, int extent, int depth, GemmKernel kernel)
     {
         if (extent < 0 || depth < 0) throw new ArgumentOutOfRangeException(nameof(extent), "dimensions must be non-negative");

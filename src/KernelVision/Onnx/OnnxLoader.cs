@@ -18,28 +18,41 @@ public static class OnnxLoader
         if (!info.Exists) throw new ModelFormatException($"{path}: model file not found");
         if (info.Length > limits.MaxFileBytes)
             throw new ModelFormatException($"{name}: file of {info.Length} bytes exceeds the limit of {limits.MaxFileBytes}");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        // Parsed from the stream, not from a byte[] of the whole file: for a 500 MB VGG that is
+        // 500 MB less at the load-time peak (the weights then exist only as the parsed protobuf
+        // fields and the tensors converted from them).
+        ModelProto proto;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            proto = Parse(() => ModelProto.Parser.ParseFrom(stream), name);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFormatException($"{path}: cannot read: {e.Message}", e);
         }
-        var model = Load(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), name, limits);
+        var model = Convert(proto, Path.GetDirectoryName(Path.GetFullPath(path)), name, limits, consume: true);
         model.Path = path;
+        ReleaseLoadGarbage(info.Length);
         return model;
     }
 
-    /// <summary>Loads a model from bytes; <paramref name="baseDir"/> enables external data.</summary>
-    public static Model Load(byte[] bytes, string? baseDir = null, string displayName = "model", LoadLimits? limits = null)
+    /// <summary>
+    /// After a large model, the parsed protobuf (as big as the weights) is garbage. Collecting it
+    /// now, compacting the large-object heap, lets the session's packed weights reuse that memory
+    /// instead of growing the process: measured on ResNet-18, the peak resident set drops by
+    /// tens of MiB. Small models skip it; a collection costs milliseconds.
+    /// </summary>
+    private static void ReleaseLoadGarbage(long fileBytes)
     {
-        limits ??= LoadLimits.Default;
-        if (bytes.LongLength > limits.MaxFileBytes)
-            throw new ModelFormatException($"{displayName}: model of {bytes.LongLength} bytes exceeds the limit of {limits.MaxFileBytes}");
-        ModelProto proto;
-        try
-        {
-            proto = ModelProto.Parser.ParseFrom(bytes);
-        }
+        if (fileBytes < 16 << 20) return;
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    private static ModelProto Parse(Func<ModelProto> parse, string displayName)
+    {
+        try { return parse(); }
         catch (InvalidProtocolBufferException e)
         {
             throw new ModelFormatException($"{displayName}: not a valid ONNX model (protobuf: {e.Message})", e);
@@ -48,11 +61,28 @@ public static class OnnxLoader
         {
             throw new ModelFormatException($"{displayName}: not a valid ONNX model ({e.Message})", e);
         }
-        return FromProto(proto, baseDir, displayName, limits);
     }
 
-    /// <summary>Converts a parsed ModelProto.</summary>
-    public static Model FromProto(ModelProto proto, string? baseDir, string displayName, LoadLimits limits)
+    /// <summary>Loads a model from bytes; <paramref name="baseDir"/> enables external data.</summary>
+    public static Model Load(byte[] bytes, string? baseDir = null, string displayName = "model", LoadLimits? limits = null)
+    {
+        limits ??= LoadLimits.Default;
+        if (bytes.LongLength > limits.MaxFileBytes)
+            throw new ModelFormatException($"{displayName}: model of {bytes.LongLength} bytes exceeds the limit of {limits.MaxFileBytes}");
+        var proto = Parse(() => ModelProto.Parser.ParseFrom(bytes), displayName);
+        return Convert(proto, baseDir, displayName, limits, consume: true);
+    }
+
+    /// <summary>Converts a parsed ModelProto (left unchanged).</summary>
+    public static Model FromProto(ModelProto proto, string? baseDir, string displayName, LoadLimits limits) =>
+        Convert(proto, baseDir, displayName, limits, consume: false);
+
+    /// <summary>
+    /// <paramref name="consume"/>: the proto is ours, and each initializer's bytes are dropped as
+    /// soon as they are converted, so the garbage collector can reuse that memory for the next
+    /// tensor instead of the process holding the model twice.
+    /// </summary>
+    private static Model Convert(ModelProto proto, string? baseDir, string displayName, LoadLimits limits, bool consume)
     {
         if (proto.Graph is null) throw new ModelFormatException($"{displayName}: the file has no graph (is it an ONNX model?)");
         // Cheap counts first, so an oversized graph is refused before anything is decoded for it.
@@ -68,7 +98,7 @@ public static class OnnxLoader
                 throw new ModelFormatException($"{displayName}: opset import '{(domain.Length > 0 ? domain : "ai.onnx")}' is given twice");
         }
         var ctx = new Ctx(baseDir, displayName, limits, new WeightBudget(limits.MaxWeightBytes, displayName));
-        var model = new Model { Graph = ReadGraph(proto.Graph, ctx) };
+        var model = new Model { Graph = ReadGraph(proto.Graph, ctx, consume) };
         model.IrVersion = proto.IrVersion;
         model.Producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
         foreach (var (domain, version) in opsets) model.Opsets[domain] = version;
@@ -82,13 +112,14 @@ public static class OnnxLoader
 
     private sealed record Ctx(string? BaseDir, string File, LoadLimits Limits, WeightBudget Budget);
 
-    private static ModelGraph ReadGraph(GraphProto g, Ctx ctx)
+    private static ModelGraph ReadGraph(GraphProto g, Ctx ctx, bool consume = false)
     {
         var graph = new ModelGraph { Name = g.Name };
         foreach (var init in g.Initializer)
         {
             if (string.IsNullOrEmpty(init.Name)) throw new ModelFormatException($"{ctx.File}: an initializer has no name");
             var t = TensorProtoConverter.ToTensor(init, ctx.BaseDir, $"{ctx.File}: initializer '{init.Name}'", ctx.Limits, ctx.Budget);
+            if (consume) init.RawData = ByteString.Empty;
             if (!graph.Initializers.TryAdd(init.Name, t))
                 throw new ModelFormatException($"{ctx.File}: initializer '{init.Name}' is defined twice");
         }

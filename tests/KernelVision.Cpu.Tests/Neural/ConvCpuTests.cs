@@ -186,7 +186,11 @@ public class ConvCpuTests
         Assert.StartsWith("WinogradF4", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], false, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2Col", Winograd([1, 16, 7, 7], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles of 4x4, few channels
-        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2
+        // 16 tiles of 2x2: F(2x2) only when small tiles are enabled (off by default, for memory).
+        Assert.StartsWith("Im2Col", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
+        var shape = Convolution.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Conv c ? c.Resolve([1, 64, 7, 7], [64, 64, 3, 3]) : null!, 1, 64, 64, 1);
+        Assert.Equal(0, Convolution.WinogradConv.ChooseTile(shape));
+        Assert.Equal(2, Convolution.WinogradConv.ChooseTile(shape, smallTiles: true));
         // F(2x2) forced on ragged shapes.
         Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
         Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
