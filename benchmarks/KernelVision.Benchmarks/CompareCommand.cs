@@ -31,6 +31,9 @@ internal static class CompareCommand
         int threads = o.Int("--threads", 2);
         int runs = o.Int("--runs", 20);
         int warmup = o.Int("--warmup", 3);
+        int gapMs = o.Int("--gap-ms", 0);
+        if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
+        if (o.Flag("--winograd-f4")) KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled = true;
         string dir = o.Value("--dir") ?? "artifacts/bench-models";
         var positional = rest.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var suite = positional.Length > 0
@@ -46,13 +49,15 @@ internal static class CompareCommand
         }
 
         Console.WriteLine(MachineInfo.Describe());
-        Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}");
+        Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}");
+        Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}" +
+                          (gapMs > 0 ? $", {gapMs} ms idle before each run (both pools' spinning workers go to sleep)" : ""));
         Console.WriteLine();
         Console.WriteLine("| model | batch | KernelVision ms (median / min) | ORT ms (median / min) | ratio (median) | target |");
         Console.WriteLine("|---|--:|--:|--:|--:|--:|");
         foreach (var (file, batch, target) in suite)
         {
-            var (kv, ort) = Measure(file, batch, threads, runs, warmup);
+            var (kv, ort) = Measure(file, batch, threads, runs, warmup, gapMs);
             double ratio = Median(kv) / Median(ort);
             string verdict = double.IsNaN(target) ? "" : $"≤ {target:0.0} {(ratio <= target ? "met" : "NOT met")}";
             Console.WriteLine($"| {Path.GetFileNameWithoutExtension(file)} | {batch} | {Median(kv):0.00} / {kv.Min():0.00} | " +
@@ -61,7 +66,7 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup)
+    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup, int gapMs)
     {
         using var kvSession = KvSession.Load(file, new KvSessionOptions { Backend = new CpuBackend(threads) });
         var input = kvSession.Inputs[0];
@@ -103,13 +108,23 @@ internal static class CompareCommand
         var ortMs = new double[runs];
         for (int i = 0; i < runs; i++)
         {
-            long t0 = Stopwatch.GetTimestamp();
-            kvSession.Run(kvInput);
-            long t1 = Stopwatch.GetTimestamp();
-            using (var r = ort.Run(ortFeeds)) { }
-            long t2 = Stopwatch.GetTimestamp();
-            kv[i] = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
-            ortMs[i] = Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+            // Which engine goes first alternates too, so neither always runs right after the other's spinning workers.
+            bool kvFirst = i % 2 == 0;
+            for (int turn = 0; turn < 2; turn++)
+            {
+                if (gapMs > 0) Thread.Sleep(gapMs);
+                long t0 = Stopwatch.GetTimestamp();
+                if ((turn == 0) == kvFirst)
+                {
+                    kvSession.Run(kvInput);
+                    kv[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }
+                else
+                {
+                    using (var r = ort.Run(ortFeeds)) { }
+                    ortMs[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }
+            }
         }
         return (kv, ortMs);
     }

@@ -56,11 +56,9 @@ internal static class MemoryCommand
             case "kernelvision":
             {
                 using var s = KvSession.Load(model, new KvSessionOptions { Backend = new CpuBackend(threads) });
-                if (Environment.GetEnvironmentVariable("KV_MEMTRACE") == "1") Console.Error.WriteLine($"after load: rss {Status("VmRSS:") / 1024} hwm {Status("VmHWM:") / 1024} heap {GC.GetTotalMemory(false) >> 20}");
                 var dims = s.Inputs[0].Shape!.Select((d, i) => (int)(d.Value ?? batch)).ToArray();
                 var x = KvTensor.FromFloats(dims, new float[dims.Aggregate(1, (a, b) => a * b)]);
                 for (int i = 0; i < runs; i++) s.Run(x);
-                if (Environment.GetEnvironmentVariable("KV_MEMTRACE") == "1") Console.Error.WriteLine($"after runs: rss {Status("VmRSS:") / 1024} hwm {Status("VmHWM:") / 1024} heap {GC.GetTotalMemory(false) >> 20} heap-after-gc {GC.GetTotalMemory(true) >> 20}");
                 Report("KernelVision");
                 break;
             }

@@ -42,7 +42,7 @@ public sealed unsafe class DepthwiseConvBlocked
     public static bool Preferred(ConvShape s) => Supports(s) && s.OW < MaxWidth;
 
     /// <summary>Outputs narrower than this take the channel-blocked kernel (tunable for benchmarks).</summary>
-    public static int MaxWidth { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("KV_DW_MAXW"), out int v) ? v : 32;
+    public static int MaxWidth { get; set; } = 32;
 
     /// <summary>Blocks of <see cref="Block"/> channels per image.</summary>
     public int Blocks => (_s.C + Block - 1) / Block;

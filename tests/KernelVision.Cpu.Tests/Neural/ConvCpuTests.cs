@@ -176,21 +176,24 @@ public class ConvCpuTests
     private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
 
+    private static string Winograd4(int[] x, int[] w, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: true, winogradTile: 4)!.Variant;
+
     private static string Winograd2(int[] x, int[] w, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: true, winogradTile: 2)!.Variant;
 
     [Fact]
     public void WinogradMatchesReference()
     {
-        // Chosen automatically where it pays: enough channels and tiles.
-        Assert.StartsWith("WinogradF4", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], false, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2Col", Winograd([1, 16, 7, 7], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // 4 tiles of 4x4, few channels
-        // 16 tiles of 2x2: F(2x2) only when small tiles are enabled (off by default, for memory).
-        Assert.StartsWith("Im2Col", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
-        var shape = Convolution.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Conv c ? c.Resolve([1, 64, 7, 7], [64, 64, 3, 3]) : null!, 1, 64, 64, 1);
+        // Chosen automatically where it pays: enough channels and tiles; F(2x2) unless large tiles are enabled.
+        Assert.StartsWith("WinogradF2", Winograd([1, 32, 20, 20], [32, 32, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2
+        Assert.StartsWith("Im2Col", Winograd([1, 32, 20, 20], [32, 32, 3, 3], false, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // few channels
+        Assert.StartsWith("Im2Col", Winograd([1, 64, 5, 5], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 9 tiles
+        var shape = Convolution.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
         Assert.Equal(0, Convolution.WinogradConv.ChooseTile(shape));
-        Assert.Equal(2, Convolution.WinogradConv.ChooseTile(shape, smallTiles: true));
+        Assert.Equal(4, Convolution.WinogradConv.ChooseTile(shape, largeTiles: true));
         // F(2x2) forced on ragged shapes.
         Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
         Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
@@ -198,16 +201,18 @@ public class ConvCpuTests
         Winograd2([3, 6, 10, 37], [6, 2, 3, 3], Group(3), Pads(2, 0, 0, 2));
         Winograd2([1, 2, 3, 3], [3, 2, 3, 3]);
         Winograd2([1, 128, 7, 7], [96, 128, 3, 3], Pads(1, 1, 1, 1));
-        // Forced on ragged shapes: partial tiles, tile rows that are not a multiple of 8 tiles, asymmetric pads, no pads.
-        Assert.StartsWith("Winograd", Winograd([2, 3, 13, 11], [5, 3, 3, 3], true, Pads(1, 0, 2, 1)));
-        Winograd([1, 4, 5, 6], [3, 4, 3, 3], true);
-        Winograd([1, 3, 9, 50], [4, 3, 3, 3], true, Pads(1, 1, 1, 1));
-        Winograd([1, 2, 3, 3], [3, 2, 3, 3], true);
-        Winograd([3, 6, 10, 37], [6, 2, 3, 3], true, Group(3), Pads(2, 0, 0, 2));
-        Winograd([1, 3, 70, 9], [2, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"));
-        // A ResNet-sized layer: F(4x4,3x3) rounding stays inside the tolerance.
-        Assert.StartsWith("Winograd", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Winograd", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
+        // F(4x4) forced on ragged shapes: partial tiles, tile rows that are not a multiple of 8 tiles, asymmetric pads, no pads.
+        Assert.StartsWith("WinogradF4", Winograd4([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1)));
+        Winograd4([1, 4, 5, 6], [3, 4, 3, 3]);
+        Winograd4([1, 3, 9, 50], [4, 3, 3, 3], Pads(1, 1, 1, 1));
+        Winograd4([1, 2, 3, 3], [3, 2, 3, 3]);
+        Winograd4([3, 6, 10, 37], [6, 2, 3, 3], Group(3), Pads(2, 0, 0, 2));
+        Winograd4([1, 3, 70, 9], [2, 3, 3, 3], Attr.String("auto_pad", "SAME_UPPER"));
+        Assert.StartsWith("WinogradF2", Winograd([1, 3, 70, 9], [2, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"))); // forced, tile chosen: F(2x2)
+        // ResNet-sized layers: the rounding of either tile stays inside the per-layer tolerance.
+        Assert.StartsWith("WinogradF2", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF4", Winograd4([1, 64, 28, 28], [64, 64, 3, 3], Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF2", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
         foreach (var act in ConvCheck.Activations)
         {
             ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 4);
@@ -218,8 +223,8 @@ public class ConvCpuTests
     [Fact]
     public void SmallOutputPlanesComputeTheTransposedProduct()
     {
-        Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2ColT", Check([2, 64, 7, 7], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColT", Check([1, 40, 7, 7], [64, 40, 3, 3], true, Pads(1, 1, 1, 1), Strides(1, 1), Dilations(1, 2)));
+        Assert.StartsWith("Im2ColT", Check([2, 64, 7, 7], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1), Dilations(2, 1)));
         Assert.StartsWith("Im2ColT", Check([1, 300, 7, 7], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
         Assert.StartsWith("PointwiseT", Check([1, 512, 7, 7], [96, 512, 1, 1], true));
         Assert.StartsWith("Im2ColNdT", Check([1, 12, 3, 7, 7], [64, 12, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
@@ -343,9 +348,9 @@ public class ConvCpuTests
         // Packed W: at least W's size (panels are padded to whole register tiles).
         long packed = Prepared([1, 32, 9, 9], [32, 32, 5, 5], Pads(2, 2, 2, 2));
         Assert.InRange(packed, 32 * 32 * 25 * 4, 2 * 32 * 32 * 25 * 4);
-        // Winograd F(4x4): 36 transformed taps per channel pair instead of 9.
+        // Winograd F(2x2): 16 transformed taps per channel pair instead of 9.
         long wino = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
-        Assert.InRange(wino, 36 * 32 * 32 * 4, 2 * 36 * 32 * 32 * 4);
+        Assert.InRange(wino, 16 * 32 * 32 * 4, 2 * 16 * 32 * 32 * 4);
         Assert.Equal(0, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // depthwise reads W as it is
     }
 

@@ -17,7 +17,7 @@ public class ExportedModelTests
             ? [["(none)"]]
             : Directory.GetDirectories(TestData.ModelsDir).Select(Path.GetFileName).Order().Select(n => new object[] { n! });
 
-    public static void AssertMatchesPyTorch(string name, SessionOptions options)
+    public static InferenceSession AssertMatchesPyTorch(string name, SessionOptions options)
     {
         string dir = Path.Combine(TestData.ModelsDir!, name);
         var c = ConformanceSuite.Discover(dir).Single();
@@ -43,9 +43,23 @@ public class ExportedModelTests
             }
             Assert.True(maxErr <= 1e-4 * maxOut, $"{name} output {i}: max|err| {maxErr:G4} > 1e-4 · max|out| {maxOut:G4}");
         }
+        return session;
     }
 
     [ModelTheory]
     [MemberData(nameof(Models))]
     public void ReferenceMatchesPyTorch(string name) => AssertMatchesPyTorch(name, new SessionOptions());
+
+    /// <summary>Integer shape arithmetic (torch.onnx's Shape→Gather→Concat chains) may run on Reference; float compute may not.</summary>
+    private static readonly HashSet<string> ShapeOps = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Reshape", "ConstantOfShape", "Constant", "Range", "Equal", "Where", "Expand"];
+
+    /// <summary>The Cpu backend on the same models and bar; only integer shape arithmetic may fall back to Reference kernels.</summary>
+    [ModelTheory]
+    [MemberData(nameof(Models))]
+    public void CpuMatchesPyTorch(string name)
+    {
+        using var session = AssertMatchesPyTorch(name, new SessionOptions { Backend = new KernelVision.Cpu.CpuBackend(2) });
+        var fallbacks = session.Nodes.Where(n => n.IsFallback).Select(n => n.Node.OpType).Distinct().ToList();
+        Assert.True(fallbacks.All(ShapeOps.Contains), $"{name}: float ops on the Reference fallback: {string.Join(", ", fallbacks.Where(f => !ShapeOps.Contains(f)))}");
+    }
 }

@@ -18,7 +18,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
 /// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;
 /// DepthwiseBlocked for narrow outputs: <see cref="DepthwiseConvBlocked"/>, SIMD over eight channels;</item>
-/// <item>Winograd F(4×4, 3×3), or F(2×2, 3×3) on small maps, for 3×3 stride-1 dilation-1 2-D
+/// <item>Winograd F(2×2, 3×3) (F(4×4) when <see cref="WinogradConv.LargeTilesEnabled"/>), for 3×3 stride-1 dilation-1 2-D
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
 /// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>).</item>
