@@ -245,6 +245,11 @@ MODELS = OrderedDict(
         ("dcgan_discriminator", dict(build=DCGANDiscriminator, shape=(1, 3, 64, 64))),
         ("unet_small", dict(build=SmallUNet, shape=(1, 3, 64, 64))),
         ("resblock_net", dict(build=ResBlockNet, shape=(2, 3, 32, 32), dynamic=True)),
+        # 32x32 variants: small enough for the gpu-sim model tests (ILGPU's CPU simulator), which
+        # compare them with Reference and PyTorch (tests/KernelVision.Gpu.Tests/ExportedModelGpuSimTests.cs).
+        ("resnet18_32", dict(build=lambda: tvm.resnet18(num_classes=10), shape=(1, 3, 32, 32))),
+        ("mobilenet_v2_32", dict(build=lambda: tvm.mobilenet_v2(num_classes=10), shape=(1, 3, 32, 32))),
+        ("unet_small_32", dict(build=SmallUNet, shape=(1, 3, 32, 32))),
     ]
 )
 

@@ -4,11 +4,43 @@ using Xunit;
 
 namespace KernelVision.Gpu.Tests;
 
-/// <summary>A representative slice of the ONNX conformance cases on gpu-sim (the full gpu-sim run is `kv conformance ... --backend gpu-sim`).</summary>
+/// <summary>A theory that is skipped, loudly, when the ONNX conformance corpus is absent.</summary>
+public sealed class GpuConformanceTheoryAttribute : TheoryAttribute
+{
+    public GpuConformanceTheoryAttribute()
+    {
+        if (ConformanceTests.Root is null)
+            Skip = "ONNX conformance data not found: set KV_ONNX_TESTDATA or place it at ../shared/conformance";
+    }
+}
+
+/// <summary>
+/// Every ONNX conformance case on gpu-sim (the same cases and tolerances as `kv conformance DIR --backend gpu-sim`),
+/// except the zoo models in <see cref="TooSlowForEveryRun"/>.
+/// </summary>
 public class ConformanceTests
 {
     /// <summary>The conformance corpus, or null.</summary>
     public static readonly string? Root = FindRoot();
+
+    private static readonly List<ConformanceCase> All = Root is null ? [] : ConformanceSuite.Discover(Root);
+
+    /// <summary>
+    /// Cases left out of this theory because the simulator needs too long for every test run, with the
+    /// gpu-sim time measured on the 2-core build machine (shared, so under load). Each passes when run:
+    /// <c>kv conformance ../shared/conformance --backend gpu-sim --filter NAME</c>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> TooSlowForEveryRun = new Dictionary<string, string>
+    {
+        ["light_bvlc_alexnet"] = "57 s on gpu-sim",
+        ["light_densenet121"] = "59 s on gpu-sim",
+        ["light_inception_v1"] = "40 s on gpu-sim",
+        ["light_inception_v2"] = "31 s on gpu-sim",
+        ["light_resnet50"] = "55 s on gpu-sim",
+        ["light_shufflenet"] = "52 s on gpu-sim",
+        ["light_vgg19"] = "280 s on gpu-sim",
+        ["light_zfnet512"] = "110 s on gpu-sim",
+    };
 
     private static string? FindRoot()
     {
@@ -24,28 +56,25 @@ public class ConformanceTests
     }
 
     public static IEnumerable<object[]> Cases() =>
-    [
-        ["test_conv_with_strides_and_asymmetric_padding"], ["test_conv_with_autopad_same"], ["test_basic_conv_with_padding"],
-        ["test_convtranspose"], ["test_convtranspose_pads"], ["test_convtranspose_output_shape"], ["test_convtranspose_dilations"],
-        ["test_convtranspose_1d"], ["test_convtranspose_3d"], ["test_convtranspose_group_2"],
-        ["test_maxpool_2d_pads"], ["test_maxpool_2d_ceil"], ["test_maxpool_2d_dilations"], ["test_averagepool_2d_pads_count_include_pad"],
-        ["test_averagepool_2d_same_upper"], ["test_globalaveragepool"], ["test_globalmaxpool"],
-        ["test_gemm_all_attributes"], ["test_gemm_default_single_elem_vector_bias"], ["test_gemm_transposeA"], ["test_batchnorm_epsilon_training_mode"], ["test_matmul_4d"], ["test_softmax_axis_1"], ["test_logsoftmax_axis_0"],
-        ["test_batchnorm_epsilon"], ["test_instancenorm_example"], ["test_lrn"],
-        ["test_resize_upsample_scales_nearest"], ["test_resize_downsample_scales_linear"], ["test_resize_upsample_scales_cubic"],
-        ["test_concat_3d_axis_1"], ["test_transpose_all_permutations_3"], ["test_edge_pad"], ["test_reflect_pad"],
-        ["test_depthtospace_crd_mode_example"], ["test_prelu_broadcast"], ["test_clip_default_min"], ["test_reduce_mean_keepdims_random"],
-        ["test_slice_neg_steps"], ["test_split_variable_parts_2d_opset18"], ["test_sum_example"], ["test_add_bcast"], ["test_pow_bcast_array"],
-    ];
+        Root is null
+            ? [["(corpus absent)"]]
+            : All.Where(c => !TooSlowForEveryRun.ContainsKey(c.Name)).Select(c => new object[] { c.RelativePath });
 
-    [Theory]
+    [GpuConformanceTheory]
     [MemberData(nameof(Cases))]
-    public void PassesOnGpuSim(string name)
+    public void PassesOnGpuSim(string path)
     {
-        if (Root is null) return; // corpus absent: the kernel tests still cover every op
-        var c = ConformanceSuite.Discover(Root).SingleOrDefault(x => x.Name == name);
-        Assert.True(c is not null, $"{name} not found under {Root}");
+        var c = All.SingleOrDefault(x => x.RelativePath == path);
+        Assert.True(c is not null, $"{path} not found under {Root}");
         var r = ConformanceSuite.Run(c!, new SessionOptions { Backend = new GpuBackend(GpuCheck.Sim, "gpu-sim") });
-        Assert.True(r.Status != CaseStatus.Failed, $"{name}: {r.Detail}");
+        Assert.True(r.Status != CaseStatus.Failed, $"{path}: {r.Detail}");
     }
+
+    [GpuConformanceTheory]
+    [MemberData(nameof(SlowCases))]
+    public void SlowCasesExist(string name) =>
+        // Keeps the exclusion list honest: a renamed or removed case must be taken off it.
+        Assert.Contains(All, c => c.Name == name);
+
+    public static IEnumerable<object[]> SlowCases() => TooSlowForEveryRun.Keys.Select(k => new object[] { k });
 }

@@ -17,6 +17,16 @@ internal static class GpuCheck
     /// <summary>A simulator shaped like an NVIDIA GPU (warp 32, 256-thread groups): runs the GPU tile configurations.</summary>
     public static GpuDevice Sim256 => Wide.Value;
 
+    private static readonly Lazy<GpuDevice> Small = new(() =>
+    {
+        var d = GpuDevice.OpenSimulator();
+        d.Tiles = d.Tiles with { GemmTiles = [GemmTile.Small16] };
+        return d;
+    });
+
+    /// <summary>The default simulator forced onto the 16×16 GEMM tile that small-group GPUs use (the simulator itself takes the 64×64 one).</summary>
+    public static GpuDevice Sim16Tile => Small.Value;
+
     public static Tensor Random(int seed, params int[] shape)
     {
         var rng = new Random(seed);

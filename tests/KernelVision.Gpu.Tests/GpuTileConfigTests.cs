@@ -19,7 +19,23 @@ public class GpuTileConfigTests
         Assert.StartsWith("small-", Sim.Tiles.Name);
         Assert.Equal(GemmTile.Medium64, Sim256.Tiles.PickGemm(20, 30, 1));
         Assert.Equal(GemmTile.Large128, Sim256.Tiles.PickGemm(100, 225, 1));
-        Assert.Equal(GemmTile.Small16, Sim.Tiles.PickGemm(1000, 1000, 8));
+        Assert.Equal(GemmTile.Sim64, Sim.Tiles.PickGemm(1000, 1000, 8));
+        Assert.Equal(GemmTile.Small16, Sim16Tile.Tiles.PickGemm(1000, 1000, 8));
+    }
+
+    [Fact]
+    public void ConvSpansSeveralSimulatorTiles() =>
+        // M 70, N 9·8 = 72, K 8·9 = 72: two 64-wide tiles on every axis, the second ones ragged.
+        Same("Conv", [Random(108, 1, 8, 9, 8), Random(109, 70, 8, 3, 3), Random(110, 70)], [Attr.Ints("pads", 1, 1, 1, 1)]);
+
+    [Fact]
+    public void GemmProblemsOnSmall16Tile()
+    {
+        // Ragged against the 16×16 tile and its K-step 8: M 19, N 7·9, K 3·9 = 27.
+        Same("Conv", [Random(98, 1, 3, 7, 9), Random(99, 19, 3, 3, 3), Random(100, 19)], [Attr.Ints("pads", 1, 1, 1, 1)], device: Sim16Tile);
+        Same("ConvTranspose", [Random(101, 1, 3, 4, 5), Random(102, 3, 5, 4, 4)], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)], device: Sim16Tile);
+        Same("Gemm", [Random(103, 3, 20), Random(104, 17, 20), Random(105, 17)], [Attr.Int("transB", 1)], device: Sim16Tile);
+        Same("MatMul", [Random(106, 2, 5, 9), Random(107, 9, 18)], device: Sim16Tile);
     }
 
     [Fact]

@@ -3,6 +3,19 @@ using ILGPU.Algorithms;
 
 namespace KernelVision.Gpu.Device;
 
+/// <summary>
+/// Which elements an element-wise kernel launch covers: thread t handles t, t + Stride, … below Count
+/// (a grid-stride loop). GPUs launch Count threads (one element each); the simulator launches few
+/// threads that loop, since every simulated group costs an OS-level barrier.
+/// </summary>
+public struct ElementRange
+{
+    /// <summary>Elements in total.</summary>
+    public int Count;
+    /// <summary>Threads launched (the loop step).</summary>
+    public int Stride;
+}
+
 /// <summary>Unary function codes of <see cref="ElementwiseKernels.Unary"/>.</summary>
 public enum UnaryCode
 {
@@ -119,79 +132,92 @@ public struct ResizeArgs
 }
 
 /// <summary>
-/// Memory-bound kernels: one thread per output element (implicitly grouped; ILGPU picks the group
-/// size), which is the standard form for element-wise, broadcast and gather-copy work.
+/// Memory-bound kernels: one thread per output element on GPUs (implicitly grouped; ILGPU picks the
+/// group size), the standard form for element-wise, broadcast and gather-copy work; written as
+/// grid-stride loops (<see cref="ElementRange"/>) so the simulator can run them on few threads.
 /// </summary>
 public static class ElementwiseKernels
 {
     /// <summary>y = f(x).</summary>
-    public static void Unary(Index1D i, UnaryArgs a)
+    public static void Unary(Index1D thread, ElementRange r, UnaryArgs a)
     {
-        float x = a.X[i];
-        float y;
-        switch (a.Code)
+        for (int i = thread; i < r.Count; i += r.Stride)
         {
-            case (int)UnaryCode.Relu: y = x > 0 ? x : 0; break;
-            case (int)UnaryCode.Sigmoid: y = DeviceMath.Sigmoid(x); break;
-            case (int)UnaryCode.Tanh: y = XMath.Tanh(x); break;
-            case (int)UnaryCode.HardSwish: y = x * XMath.Max(0f, XMath.Min(1f, x / 6f + 0.5f)); break;
-            case (int)UnaryCode.Erf: y = DeviceMath.Erf(x); break;
-            case (int)UnaryCode.Sqrt: y = XMath.Sqrt(x); break;
-            case (int)UnaryCode.Exp: y = XMath.Exp(x); break;
-            case (int)UnaryCode.LeakyRelu: y = x >= 0 ? x : a.A * x; break;
-            case (int)UnaryCode.Clip: y = XMath.Min(XMath.Max(x, a.A), a.B); break;
-            case (int)UnaryCode.Elu: y = x >= 0 ? x : a.A * (XMath.Exp(x) - 1f); break;
-            case (int)UnaryCode.Selu: y = a.B * (x > 0 ? x : a.A * (XMath.Exp(x) - 1f)); break;
-            case (int)UnaryCode.HardSigmoid: y = XMath.Max(0f, XMath.Min(1f, a.A * x + a.B)); break;
-            default: y = x; break;
+            float x = a.X[i];
+            float y;
+            switch (a.Code)
+            {
+                case (int)UnaryCode.Relu: y = x > 0 ? x : 0; break;
+                case (int)UnaryCode.Sigmoid: y = DeviceMath.Sigmoid(x); break;
+                case (int)UnaryCode.Tanh: y = XMath.Tanh(x); break;
+                case (int)UnaryCode.HardSwish: y = x * XMath.Max(0f, XMath.Min(1f, x / 6f + 0.5f)); break;
+                case (int)UnaryCode.Erf: y = DeviceMath.Erf(x); break;
+                case (int)UnaryCode.Sqrt: y = XMath.Sqrt(x); break;
+                case (int)UnaryCode.Exp: y = XMath.Exp(x); break;
+                case (int)UnaryCode.LeakyRelu: y = x >= 0 ? x : a.A * x; break;
+                case (int)UnaryCode.Clip: y = XMath.Min(XMath.Max(x, a.A), a.B); break;
+                case (int)UnaryCode.Elu: y = x >= 0 ? x : a.A * (XMath.Exp(x) - 1f); break;
+                case (int)UnaryCode.Selu: y = a.B * (x > 0 ? x : a.A * (XMath.Exp(x) - 1f)); break;
+                case (int)UnaryCode.HardSigmoid: y = XMath.Max(0f, XMath.Min(1f, a.A * x + a.B)); break;
+                default: y = x; break;
+            }
+            a.Y[i] = y;
         }
-        a.Y[i] = y;
     }
 
     /// <summary>y = a ∘ b with numpy broadcasting.</summary>
-    public static void Binary(Index1D i, BinaryArgs a)
+    public static void Binary(Index1D thread, ElementRange r, BinaryArgs a)
     {
-        a.Dims.Offsets(i, out int sa, out int sb);
-        float x = a.A[sa], z = a.B[sb];
-        float y;
-        switch (a.Code)
+        for (int i = thread; i < r.Count; i += r.Stride)
         {
-            case (int)BinaryCode.Add: y = x + z; break;
-            case (int)BinaryCode.Sub: y = x - z; break;
-            case (int)BinaryCode.Mul: y = x * z; break;
-            case (int)BinaryCode.Div: y = x / z; break;
-            case (int)BinaryCode.Pow: y = XMath.Pow(x, z); break;
-            default: y = x < 0 ? z * x : x; break;
+            a.Dims.Offsets(i, out int sa, out int sb);
+            float x = a.A[sa], z = a.B[sb];
+            float y;
+            switch (a.Code)
+            {
+                case (int)BinaryCode.Add: y = x + z; break;
+                case (int)BinaryCode.Sub: y = x - z; break;
+                case (int)BinaryCode.Mul: y = x * z; break;
+                case (int)BinaryCode.Div: y = x / z; break;
+                case (int)BinaryCode.Pow: y = XMath.Pow(x, z); break;
+                default: y = x < 0 ? z * x : x; break;
+            }
+            a.Y[i] = y;
         }
-        a.Y[i] = y;
     }
 
     /// <summary>Strided gather-copy (Transpose, Slice, Concat, Split, DepthToSpace, SpaceToDepth).</summary>
-    public static void Copy(Index1D i, CopyArgs a)
+    public static void Copy(Index1D thread, ElementRange r, CopyArgs a)
     {
-        a.Dims.Offsets(i, out int s, out int t);
-        a.Y[t] = a.X[s];
+        for (int i = thread; i < r.Count; i += r.Stride)
+        {
+            a.Dims.Offsets(i, out int s, out int t);
+            a.Y[t] = a.X[s];
+        }
     }
 
     /// <summary>Pad: each output element reads its mapped source element, or the constant.</summary>
-    public static void Pad(Index1D i, PadArgs a)
+    public static void Pad(Index1D thread, ElementRange r, PadArgs a)
     {
-        var d = a.Dims;
-        int rest = i;
-        int c5 = rest % d.D5; rest /= d.D5;
-        int c4 = rest % d.D4; rest /= d.D4;
-        int c3 = rest % d.D3; rest /= d.D3;
-        int c2 = rest % d.D2; rest /= d.D2;
-        int c1 = rest % d.D1; rest /= d.D1;
-        int c0 = rest;
-        bool inside = true;
-        int s0 = Source(c0 - a.P0, d.T0, a.Mode, ref inside);
-        int s1 = Source(c1 - a.P1, d.T1, a.Mode, ref inside);
-        int s2 = Source(c2 - a.P2, d.T2, a.Mode, ref inside);
-        int s3 = Source(c3 - a.P3, d.T3, a.Mode, ref inside);
-        int s4 = Source(c4 - a.P4, d.T4, a.Mode, ref inside);
-        int s5 = Source(c5 - a.P5, d.T5, a.Mode, ref inside);
-        a.Y[i] = inside ? a.X[d.BaseS + s0 * d.S0 + s1 * d.S1 + s2 * d.S2 + s3 * d.S3 + s4 * d.S4 + s5 * d.S5] : a.Value;
+        for (int i = thread; i < r.Count; i += r.Stride)
+        {
+            var d = a.Dims;
+            int rest = i;
+            int c5 = rest % d.D5; rest /= d.D5;
+            int c4 = rest % d.D4; rest /= d.D4;
+            int c3 = rest % d.D3; rest /= d.D3;
+            int c2 = rest % d.D2; rest /= d.D2;
+            int c1 = rest % d.D1; rest /= d.D1;
+            int c0 = rest;
+            bool inside = true;
+            int s0 = Source(c0 - a.P0, d.T0, a.Mode, ref inside);
+            int s1 = Source(c1 - a.P1, d.T1, a.Mode, ref inside);
+            int s2 = Source(c2 - a.P2, d.T2, a.Mode, ref inside);
+            int s3 = Source(c3 - a.P3, d.T3, a.Mode, ref inside);
+            int s4 = Source(c4 - a.P4, d.T4, a.Mode, ref inside);
+            int s5 = Source(c5 - a.P5, d.T5, a.Mode, ref inside);
+            a.Y[i] = inside ? a.X[d.BaseS + s0 * d.S0 + s1 * d.S1 + s2 * d.S2 + s3 * d.S3 + s4 * d.S4 + s5 * d.S5] : a.Value;
+        }
     }
 
     private static int Source(int p, int n, int mode, ref bool inside)
@@ -209,18 +235,21 @@ public static class ElementwiseKernels
     }
 
     /// <summary>One separable resampling pass along one axis: Y[a, p, b] = Σₖ w[p,k]·X[a, idx[p,k], b].</summary>
-    public static void ResizeAxis(Index1D i, ResizeArgs a)
+    public static void ResizeAxis(Index1D thread, ElementRange r, ResizeArgs a)
     {
-        int b = i % a.Inner;
-        int rest = i / a.Inner;
-        int p = rest % a.LengthOut;
-        int outer = rest / a.LengthOut;
-        float sum = 0f;
-        for (int k = 0; k < a.Taps; k++)
+        for (int i = thread; i < r.Count; i += r.Stride)
         {
-            int at = p * a.Taps + k;
-            sum += a.Weights[at] * a.X[(outer * a.LengthIn + a.Indices[at]) * a.Inner + b];
+            int b = i % a.Inner;
+            int rest = i / a.Inner;
+            int p = rest % a.LengthOut;
+            int outer = rest / a.LengthOut;
+            float sum = 0f;
+            for (int k = 0; k < a.Taps; k++)
+            {
+                int at = p * a.Taps + k;
+                sum += a.Weights[at] * a.X[(outer * a.LengthIn + a.Indices[at]) * a.Inner + b];
+            }
+            a.Y[i] = sum;
         }
-        a.Y[i] = sum;
     }
 }

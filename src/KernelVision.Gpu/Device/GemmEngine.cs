@@ -17,7 +17,7 @@ public interface IGemmTile
     int RN { get; }
 }
 
-/// <summary>16×16 tile, 16 threads (simulator-sized groups).</summary>
+/// <summary>16×16 tile, 16 threads: devices whose groups are too small for the 256-thread tiles.</summary>
 public struct Tile16 : IGemmTile
 {
     /// <inheritdoc/>
@@ -30,6 +30,25 @@ public struct Tile16 : IGemmTile
     public readonly int RM => 4;
     /// <inheritdoc/>
     public readonly int RN => 4;
+}
+
+/// <summary>
+/// 64×64 tile, K-step 64, 16×16 per thread, 16 threads: the simulator's tile. Each simulated barrier
+/// costs ~0.1–1 ms of OS thread scheduling, so a group does as much arithmetic per barrier as it can
+/// (32× the work of <see cref="Tile16"/> per barrier pair); the register-heavy shape would spill on a real GPU.
+/// </summary>
+public struct TileSim : IGemmTile
+{
+    /// <inheritdoc/>
+    public readonly int TM => 64;
+    /// <inheritdoc/>
+    public readonly int TN => 64;
+    /// <inheritdoc/>
+    public readonly int TK => 64;
+    /// <inheritdoc/>
+    public readonly int RM => 16;
+    /// <inheritdoc/>
+    public readonly int RN => 16;
 }
 
 /// <summary>64×64 tile, 256 threads, 4×4 per thread.</summary>

@@ -94,34 +94,37 @@ public struct ReduceArgs
 public static class NeuralKernels
 {
     /// <summary>Max/average pooling, one thread per output (the standard memory-bound form).</summary>
-    public static void Pool(Index1D i, PoolArgs a)
+    public static void Pool(Index1D thread, ElementRange r, PoolArgs a)
     {
-        int rest = i;
-        int ow = rest % a.OW; rest /= a.OW;
-        int oh = rest % a.OH; rest /= a.OH;
-        int od = rest % a.OD; int nc = rest / a.OD;
-        int d0 = od * a.SD - a.PD, h0 = oh * a.SH - a.PH, w0 = ow * a.SW - a.PW;
-        float best = float.NegativeInfinity, sum = 0f;
-        int count = 0, window = 0;
-        for (int kd = 0; kd < a.KD; kd++)
+        for (int i = thread; i < r.Count; i += r.Stride)
         {
-            int d = d0 + kd * a.DD;
-            for (int kh = 0; kh < a.KH; kh++)
+            int rest = i;
+            int ow = rest % a.OW; rest /= a.OW;
+            int oh = rest % a.OH; rest /= a.OH;
+            int od = rest % a.OD; int nc = rest / a.OD;
+            int d0 = od * a.SD - a.PD, h0 = oh * a.SH - a.PH, w0 = ow * a.SW - a.PW;
+            float best = float.NegativeInfinity, sum = 0f;
+            int count = 0, window = 0;
+            for (int kd = 0; kd < a.KD; kd++)
             {
-                int h = h0 + kh * a.DH;
-                for (int kw = 0; kw < a.KW; kw++)
+                int d = d0 + kd * a.DD;
+                for (int kh = 0; kh < a.KH; kh++)
                 {
-                    int w = w0 + kw * a.DW;
-                    if (d < a.EndD - a.PD && h < a.EndH - a.PH && w < a.EndW - a.PW) window++;
-                    if ((uint)d >= (uint)a.ID || (uint)h >= (uint)a.IH || (uint)w >= (uint)a.IW) continue;
-                    float v = a.X[((nc * a.ID + d) * a.IH + h) * a.IW + w];
-                    best = XMath.Max(best, v);
-                    sum += v;
-                    count++;
+                    int h = h0 + kh * a.DH;
+                    for (int kw = 0; kw < a.KW; kw++)
+                    {
+                        int w = w0 + kw * a.DW;
+                        if (d < a.EndD - a.PD && h < a.EndH - a.PH && w < a.EndW - a.PW) window++;
+                        if ((uint)d >= (uint)a.ID || (uint)h >= (uint)a.IH || (uint)w >= (uint)a.IW) continue;
+                        float v = a.X[((nc * a.ID + d) * a.IH + h) * a.IW + w];
+                        best = XMath.Max(best, v);
+                        sum += v;
+                        count++;
+                    }
                 }
             }
+            a.Y[i] = a.IsMax != 0 ? best : sum / (a.CountIncludePad != 0 ? window : XMath.Max(count, 1));
         }
-        a.Y[i] = a.IsMax != 0 ? best : sum / (a.CountIncludePad != 0 ? window : XMath.Max(count, 1));
     }
 
     /// <summary>
@@ -242,22 +245,28 @@ public static class NeuralKernels
     }
 
     /// <summary>Inference BatchNormalization: y = (x − mean)·scale/√(var+ε) + bias, per channel.</summary>
-    public static void BatchNorm(Index1D i, BatchNormArgs a)
+    public static void BatchNorm(Index1D thread, ElementRange r, BatchNormArgs a)
     {
-        int c = (i / a.Plane) % a.C;
-        float k = a.Scale[c] * XMath.Rsqrt(a.Var[c] + a.Epsilon);
-        a.Y[i] = (a.X[i] - a.Mean[c]) * k + a.Bias[c];
+        for (int i = thread; i < r.Count; i += r.Stride)
+        {
+            int c = (i / a.Plane) % a.C;
+            float k = a.Scale[c] * XMath.Rsqrt(a.Var[c] + a.Epsilon);
+            a.Y[i] = (a.X[i] - a.Mean[c]) * k + a.Bias[c];
+        }
     }
 
     /// <summary>LRN across channels, one thread per element.</summary>
-    public static void Lrn(Index1D i, LrnArgs a)
+    public static void Lrn(Index1D thread, ElementRange r, LrnArgs a)
     {
-        int p = i % a.Plane;
-        int c = (i / a.Plane) % a.C;
-        int nBase = i - (c * a.Plane + p);
-        float sq = 0f;
-        int lo = XMath.Max(0, c - a.Below), hi = XMath.Min(a.C - 1, c + a.Above);
-        for (int j = lo; j <= hi; j++) { float v = a.X[nBase + j * a.Plane + p]; sq += v * v; }
-        a.Y[i] = a.X[i] / XMath.Pow(a.Bias + a.Alpha / a.Size * sq, a.Beta);
+        for (int i = thread; i < r.Count; i += r.Stride)
+        {
+            int p = i % a.Plane;
+            int c = (i / a.Plane) % a.C;
+            int nBase = i - (c * a.Plane + p);
+            float sq = 0f;
+            int lo = XMath.Max(0, c - a.Below), hi = XMath.Min(a.C - 1, c + a.Above);
+            for (int j = lo; j <= hi; j++) { float v = a.X[nBase + j * a.Plane + p]; sq += v * v; }
+            a.Y[i] = a.X[i] / XMath.Pow(a.Bias + a.Alpha / a.Size * sq, a.Beta);
+        }
     }
 }

@@ -33,8 +33,8 @@ public sealed class GpuDevice : IDisposable
     /// <summary>True for ILGPU's CPU accelerator (the simulator).</summary>
     public bool IsSimulator => Accelerator.AcceleratorType == AcceleratorType.CPU;
 
-    /// <summary>Tile sizes and group sizes chosen for this accelerator.</summary>
-    public TileConfig Tiles { get; }
+    /// <summary>Tile sizes and group sizes chosen for this accelerator (tests may override them to run another variant).</summary>
+    public TileConfig Tiles { get; internal set; }
 
     /// <summary>Host/device copies of tensors (weights uploaded once, activations kept resident).</summary>
     internal DeviceMemory Memory { get; }

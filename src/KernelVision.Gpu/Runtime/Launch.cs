@@ -8,12 +8,16 @@ namespace KernelVision.Gpu.Runtime;
 /// <summary>Loads (once per accelerator) and launches the device kernels.</summary>
 internal static class Launch
 {
-    /// <summary>Runs implicitly grouped kernel <paramref name="kernel"/> over <paramref name="n"/> elements.</summary>
-    public static void Elements<T>(GpuDevice d, Action<Index1D, T> kernel, int n, T args) where T : struct
+    /// <summary>
+    /// Runs implicitly grouped grid-stride kernel <paramref name="kernel"/> over <paramref name="n"/> elements
+    /// on at most <see cref="TileConfig.ElementThreads"/> threads.
+    /// </summary>
+    public static void Elements<T>(GpuDevice d, Action<Index1D, ElementRange, T> kernel, int n, T args) where T : struct
     {
         if (n <= 0) return;
         var k = d.Kernel(Key(kernel.Method), a => a.LoadAutoGroupedStreamKernel(kernel));
-        k(n, args);
+        int threads = Math.Min(n, d.Tiles.ElementThreads);
+        k(threads, new ElementRange { Count = n, Stride = threads }, args);
     }
 
     /// <summary>Runs explicitly grouped kernel <paramref name="kernel"/> on <paramref name="groups"/> groups of <paramref name="threads"/>.</summary>
@@ -31,6 +35,7 @@ internal static class Launch
         {
             case GemmTile.Large128: Gemm<Tile128, TProblem>(d, p, slices); break;
             case GemmTile.Medium64: Gemm<Tile64, TProblem>(d, p, slices); break;
+            case GemmTile.Sim64: Gemm<TileSim, TProblem>(d, p, slices); break;
             default: Gemm<Tile16, TProblem>(d, p, slices); break;
         }
     }
@@ -56,21 +61,21 @@ public static class KernelCatalog
     /// <summary>(name, method, explicitly grouped).</summary>
     public static IEnumerable<(string Name, MethodInfo Method, bool Explicit)> All()
     {
-        foreach (var m in new Action<Index1D, UnaryArgs>[] { ElementwiseKernels.Unary }) yield return Item(m.Method, false);
-        yield return Item(((Action<Index1D, BinaryArgs>)ElementwiseKernels.Binary).Method, false);
-        yield return Item(((Action<Index1D, CopyArgs>)ElementwiseKernels.Copy).Method, false);
-        yield return Item(((Action<Index1D, PadArgs>)ElementwiseKernels.Pad).Method, false);
-        yield return Item(((Action<Index1D, ResizeArgs>)ElementwiseKernels.ResizeAxis).Method, false);
-        yield return Item(((Action<Index1D, PoolArgs>)NeuralKernels.Pool).Method, false);
-        yield return Item(((Action<Index1D, BatchNormArgs>)NeuralKernels.BatchNorm).Method, false);
-        yield return Item(((Action<Index1D, LrnArgs>)NeuralKernels.Lrn).Method, false);
+        foreach (var m in new Action<Index1D, ElementRange, UnaryArgs>[] { ElementwiseKernels.Unary }) yield return Item(m.Method, false);
+        yield return Item(((Action<Index1D, ElementRange, BinaryArgs>)ElementwiseKernels.Binary).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, CopyArgs>)ElementwiseKernels.Copy).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, PadArgs>)ElementwiseKernels.Pad).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, ResizeArgs>)ElementwiseKernels.ResizeAxis).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, PoolArgs>)NeuralKernels.Pool).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, BatchNormArgs>)NeuralKernels.BatchNorm).Method, false);
+        yield return Item(((Action<Index1D, ElementRange, LrnArgs>)NeuralKernels.Lrn).Method, false);
         yield return Item(((Action<DepthwiseArgs>)NeuralKernels.Depthwise).Method, true);
         yield return Item(((Action<RowArgs>)NeuralKernels.Softmax).Method, true);
         yield return Item(((Action<RowArgs>)NeuralKernels.GlobalPool).Method, true);
         yield return Item(((Action<RowArgs>)NeuralKernels.InstanceNorm).Method, true);
         yield return Item(((Action<ReduceArgs>)NeuralKernels.ReduceRows).Method, true);
         var gemm = typeof(GemmEngine).GetMethod(nameof(GemmEngine.Kernel))!;
-        foreach (var tile in new[] { typeof(Tile16), typeof(Tile64), typeof(Tile128) })
+        foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
         foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
             yield return Item(gemm.MakeGenericMethod(tile, problem), true);
     }

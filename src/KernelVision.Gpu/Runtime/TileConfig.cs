@@ -5,8 +5,10 @@ namespace KernelVision.Gpu.Runtime;
 /// <summary>Which compiled variant of the tiled GEMM engine a launch uses.</summary>
 public enum GemmTile
 {
-    /// <summary>16×16 output tile, K-step 8, 4×4 per thread, 16 threads: fits the simulator's 16-thread groups.</summary>
+    /// <summary>16×16 output tile, K-step 8, 4×4 per thread, 16 threads: small-group devices other than the simulator.</summary>
     Small16,
+    /// <summary>64×64 output tile, K-step 64, 16×16 per thread, 16 threads: the simulator (fewest barriers per multiply-add).</summary>
+    Sim64,
     /// <summary>64×64 tile, K-step 16, 4×4 per thread, 256 threads: GPUs, small problems.</summary>
     Medium64,
     /// <summary>128×128 tile, K-step 8, 8×8 per thread, 256 threads: GPUs, large problems.</summary>
@@ -18,8 +20,15 @@ public enum GemmTile
 /// memory per group. Kernels are compiled once per variant they actually use.
 /// </summary>
 public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize, int ReduceGroupSize,
-    int DepthwiseTileW, int DepthwiseTileH, int Multiprocessors)
+    int DepthwiseTileW, int DepthwiseTileH, int Multiprocessors, int ElementThreads)
 {
+    /// <summary>
+    /// Element-wise launches on the simulator use this many threads, each looping over its share:
+    /// ILGPU's CPU accelerator pays an OS-level barrier per group, so one thread per element would
+    /// cost microseconds per element.
+    /// </summary>
+    public const int SimulatorElementThreads = 64;
+
     /// <summary>Shared-memory floats of the depthwise kernel's input patch (a compile-time constant of the kernel).</summary>
     public const int DepthwisePatch = 2304;
 
@@ -30,18 +39,22 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
         long shared = a.MaxSharedMemoryPerGroup;
         bool big = maxGroup >= 256 && shared >= 16 * 1024 && a.WarpSize >= 16;
         int mps = Math.Max(1, a.NumMultiprocessors);
+        int elementThreads = a.AcceleratorType == AcceleratorType.CPU ? SimulatorElementThreads : int.MaxValue;
         if (big)
         {
             // 256-thread groups: 8 warps of 32 (or 4 wavefronts of 64).
-            return new TileConfig("gpu-256", [GemmTile.Medium64, GemmTile.Large128], 256, 256, 16, 16, mps);
+            return new TileConfig("gpu-256", [GemmTile.Medium64, GemmTile.Large128], 256, 256, 16, 16, mps, elementThreads);
         }
         int g = Math.Max(1, Math.Min(16, maxGroup));
-        return new TileConfig($"small-{g}", [GemmTile.Small16], g, g, 4, 4, mps);
+        // On ILGPU's CPU accelerator a barrier is an OS-level rendezvous of the group's threads, so the
+        // simulator takes the tile with the most work per barrier (a 16-thread group still shares tiles).
+        var gemm = a.AcceleratorType == AcceleratorType.CPU && g == 16 ? GemmTile.Sim64 : GemmTile.Small16;
+        return new TileConfig($"small-{g}", [gemm], g, g, 4, 4, mps, elementThreads);
     }
 
     /// <summary>
     /// The GEMM tile for an M×N output (per batch/group slice, <paramref name="slices"/> of them):
-    /// the 128 tile when it still yields a couple of groups per multiprocessor, else 64, else the small one.
+    /// the 128 tile when it still yields a couple of groups per multiprocessor, else 64, else the small-group one.
     /// </summary>
     public GemmTile PickGemm(long m, long n, long slices)
     {
@@ -51,6 +64,6 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
             if (m >= 96 && n >= 96 && tiles128 >= 2L * Multiprocessors) return GemmTile.Large128;
         }
         if (GemmTiles.Contains(GemmTile.Medium64)) return GemmTile.Medium64;
-        return GemmTile.Small16;
+        return GemmTiles.Contains(GemmTile.Sim64) ? GemmTile.Sim64 : GemmTile.Small16;
     }
 }
