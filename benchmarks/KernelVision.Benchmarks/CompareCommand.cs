@@ -51,13 +51,13 @@ internal static class CompareCommand
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}");
         Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}" +
-                          (gapMs > 0 ? $", {gapMs} ms idle before each run (both pools' spinning workers go to sleep)" : ""));
+                          (gapMs > 0 ? $", {gapMs} ms idle before each run" : "") + (o.Flag("--ort-no-spin") ? ", ORT spinning off" : ""));
         Console.WriteLine();
         Console.WriteLine("| model | batch | KernelVision ms (median / min) | ORT ms (median / min) | ratio (median) | target |");
         Console.WriteLine("|---|--:|--:|--:|--:|--:|");
         foreach (var (file, batch, target) in suite)
         {
-            var (kv, ort) = Measure(file, batch, threads, runs, warmup, gapMs);
+            var (kv, ort) = Measure(file, batch, threads, runs, warmup, gapMs, o.Flag("--ort-no-spin"));
             double ratio = Median(kv) / Median(ort);
             string verdict = double.IsNaN(target) ? "" : $"≤ {target:0.0} {(ratio <= target ? "met" : "NOT met")}";
             Console.WriteLine($"| {Path.GetFileNameWithoutExtension(file)} | {batch} | {Median(kv):0.00} / {kv.Min():0.00} | " +
@@ -66,7 +66,7 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup, int gapMs)
+    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup, int gapMs, bool ortNoSpin)
     {
         using var kvSession = KvSession.Load(file, new KvSessionOptions { Backend = new CpuBackend(threads) });
         var input = kvSession.Inputs[0];
@@ -86,6 +86,9 @@ internal static class CompareCommand
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Diagnostic: ORT's workers spin after each run, and on two cores a spinning thread of one
+        // engine takes a core from the other's next run. Turning ORT's spinning off shows how much.
+        if (ortNoSpin) ortOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         using var ort = new OrtSession(file, ortOptions);
         var ortInput = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(data, dims);
         var ortFeeds = new[] { NamedOnnxValue.CreateFromTensor(input.Name, ortInput) };

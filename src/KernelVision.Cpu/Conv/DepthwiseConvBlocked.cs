@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Memory;
 using KernelVision.Ops;
 
@@ -64,19 +65,9 @@ public sealed unsafe class DepthwiseConvBlocked
         float* outBuf = buf + (long)hp * wp * Block;
 
         // Interleave: buf[(r·wp + q)·8 + j] = x[c0 + j][r − PT][q − PL], zero outside the image or past the last channel.
-        new Span<float>(buf, hp * wp * Block).Clear();
         int r0 = Math.Max(0, s.PT), r1 = Math.Min(hp, s.PT + s.H);
         int q0 = Math.Max(0, s.PL), q1 = Math.Min(wp, s.PL + s.W);
-        for (int j = 0; j < count; j++)
-        {
-            float* plane = x + (long)(c0 + j) * inPlane;
-            for (int r = r0; r < r1; r++)
-            {
-                float* src = plane + (long)(r - s.PT) * s.W - s.PL;
-                float* dst = buf + (long)r * wp * Block + j;
-                for (int q = q0; q < q1; q++) dst[q * Block] = src[q];
-            }
-        }
+        Interleave(x + (long)c0 * inPlane, inPlane, count, buf, r0, r1, q0, q1);
 
         // Per-tap weight vectors (lane j: channel c0 + j's weight) and the bias vector.
         var wv = stackalloc Vector256<float>[taps];
@@ -130,13 +121,86 @@ public sealed unsafe class DepthwiseConvBlocked
             }
         }
 
-        // De-interleave into NCHW; Sigmoid/Tanh (not in-register) run on each finished channel.
-        for (int j = 0; j < count; j++)
+        // De-interleave into NCHW (8×8 transposes); Sigmoid/Tanh (not in-register) run on each finished channel.
+        Deinterleave(outBuf, outPlane, count, y + (long)c0 * outPlane);
+        if (!ConvEpilogue.InRegister(act))
+            for (int j = 0; j < count; j++) ConvEpilogue.Apply(y + (long)(c0 + j) * outPlane, outPlane, 0f, act);
+    }
+
+    /// <summary>
+    /// Fills the padded, channel-interleaved scratch: zero borders (rows outside [r0, r1), columns
+    /// outside [q0, q1)), then the image, eight pixels of eight channels at a time through an
+    /// in-register 8×8 transpose.
+    /// </summary>
+    private void Interleave(float* x, int inPlane, int count, float* buf, int r0, int r1, int q0, int q1)
+    {
+        var s = _s;
+        int wp = _wp;
+        long rowFloats = (long)wp * Block;
+        new Span<float>(buf, (int)(r0 * rowFloats)).Clear();
+        new Span<float>(buf + r1 * rowFloats, (int)((_hp - r1) * rowFloats)).Clear();
+        var v = stackalloc Vector256<float>[Block];
+        for (int r = r0; r < r1; r++)
         {
-            float* dst = y + (long)(c0 + j) * outPlane;
-            float* src = outBuf + j;
-            for (int p = 0; p < outPlane; p++) dst[p] = src[p * Block];
-            if (!ConvEpilogue.InRegister(act)) ConvEpilogue.Apply(dst, outPlane, 0f, act);
+            float* dstRow = buf + r * rowFloats;
+            new Span<float>(dstRow, q0 * Block).Clear();
+            new Span<float>(dstRow + (long)q1 * Block, (wp - q1) * Block).Clear();
+            long srcOff = (long)(r - s.PT) * s.W - s.PL;
+            int q = q0;
+            for (; q + Block <= q1; q += Block)
+            {
+                for (int j = 0; j < Block; j++)
+                    v[j] = j < count ? Vector256.Load(x + (long)j * inPlane + srcOff + q) : Vector256<float>.Zero;
+                Transpose8x8(v);
+                for (int k = 0; k < Block; k++) Vector256.Store(v[k], dstRow + (long)(q + k) * Block);
+            }
+            for (; q < q1; q++)
+            {
+                float* d = dstRow + (long)q * Block;
+                for (int j = 0; j < Block; j++) d[j] = j < count ? x[(long)j * inPlane + srcOff + q] : 0f;
+            }
         }
+    }
+
+    /// <summary>y[j][p] = src[p·8 + j] for the first <paramref name="count"/> channels, eight pixels at a time.</summary>
+    private static void Deinterleave(float* src, int outPlane, int count, float* y)
+    {
+        var v = stackalloc Vector256<float>[Block];
+        int p = 0;
+        for (; p + Block <= outPlane; p += Block)
+        {
+            for (int k = 0; k < Block; k++) v[k] = Vector256.Load(src + (long)(p + k) * Block);
+            Transpose8x8(v);
+            for (int j = 0; j < count; j++) Vector256.Store(v[j], y + (long)j * outPlane + p);
+        }
+        for (; p < outPlane; p++)
+            for (int j = 0; j < count; j++) y[(long)j * outPlane + p] = src[(long)p * Block + j];
+    }
+
+    /// <summary>In-place transpose of the 8×8 matrix whose rows are v[0..7].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(Vector256<float>* v)
+    {
+        if (Avx.IsSupported)
+        {
+            var t0 = Avx.UnpackLow(v[0], v[1]); var t1 = Avx.UnpackHigh(v[0], v[1]);
+            var t2 = Avx.UnpackLow(v[2], v[3]); var t3 = Avx.UnpackHigh(v[2], v[3]);
+            var t4 = Avx.UnpackLow(v[4], v[5]); var t5 = Avx.UnpackHigh(v[4], v[5]);
+            var t6 = Avx.UnpackLow(v[6], v[7]); var t7 = Avx.UnpackHigh(v[6], v[7]);
+            var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+            var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+            v[0] = Avx.Permute2x128(u0, u4, 0x20); v[1] = Avx.Permute2x128(u1, u5, 0x20);
+            v[2] = Avx.Permute2x128(u2, u6, 0x20); v[3] = Avx.Permute2x128(u3, u7, 0x20);
+            v[4] = Avx.Permute2x128(u0, u4, 0x31); v[5] = Avx.Permute2x128(u1, u5, 0x31);
+            v[6] = Avx.Permute2x128(u2, u6, 0x31); v[7] = Avx.Permute2x128(u3, u7, 0x31);
+            return;
+        }
+        float* m = stackalloc float[Block * Block];
+        for (int i = 0; i < Block; i++) Vector256.Store(v[i], m + i * Block);
+        for (int i = 0; i < Block; i++)
+            for (int j = i + 1; j < Block; j++) (m[i * Block + j], m[j * Block + i]) = (m[j * Block + i], m[i * Block + j]);
+        for (int i = 0; i < Block; i++) v[i] = Vector256.Load(m + i * Block);
     }
 }
