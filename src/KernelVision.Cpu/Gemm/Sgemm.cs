@@ -78,7 +78,15 @@ public static unsafe class Sgemm
 
         var p = new Problem
         {
-            M = m, N = n, K = k, Alpha = alpha, Beta = beta, A = a, B = b, C = c, Ldc = ldc,
+            M = m,
+            N = n,
+            K = k,
+            Alpha = alpha,
+            Beta = beta,
+            A = a,
+            B = b,
+            C = c,
+            Ldc = ldc,
             RowBias = epilogue.BiasMode == GemmBias.PerRow ? epilogue.Bias : null,
             ColBias = epilogue.BiasMode == GemmBias.PerColumn ? epilogue.Bias : null,
             Activation = epilogue.Activation,

@@ -155,8 +155,8 @@ public static class GemmEngine
                 for (int i = 0; i < rm; i++) aReg[i] = aTile[kk * tm + ty + i * rowThreads];
                 for (int j = 0; j < rn; j++) bReg[j] = bTile[kk * tn + tx + j * colThreads];
                 for (int i = 0; i < rm; i++)
-                for (int j = 0; j < rn; j++)
-                    acc[i * rn + j] += aReg[i] * bReg[j];
+                    for (int j = 0; j < rn; j++)
+                        acc[i * rn + j] += aReg[i] * bReg[j];
             }
             Group.Barrier();
         }

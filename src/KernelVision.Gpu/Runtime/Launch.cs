@@ -76,8 +76,8 @@ public static class KernelCatalog
         yield return Item(((Action<ReduceArgs>)NeuralKernels.ReduceRows).Method, true);
         var gemm = typeof(GemmEngine).GetMethod(nameof(GemmEngine.Kernel))!;
         foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
-        foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
-            yield return Item(gemm.MakeGenericMethod(tile, problem), true);
+            foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+                yield return Item(gemm.MakeGenericMethod(tile, problem), true);
     }
 
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>

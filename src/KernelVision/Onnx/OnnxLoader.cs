@@ -204,14 +204,17 @@ public static class OnnxLoader
             AttributeProto.Types.AttributeType.String => new() { Name = a.Name, Kind = AttributeKind.String, String = Utf8(a.S, what) },
             AttributeProto.Types.AttributeType.Tensor when a.T is not null => new()
             {
-                Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorProtoConverter.ToTensor(a.T, ctx.BaseDir, what, ctx.Limits, ctx.Budget),
+                Name = a.Name,
+                Kind = AttributeKind.Tensor,
+                Tensor = TensorProtoConverter.ToTensor(a.T, ctx.BaseDir, what, ctx.Limits, ctx.Budget),
             },
             AttributeProto.Types.AttributeType.Floats => new() { Name = a.Name, Kind = AttributeKind.Floats, Floats = [.. a.Floats] },
             AttributeProto.Types.AttributeType.Ints => new() { Name = a.Name, Kind = AttributeKind.Ints, Ints = [.. a.Ints] },
             AttributeProto.Types.AttributeType.Strings => new() { Name = a.Name, Kind = AttributeKind.Strings, Strings = a.Strings.Select(s => Utf8(s, what)).ToArray() },
             AttributeProto.Types.AttributeType.Tensors => new()
             {
-                Name = a.Name, Kind = AttributeKind.Tensors,
+                Name = a.Name,
+                Kind = AttributeKind.Tensors,
                 Tensors = a.Tensors.Select(t => TensorProtoConverter.ToTensor(t, ctx.BaseDir, what, ctx.Limits, ctx.Budget)).ToArray(),
             },
             AttributeProto.Types.AttributeType.Graph or AttributeProto.Types.AttributeType.Graphs =>
