@@ -19,11 +19,13 @@ if ((${#need_apt[@]})); then
 fi
 
 models="${KV_TEST_MODELS:-$PWD/artifacts/test-models}"
-if [[ -f tools/make_test_models.py && ! -f "$models/.complete" ]]; then
+# .complete holds the exporter's hash: a changed tools/make_test_models.py re-exports the models.
+stamp=$(sha256sum tools/make_test_models.py 2>/dev/null | cut -d' ' -f1 || true)
+if [[ -f tools/make_test_models.py && "$(cat "$models/.complete" 2>/dev/null)" != "$stamp" ]]; then
   echo "test.sh: exporting test models to $models"
   rm -rf "$models"
   /usr/bin/python3 tools/make_test_models.py "$models"
-  touch "$models/.complete"
+  echo "$stamp" > "$models/.complete"
 fi
 export KV_TEST_MODELS="$models"
 
