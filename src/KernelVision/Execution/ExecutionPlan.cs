@@ -25,6 +25,8 @@ internal sealed class ExecutionPlan
         public required int[] In;
         public required int[] Out;
         public bool Dynamic;
+        // The kernel's argument arrays, reused by every run (runs of a session take turns).
+        public Tensor?[]? Ins, Outs;
         // Per output: how its buffer is laid out (null: allocated fresh each run).
         public BufferSpec?[] Buffers = [];
     }
@@ -35,6 +37,7 @@ internal sealed class ExecutionPlan
     private readonly List<Step> _steps = [];
     private readonly Dictionary<string, int> _slotOf = new(StringComparer.Ordinal);
     private readonly List<Tensor?> _constSlots = [];
+    private Tensor?[]? _runSlots;
     private readonly List<(string Name, int Slot)> _outputs = [];
     private readonly List<(string Name, int Slot)> _inputSlots = [];
     private readonly LoadLimits _limits;
@@ -328,63 +331,96 @@ internal sealed class ExecutionPlan
         {
             throw new LimitExceededException($"{file}: out of memory allocating {PlannedBytes} bytes of activations", e);
         }
-        var slots = _constSlots.ToArray();
+        // Per-run state lives in arrays the plan keeps: a run allocates only what it hands back.
+        var slots = _runSlots ??= new Tensor?[_constSlots.Count];
+        _constSlots.CopyTo(slots);
         foreach (var (name, s) in _inputSlots) slots[s] = inputs[name];
         long dynamicBytes = 0;
-        for (int si = 0; si < _steps.Count; si++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var step = _steps[si];
-            var node = step.Node.Node;
-            var ins = new Tensor?[step.In.Length];
-            for (int i = 0; i < ins.Length; i++)
+            for (int si = 0; si < _steps.Count; si++)
             {
-                if (step.In[i] < 0) continue;
-                ins[i] = slots[step.In[i]] ?? throw new InternalErrorException($"{file}: {node.DisplayName}: input '{node.Inputs[i]}' was not computed");
-            }
-            var outs = new Tensor?[step.Out.Length];
-            TensorInfo[]? infos = null;
-            if (step.Dynamic)
-            {
-                // Shapes known only now: check them like the planner checks static ones, and keep
-                // the run's total within the limit.
-                infos = Guard(file, node, "shape inference", () => step.Node.Op.InferOutputs(ins.Select(t => t is null ? null : TensorInfo.Of(t)).ToArray()));
-                if (infos.Length < outs.Length)
-                    throw new GraphException($"{file}: {node.DisplayName} produces {infos.Length} outputs, the node names {outs.Length}");
-                for (int o = 0; o < outs.Length; o++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var step = _steps[si];
+                var node = step.Node.Node;
+                var ins = step.Ins ??= new Tensor?[step.In.Length];
+                for (int i = 0; i < ins.Length; i++)
                 {
-                    if (step.Out[o] < 0) continue;
-                    CheckOutput(file, node, o, infos[o]);
-                    dynamicBytes += Bytes(infos[o]);
+                    ins[i] = null;
+                    if (step.In[i] < 0) continue;
+                    ins[i] = slots[step.In[i]] ?? throw new InternalErrorException($"{file}: {node.DisplayName}: input '{node.Inputs[i]}' was not computed");
                 }
-                if (PlannedBytes + FoldedBytes + dynamicBytes > _limits.MaxActivationBytes)
-                    throw new LimitExceededException($"{file}: {node.DisplayName}: the run's activations reach {PlannedBytes + FoldedBytes + dynamicBytes} bytes, above the limit of {_limits.MaxActivationBytes}");
-            }
-            Guard(file, node, "kernel", () =>
-            {
-                for (int o = 0; o < outs.Length; o++)
+                var outs = step.Outs ??= new Tensor?[step.Out.Length];
+                Array.Clear(outs);
+                TensorInfo[]? infos = null;
+                if (step.Dynamic)
                 {
-                    if (step.Out[o] < 0) continue;
-                    outs[o] = buffers[si][o] ?? (infos is not null
-                        ? Tensor.Zeros(infos[o].Type, infos[o].Shape)
-                        : Tensor.Zeros(Infos[node.Outputs[o]].Type, Infos[node.Outputs[o]].Shape));
+                    // Shapes known only now: check them like the planner checks static ones, and keep
+                    // the run's total within the limit.
+                    infos = Guard(file, node, "shape inference", () => step.Node.Op.InferOutputs(ins.Select(t => t is null ? null : TensorInfo.Of(t)).ToArray()));
+                    if (infos.Length < outs.Length)
+                        throw new GraphException($"{file}: {node.DisplayName} produces {infos.Length} outputs, the node names {outs.Length}");
+                    for (int o = 0; o < outs.Length; o++)
+                    {
+                        if (step.Out[o] < 0) continue;
+                        CheckOutput(file, node, o, infos[o]);
+                        dynamicBytes += Bytes(infos[o]);
+                    }
+                    if (PlannedBytes + FoldedBytes + dynamicBytes > _limits.MaxActivationBytes)
+                        throw new LimitExceededException($"{file}: {node.DisplayName}: the run's activations reach {PlannedBytes + FoldedBytes + dynamicBytes} bytes, above the limit of {_limits.MaxActivationBytes}");
                 }
-                step.Node.Kernel.Run(ins, outs);
-                return true;
-            });
-            for (int o = 0; o < outs.Length; o++)
-                if (step.Out[o] >= 0) slots[step.Out[o]] = outs[o];
-            observer?.Invoke(step.Node, outs);
+                try
+                {
+                    for (int o = 0; o < outs.Length; o++)
+                    {
+                        if (step.Out[o] < 0) continue;
+                        outs[o] = buffers[si][o] ?? (infos is not null
+                            ? Tensor.Zeros(infos[o].Type, infos[o].Shape)
+                            : Tensor.Zeros(Infos[node.Outputs[o]].Type, Infos[node.Outputs[o]].Shape));
+                    }
+                    step.Node.Kernel.Run(ins, outs);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // What Guard does, without a closure per node and run.
+                    throw Translate(file, node, "kernel", e);
+                }
+                for (int o = 0; o < outs.Length; o++)
+                    if (step.Out[o] >= 0) slots[step.Out[o]] = outs[o];
+                observer?.Invoke(step.Node, outs);
+            }
         }
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        catch
+        {
+            Array.Clear(slots);
+            throw;
+        }
+        finally
+        {
+            // Drop the references so a finished run does not keep the caller's inputs alive.
+            foreach (var step in _steps)
+            {
+                if (step.Ins is { } i) Array.Clear(i);
+                if (step.Outs is { } o) Array.Clear(o);
+            }
+        }
+        var result = new Dictionary<string, Tensor>(_outputs.Count, StringComparer.Ordinal);
         foreach (var (name, s) in _outputs)
         {
             var t = slots[s] ?? throw new InternalErrorException($"{file}: output '{name}' was not computed");
             // Constants and inputs are shared: the caller gets its own copy.
-            bool shared = _constSlots[s] is not null || _inputSlots.Any(i => i.Slot == s);
+            bool shared = _constSlots[s] is not null || IsInputSlot(s);
             result[name] = shared ? t.Clone() : t;
         }
+        Array.Clear(slots);
         return result;
+    }
+
+    private bool IsInputSlot(int slot)
+    {
+        foreach (var (_, s) in _inputSlots)
+            if (s == slot) return true;
+        return false;
     }
 
     /// <summary>
@@ -397,17 +433,17 @@ internal sealed class ExecutionPlan
     internal static T Guard<T>(string file, Node node, string what, Func<T> work, bool valueMayBeUnknown = false)
     {
         try { return work(); }
-        catch (KernelVisionException e) { throw Located(Named(e, node), file); }
         catch (Exception e) when (e is ValueNotKnownException && valueMayBeUnknown || e is OperationCanceledException) { throw; }
-        catch (OutOfMemoryException e)
-        {
-            throw new LimitExceededException($"{file}: {node.DisplayName}: out of memory in {what}", e);
-        }
-        catch (Exception e)
-        {
-            throw new InternalErrorException($"{file}: {node.DisplayName}: {what} failed: {e.GetType().Name}: {e.Message}", e);
-        }
+        catch (Exception e) { throw Translate(file, node, what, e); }
     }
+
+    /// <summary>The typed error <see cref="Guard{T}"/> turns <paramref name="e"/> into.</summary>
+    private static Exception Translate(string file, Node node, string what, Exception e) => e switch
+    {
+        KernelVisionException k => Located(Named(k, node), file),
+        OutOfMemoryException => new LimitExceededException($"{file}: {node.DisplayName}: out of memory in {what}", e),
+        _ => new InternalErrorException($"{file}: {node.DisplayName}: {what} failed: {e.GetType().Name}: {e.Message}", e),
+    };
 
     // Errors raised by shared helpers (ShapeUtil) do not know the node: name it, so every refusal says where.
     private static KernelVisionException Named(KernelVisionException e, Node node) =>

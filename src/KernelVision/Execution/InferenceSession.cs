@@ -44,6 +44,8 @@ public sealed class InferenceSession : IDisposable
 {
     private readonly ModelGraph _graph;
     private readonly Dictionary<string, Tensor> _constants;
+    private ExecutionPlan? _lastPlan;
+    private (string Name, DataType Type, int[] Shape)[]? _lastInputs;
     private readonly List<CompiledNode> _nodes;
     // Plans by input signature, oldest first, at most SessionOptions.MaxCachedPlans of them.
     private readonly Dictionary<string, ExecutionPlan> _plans = new(StringComparer.Ordinal);
@@ -200,15 +202,18 @@ public sealed class InferenceSession : IDisposable
         if (inputs is null) throw new InputException($"{file}: no inputs given");
         foreach (var (name, t) in inputs)
         {
-            if (!_graph.Inputs.Any(i => i.Name == name) && !_graph.OverridableInitializers.Any(i => i.Name == name))
+            if (Declared(_graph.Inputs, name) is null && Declared(_graph.OverridableInitializers, name) is null)
                 throw new InputException($"{file}: '{name}' is not an input of the model (inputs: {string.Join(", ", _graph.Inputs.Select(i => i.Name))})");
             if (t is null) throw new InputException($"{file}: input '{name}' is null");
         }
-        foreach (var decl in _graph.Inputs.Concat(_graph.OverridableInitializers))
+        foreach (var decl in _graph.Inputs) CheckDeclared(decl, overridable: false);
+        foreach (var decl in _graph.OverridableInitializers) CheckDeclared(decl, overridable: true);
+
+        void CheckDeclared(ValueInfo decl, bool overridable)
         {
             if (!inputs.TryGetValue(decl.Name, out var t))
             {
-                if (_graph.OverridableInitializers.Contains(decl)) continue;
+                if (overridable) return;
                 throw new InputException($"{file}: input '{decl.Name}' ({decl.Describe()}) is missing");
             }
             if (decl.Type != DataType.Undefined && t.Type != decl.Type)
@@ -224,14 +229,43 @@ public sealed class InferenceSession : IDisposable
         }
     }
 
+    private static ValueInfo? Declared(List<ValueInfo> list, string name)
+    {
+        foreach (var v in list)
+            if (v.Name == name) return v;
+        return null;
+    }
+
     // Called with the turn held. Plans are cached per input signature; the oldest is dropped past the cap.
     private ExecutionPlan GetPlan(IReadOnlyDictionary<string, Tensor> inputs, string file, CancellationToken cancellationToken)
+    {
+        // The common case, the same shapes as last time, is checked without building the key.
+        if (_lastPlan is { } last && SameSignature(_lastInputs!, inputs)) return last;
+        var plan = GetPlanByKey(inputs, file, cancellationToken);
+        _lastPlan = plan;
+        _lastInputs = inputs.Select(kv => (kv.Key, kv.Value.Type, (int[])kv.Value.Shape.Clone())).ToArray();
+        return plan;
+    }
+
+    private static bool SameSignature((string Name, DataType Type, int[] Shape)[] last, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        if (last.Length != inputs.Count) return false;
+        foreach (var (name, type, shape) in last)
+            if (!inputs.TryGetValue(name, out var t) || t.Type != type || !t.Shape.AsSpan().SequenceEqual(shape)) return false;
+        return true;
+    }
+
+    private ExecutionPlan GetPlanByKey(IReadOnlyDictionary<string, Tensor> inputs, string file, CancellationToken cancellationToken)
     {
         string key = string.Join(";", inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + kv.Value.Describe()));
         if (_plans.TryGetValue(key, out var plan)) return plan;
         plan = ExecutionPlan.Build(_nodes, _constants, _graph, inputs, file, Options.Limits, cancellationToken);
         while (_plans.Count >= Math.Max(1, Options.MaxCachedPlans) && _planOrder.TryDequeue(out var oldest))
-            if (_plans.Remove(oldest, out var old)) old.ReleaseBuffers();
+            if (_plans.Remove(oldest, out var old))
+            {
+                old.ReleaseBuffers();
+                if (ReferenceEquals(old, _lastPlan)) _lastPlan = null;
+            }
         _plans[key] = plan;
         _planOrder.Enqueue(key);
         return plan;

@@ -57,6 +57,28 @@ public class ResourceTests(ITestOutputHelper output)
         Assert.True(ws1 - ws0 < 64L << 20, $"working set grew by {(ws1 - ws0) >> 20} MiB over 1000 cycles");
     }
 
+    /// <summary>
+    /// After the first run builds the plan, a run allocates the outputs it hands back and a few
+    /// hundred bytes of bookkeeping (the result dictionary), not per node: kernel argument arrays
+    /// and the value slots are reused.
+    /// </summary>
+    [Fact]
+    public void LaterRunsAllocateOnlyTheirOutputs()
+    {
+        using var s = new InferenceSession(OnnxLoader.Load(Cnn().ToByteArray(), null, "cnn.onnx"),
+            new SessionOptions { Backend = new KernelVision.Cpu.CpuBackend(1) });
+        var input = Tensor.Zeros(DataType.Float32, [1, 2, 6, 6]);
+        var feeds = new Dictionary<string, Tensor> { [s.Inputs[0].Name] = input };
+        long outputBytes = 0;
+        for (int i = 0; i < 3; i++) outputBytes = s.Run(feeds).Values.Sum(t => (long)t.Length * 4);
+        const int Runs = 50;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Runs; i++) s.Run(feeds);
+        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / Runs;
+        output.WriteLine($"{s.Nodes.Count} nodes: {perRun} bytes allocated per run, {outputBytes} of output data");
+        Assert.True(perRun < outputBytes + 1024, $"a run allocated {perRun} bytes; its outputs are {outputBytes}");
+    }
+
     /// <summary>Wraps Reference kernels in a disposable kernel that counts what was created and disposed.</summary>
     private sealed class CountingBackend : IBackend
     {
