@@ -22,9 +22,9 @@ public static class GemmCommand
         var budget = TimeSpan.FromSeconds(quick ? 0.3 : 1.5);
 
         Console.WriteLine(MachineInfo.Describe());
-        double peak1 = PeakCommand.MeasureGflops(1, TimeSpan.FromSeconds(quick ? 0.3 : 1));
-        double peakN = threads > 1 ? PeakCommand.MeasureGflops(threads, TimeSpan.FromSeconds(quick ? 0.3 : 1)) : peak1;
-        double peakCpu = PeakCommand.MeasureCpuTimeGflops(TimeSpan.FromSeconds(quick ? 0.3 : 1));
+        double peak1 = KernelVision.Cpu.Diagnostics.MachinePeak.MeasureGflops(1, TimeSpan.FromSeconds(quick ? 0.3 : 1));
+        double peakN = threads > 1 ? KernelVision.Cpu.Diagnostics.MachinePeak.MeasureGflops(threads, TimeSpan.FromSeconds(quick ? 0.3 : 1)) : peak1;
+        double peakCpu = KernelVision.Cpu.Diagnostics.MachinePeak.MeasureCpuTimeGflops(TimeSpan.FromSeconds(quick ? 0.3 : 1));
         Console.WriteLine($"kernel {kernel}; FMA peak {peak1:F1} GFLOP/s on 1 thread ({peakCpu:F1} per CPU-second), {peakN:F1} on {threads}");
         Console.WriteLine("GFLOP/s = 2·n³ / wall time (best and median of repeated runs); CPU-s = per second of CPU time");
         Console.WriteLine("actually received, which other processes sharing the core do not distort.");

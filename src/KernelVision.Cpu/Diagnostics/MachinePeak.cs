@@ -66,6 +66,21 @@ public sealed record MachinePeak(double Gflops, double GBps, int Threads, int Ve
     }
 
     /// <summary>
+    /// One thread's FMA rate per second of CPU time it actually got (process CPU time, so other
+    /// processes time-slicing the core do not count against it): the peak to compare CPU-time
+    /// rates with on a busy machine.
+    /// </summary>
+    public static double MeasureCpuTimeGflops(TimeSpan duration)
+    {
+        Chunk(1 << 12);
+        var cpu0 = Environment.CpuUsage.TotalTime;
+        var wall = Stopwatch.StartNew();
+        long flops = 0;
+        while (wall.Elapsed < duration) flops += Chunk(1 << 15);
+        return flops / (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds / 1e9;
+    }
+
+    /// <summary>
     /// Read bandwidth in GB/s: <paramref name="threads"/> threads sum disjoint slices of a
     /// <paramref name="bytes"/>-byte array together; the fastest of <paramref name="passes"/> passes counts.
     /// </summary>
