@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KernelVision.Cpu;
+using KernelVision.Cpu.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using KvSession = KernelVision.Execution.InferenceSession;
 using KvSessionOptions = KernelVision.Execution.SessionOptions;
@@ -83,18 +84,7 @@ internal static class MemoryCommand
 
     private static void Report(string engine)
     {
-        long hwm = Status("VmHWM:"), rss = Status("VmRSS:");
-        Console.WriteLine($"| {engine} | {hwm / 1024.0:0.0} | {rss / 1024.0:0.0} |");
-    }
-
-    /// <summary>A /proc/self/status field in KiB (Linux); falls back to the process's peak working set.</summary>
-    private static long Status(string field)
-    {
-        if (File.Exists("/proc/self/status"))
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith(field, StringComparison.Ordinal))
-                    return long.Parse(line[field.Length..].Trim().Split(' ')[0]);
-        using var p = Process.GetCurrentProcess();
-        return (field == "VmHWM:" ? p.PeakWorkingSet64 : p.WorkingSet64) / 1024;
+        long hwm = ProcessMemory.Peak().Bytes, rss = ProcessMemory.Resident().Bytes;
+        Console.WriteLine($"| {engine} | {hwm / 1048576.0:0.0} | {rss / 1048576.0:0.0} |");
     }
 }

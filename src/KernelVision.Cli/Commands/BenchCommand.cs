@@ -62,7 +62,7 @@ internal static class BenchCommand
 
         double median = Median(ms), min = ms.Min(), max = ms.Max(), mean = ms.Average();
         double throughput = n / (median / 1000);
-        var (peakWorkingSet, peakSource) = PeakWorkingSet();
+        var (peakWorkingSet, peakSource) = KernelVision.Cpu.Diagnostics.ProcessMemory.Peak();
         var (arena, planned) = session.LastRunMemory;
         int? threadCount = Threads(backend);
         string inputs = string.Join(", ", feeds.Select(kv => $"{kv.Key} {kv.Value.Describe()}"));
@@ -116,22 +116,4 @@ internal static class BenchCommand
     }
 
     private static string Ms(double ms) => F(ms, ms < 10 ? "0.000" : "0.00") + " ms";
-
-    /// <summary>The process's peak resident set: VmHWM on Linux, else <see cref="Process.PeakWorkingSet64"/>.</summary>
-    private static (long Bytes, string Source) PeakWorkingSet()
-    {
-        try
-        {
-            if (File.Exists("/proc/self/status"))
-                foreach (var line in File.ReadLines("/proc/self/status"))
-                {
-                    if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-                    var parts = line[6..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], out long kb)) return (kb * 1024, "VmHWM");
-                }
-        }
-        catch (IOException) { }
-        using var p = Process.GetCurrentProcess();
-        return (p.PeakWorkingSet64, "Process.PeakWorkingSet64");
-    }
 }

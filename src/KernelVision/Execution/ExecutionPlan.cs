@@ -211,7 +211,7 @@ internal sealed class ExecutionPlan
     }
 
     /// <summary>Bytes a tensor of <paramref name="info"/> takes in memory (shape already checked).</summary>
-    private static long Bytes(TensorInfo info)
+    internal static long Bytes(TensorInfo info)
     {
         long n = 1;
         foreach (int d in info.Shape) n *= d;

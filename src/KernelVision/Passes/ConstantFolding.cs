@@ -43,8 +43,8 @@ public sealed class ConstantFolding : IGraphPass
             try { infos = op.InferOutputs(values.Select(v => v is null ? null : TensorInfo.Of(v)).ToArray()); }
             catch (Exception e) when (e is ValueNotKnownException or KernelVisionException) { continue; }
             if (infos.Length < node.Outputs.Count) continue; // the planner reports this with full context
-            long inBytes = values.Sum(v => v is null ? 0 : Bytes(v.Type, v.Shape));
-            long outBytes = node.Outputs.Select((o, k) => o.Length == 0 ? 0 : Bytes(infos[k].Type, infos[k].Shape)).Sum();
+            long inBytes = values.Sum(v => v is null ? 0 : ExecutionPlan.Bytes(TensorInfo.Of(v)));
+            long outBytes = node.Outputs.Select((o, k) => o.Length == 0 ? 0 : ExecutionPlan.Bytes(infos[k])).Sum();
             if (outBytes > MaxGrowthBytes && outBytes > inBytes) continue;
 
             Tensor?[] outs;
@@ -61,12 +61,5 @@ public sealed class ConstantFolding : IGraphPass
             folded++;
         }
         if (folded > 0) log.Add($"constant-folding: folded {folded} node{(folded == 1 ? "" : "s")} whose inputs are all constants");
-    }
-
-    private static long Bytes(DataType type, int[] shape)
-    {
-        long n = 1;
-        foreach (int d in shape) n *= d;
-        return n * (type switch { DataType.Float32 => 4, DataType.Bool => 1, _ => 8 });
     }
 }

@@ -66,6 +66,30 @@ internal static class ConvCheck
     }
 
     /// <summary>
+    /// Builds <paramref name="opType"/> with a bias and <paramref name="act"/> on random X and W,
+    /// runs its Cpu kernel on <paramref name="threads"/> threads twice (planning, packing, scratch),
+    /// and asserts that a third run allocates nothing.
+    /// </summary>
+    public static void AssertLaterRunsDoNotAllocate(Random rng, string opType, int[] xs, int[] ws, int biasLength,
+        IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads)
+    {
+        var x = Random(rng, xs);
+        var w = Random(rng, ws);
+        var b = Random(rng, biasLength);
+        var op = Build(opType, attrs, bias: true, act);
+        var kernel = new CpuBackend(threads).CreateKernel(op)!;
+        var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
+        Tensor?[] inputs = [x, w, b];
+        Tensor?[] outputs = [y];
+        kernel.Run(inputs, outputs);
+        kernel.Run(inputs, outputs);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        kernel.Run(inputs, outputs);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
+    }
+
+    /// <summary>
     /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
     /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
     /// threads; returns the Cpu kernel of the last run for further checks.
@@ -372,22 +396,7 @@ public class ConvCpuTests
                      ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),
                  })
             foreach (int threads in new[] { 1, 2 })
-            {
-                var x = ConvCheck.Random(rng, xs);
-                var w = ConvCheck.Random(rng, ws);
-                var b = ConvCheck.Random(rng, ws[0]);
-                var op = ConvCheck.Build("Conv", attrs, bias: true, new FusedActivation(ActivationKind.Relu));
-                var kernel = new CpuBackend(threads).CreateKernel(op)!;
-                var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
-                Tensor?[] inputs = [x, w, b];
-                Tensor?[] outputs = [y];
-                kernel.Run(inputs, outputs);
-                kernel.Run(inputs, outputs);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                kernel.Run(inputs, outputs);
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
-            }
+                ConvCheck.AssertLaterRunsDoNotAllocate(rng, "Conv", xs, ws, ws[0], attrs, new FusedActivation(ActivationKind.Relu), threads);
     }
 
     [Fact]

@@ -98,22 +98,7 @@ public class ConvTransposeCpuTests
                      ([1, 2, 3, 4, 3], [2, 3, 3, 3, 2], []),
                  })
             foreach (int threads in new[] { 1, 2 })
-            {
-                var x = ConvCheck.Random(rng, xs);
-                var w = ConvCheck.Random(rng, ws);
-                var b = ConvCheck.Random(rng, ws[1]);
-                var op = ConvCheck.Build("ConvTranspose", attrs, bias: true, new FusedActivation(ActivationKind.Tanh));
-                var kernel = new CpuBackend(threads).CreateKernel(op)!;
-                var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
-                Tensor?[] inputs = [x, w, b];
-                Tensor?[] outputs = [y];
-                kernel.Run(inputs, outputs);
-                kernel.Run(inputs, outputs);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                kernel.Run(inputs, outputs);
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
-            }
+                ConvCheck.AssertLaterRunsDoNotAllocate(rng, "ConvTranspose", xs, ws, ws[1], attrs, new FusedActivation(ActivationKind.Tanh), threads);
     }
 
     [Fact]
