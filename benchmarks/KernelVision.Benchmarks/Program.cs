@@ -29,6 +29,8 @@ public static class Program
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
                                                              peak RSS of KernelVision and of ORT, each in its own process
                                                              (no MODEL: artifacts/bench-models/resnet18.onnx)
+                  layer "NAME" [--switch S] [--threads T] [--runs N]
+                                                             one conv layer, kernel switch flipped run by run (A/B)
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);
             return args.Length == 0 ? 2 : 0;
@@ -53,6 +55,8 @@ public static class Program
                     KernelVision.Cpu.Gemm.GemmKernel.Best, o.Int("--threads", Environment.ProcessorCount));
                 Console.WriteLine($"{m}x{n}x{k}: {tm}x{tn} tasks");
                 return 0;
+            case "layer":
+                return LayerCommand.Run(new Options(rest), rest);
             case "memory":
                 return MemoryCommand.Run(new Options(rest), rest);
             case "compare":
@@ -61,7 +65,7 @@ public static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
             default:
-                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, compare, memory, bdn)");
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, layer, compare, memory, bdn)");
                 return 2;
         }
     }

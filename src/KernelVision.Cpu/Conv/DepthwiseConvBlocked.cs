@@ -30,6 +30,14 @@ public sealed unsafe class DepthwiseConvBlocked
         _s = shape;
         _hp = (shape.OH - 1) * shape.SH + (shape.KH - 1) * shape.DH + 1;
         _wp = (shape.OW - 1) * shape.SW + (shape.KW - 1) * shape.DW + 1;
+        _pixelOffset = new int[shape.H * shape.W];
+        for (int ih = 0; ih < shape.H; ih++)
+            for (int iw = 0; iw < shape.W; iw++)
+            {
+                int r = ih + shape.PT, q = iw + shape.PL;
+                // Pixels past the padded extent are never read: park them in the spare slot after the output scratch.
+                _pixelOffset[ih * shape.W + iw] = r < _hp && q < _wp ? (r * _wp + q) * Block : (_hp * _wp + shape.OH * shape.OW) * Block;
+            }
     }
 
     /// <summary>True for 2-D depthwise convs with one output channel per input channel, on a machine with Vector256.</summary>
@@ -48,7 +56,7 @@ public sealed unsafe class DepthwiseConvBlocked
     /// <summary>Blocks of <see cref="Block"/> channels per image.</summary>
     public int Blocks => (_s.C + Block - 1) / Block;
 
-    private long ScratchFloats => ((long)_hp * _wp + (long)_s.OH * _s.OW) * Block;
+    private long ScratchFloats => ((long)_hp * _wp + (long)_s.OH * _s.OW + 1) * Block;
 
     /// <summary>
     /// Computes channels [Block·<paramref name="block"/>, +Block) of one image: <paramref name="x"/> and
@@ -129,52 +137,66 @@ public sealed unsafe class DepthwiseConvBlocked
 
     /// <summary>
     /// Fills the padded, channel-interleaved scratch: zero borders (rows outside [r0, r1), columns
-    /// outside [q0, q1)), then the image, eight pixels of eight channels at a time through an
-    /// in-register 8×8 transpose.
+    /// outside [q0, q1)), then the image. The image is read plane-contiguously, eight pixels of
+    /// eight channels at a time through an in-register 8×8 transpose, whatever the width (a row
+    /// break inside the eight pixels only changes where each pixel's vector is stored, via
+    /// <see cref="_pixelOffset"/>); the last group overlaps the one before instead of falling back
+    /// to scalar code, which on 14×14 and 7×7 planes was most of the layer's time.
     /// </summary>
     private void Interleave(float* x, int inPlane, int count, float* buf, int r0, int r1, int q0, int q1)
     {
-        var s = _s;
         int wp = _wp;
         long rowFloats = (long)wp * Block;
         new Span<float>(buf, (int)(r0 * rowFloats)).Clear();
         new Span<float>(buf + r1 * rowFloats, (int)((_hp - r1) * rowFloats)).Clear();
-        var v = stackalloc Vector256<float>[Block];
         for (int r = r0; r < r1; r++)
         {
             float* dstRow = buf + r * rowFloats;
             new Span<float>(dstRow, q0 * Block).Clear();
             new Span<float>(dstRow + (long)q1 * Block, (wp - q1) * Block).Clear();
-            long srcOff = (long)(r - s.PT) * s.W - s.PL;
-            int q = q0;
-            for (; q + Block <= q1; q += Block)
+        }
+        var offsets = _pixelOffset;
+        if (offsets.Length < Block)
+        {
+            // Planes under eight pixels: element by element.
+            for (int p = 0; p < offsets.Length; p++)
+                for (int j = 0; j < Block; j++) buf[offsets[p] + j] = j < count ? x[(long)j * inPlane + p] : 0f;
+            return;
+        }
+        var v = stackalloc Vector256<float>[Block];
+        fixed (int* off = offsets)
+        {
+            for (int p = 0; p < offsets.Length; p += Block)
             {
+                int p0 = Math.Min(p, offsets.Length - Block);
                 for (int j = 0; j < Block; j++)
-                    v[j] = j < count ? Vector256.Load(x + (long)j * inPlane + srcOff + q) : Vector256<float>.Zero;
+                    v[j] = j < count ? Vector256.Load(x + (long)j * inPlane + p0) : Vector256<float>.Zero;
                 Transpose8x8(v);
-                for (int k = 0; k < Block; k++) Vector256.Store(v[k], dstRow + (long)(q + k) * Block);
-            }
-            for (; q < q1; q++)
-            {
-                float* d = dstRow + (long)q * Block;
-                for (int j = 0; j < Block; j++) d[j] = j < count ? x[(long)j * inPlane + srcOff + q] : 0f;
+                for (int k = 0; k < Block; k++) Vector256.Store(v[k], buf + off[p0 + k]);
             }
         }
     }
 
+    /// <summary>Scratch offset (in floats) of every input pixel's eight-channel vector: ((ih + PT)·wp + iw + PL)·8.</summary>
+    private readonly int[] _pixelOffset;
+
     /// <summary>y[j][p] = src[p·8 + j] for the first <paramref name="count"/> channels, eight pixels at a time.</summary>
     private static void Deinterleave(float* src, int outPlane, int count, float* y)
     {
-        var v = stackalloc Vector256<float>[Block];
-        int p = 0;
-        for (; p + Block <= outPlane; p += Block)
+        if (outPlane < Block)
         {
-            for (int k = 0; k < Block; k++) v[k] = Vector256.Load(src + (long)(p + k) * Block);
-            Transpose8x8(v);
-            for (int j = 0; j < count; j++) Vector256.Store(v[j], y + (long)j * outPlane + p);
+            for (int p = 0; p < outPlane; p++)
+                for (int j = 0; j < count; j++) y[(long)j * outPlane + p] = src[(long)p * Block + j];
+            return;
         }
-        for (; p < outPlane; p++)
-            for (int j = 0; j < count; j++) y[(long)j * outPlane + p] = src[(long)p * Block + j];
+        var v = stackalloc Vector256<float>[Block];
+        for (int p = 0; p < outPlane; p += Block)
+        {
+            int p0 = Math.Min(p, outPlane - Block); // the last group overlaps the one before
+            for (int k = 0; k < Block; k++) v[k] = Vector256.Load(src + (long)(p0 + k) * Block);
+            Transpose8x8(v);
+            for (int j = 0; j < count; j++) Vector256.Store(v[j], y + (long)j * outPlane + p0);
+        }
     }
 
     /// <summary>In-place transpose of the 8×8 matrix whose rows are v[0..7].</summary>

@@ -293,6 +293,10 @@ public class ConvCpuTests
         Assert.StartsWith("DepthwiseBlocked", Check([1, 16, 12, 13], [16, 1, 3, 3], true, Group(16), Dilations(2, 3), Strides(1, 2), Pads(2, 0, 1, 3)));
         Assert.StartsWith("DepthwiseBlocked", Check([1, 3, 4, 3], [3, 1, 3, 3], true, Group(3)));
         Assert.StartsWith("DepthwiseBlocked", Check([1, 9, 30, 31], [9, 1, 3, 3], true, Group(9), Pads(1, 2, 1, 0)));
+        // Planes of under eight pixels (element-wise interleave), and inputs whose last row and
+        // column no output reads (their pixels go to the spare slot, not over the output scratch).
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 9, 2, 3], [9, 1, 3, 3], true, Group(9), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("DepthwiseBlocked", Check([1, 10, 8, 8], [10, 1, 3, 3], true, Group(10), Strides(2, 2)));
         foreach (var act in ConvCheck.Activations)
             ConvCheck.Check("Conv", [1, 11, 6, 5], [11, 1, 3, 3], 11, [Group(11), Pads(1, 1, 1, 1)], act);
         // Wide outputs and channel multipliers above 1 keep the width-vectorised kernel.

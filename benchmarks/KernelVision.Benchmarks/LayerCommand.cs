@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using KernelVision.Cpu;
+
+namespace KernelVision.Benchmarks;
+
+/// <summary>
+/// One conv layer of <see cref="ConvBenchmarks.Layers"/> timed in-process with a kernel-choice
+/// switch flipped between consecutive runs (A, B, A, B, …), so both variants see the same machine
+/// noise; prints min and median of each. The quick A/B tool for kernel work on a noisy machine.
+/// </summary>
+public static class LayerCommand
+{
+    /// <summary>Switches that can be A/B-tested: name → setter (false = A, true = B).</summary>
+    private static readonly Dictionary<string, Action<bool>> Switches = new()
+    {
+        ["none"] = _ => { },
+        ["blocked-depthwise"] = on => KernelVision.Cpu.Convolution.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
+    };
+
+    public static int Run(Options o, string[] rest)
+    {
+        string? name = rest.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        if (name is null || !ConvBenchmarks.Layers.TryGetValue(name, out var layer))
+        {
+            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N]; layers:\n  " +
+                string.Join("\n  ", ConvBenchmarks.Layers.Keys) + "\nswitches: " + string.Join(", ", Switches.Keys));
+            return 2;
+        }
+        string sw = o.Value("--switch") ?? "none";
+        if (!Switches.TryGetValue(sw, out var set))
+        {
+            Console.Error.WriteLine($"unknown switch '{sw}' ({string.Join(", ", Switches.Keys)})");
+            return 2;
+        }
+        int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 200);
+        var (op, inputs, output) = ConvBenchmarks.Build(layer, out long flops);
+        var backend = new CpuBackend(threads);
+        // A kernel per variant: the path is chosen when the kernel first plans a shape.
+        var kernels = new KernelVision.Backends.IKernel[2];
+        for (int v = 0; v < 2; v++)
+        {
+            set(v == 1);
+            kernels[v] = backend.CreateKernel(op)!;
+            kernels[v].Run(inputs, [output]);
+        }
+        var ms = new[] { new double[runs], new double[runs] };
+        for (int i = 0; i < runs; i++)
+            for (int v = 0; v < 2; v++)
+            {
+                set(v == 1);
+                long t0 = Stopwatch.GetTimestamp();
+                kernels[v].Run(inputs, [output]);
+                ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+        Console.WriteLine($"{name}, {threads} threads, {flops / 1e6:0.0} MFLOP, switch {sw}:");
+        for (int v = 0; v < 2; v++)
+        {
+            var s = ms[v].Order().ToArray();
+            Console.WriteLine($"  {(v == 0 ? "A (off)" : "B (on) ")}: min {s[0]:0.000} ms, median {s[s.Length / 2]:0.000} ms, {flops / (s[0] * 1e6):0.0} GFLOP/s at min");
+        }
+        return 0;
+    }
+}
