@@ -24,6 +24,13 @@ public static unsafe class Sgemm
     public static long ParallelThresholdFlops { get; set; } = 3_000_000;
 
     /// <summary>
+    /// Problems whose operands hold at least this many floats run in parallel even below
+    /// <see cref="ParallelThresholdFlops"/>: a matrix-vector product (a classifier's Gemm at batch 1)
+    /// is bound by streaming its weights, and one core streams at about half the rate of two.
+    /// </summary>
+    public static long ParallelThresholdFloats { get; set; } = 256 * 1024;
+
+    /// <summary>
     /// C = act(alpha·op(A)·op(B) + beta·C + bias) on row-major spans. op(A) is M×K: A is stored
     /// [M, lda] or, when <paramref name="transA"/>, [K, lda]; op(B) is K×N: B is stored [K, ldb] or,
     /// when <paramref name="transB"/>, [N, ldb]; C is [M, ldc]. The bias has M (PerRow) or N
@@ -248,7 +255,7 @@ public static unsafe class Sgemm
     /// </summary>
     internal static (int Tm, int Tn) ChooseSplit(int m, int n, int k, bool packedA, bool packedB, GemmKernel kern, int threads)
     {
-        if (threads <= 1 || 2.0 * m * n * k < ParallelThresholdFlops) return (1, 1);
+        if (threads <= 1 || (2.0 * m * n * k < ParallelThresholdFlops && ((long)m + n) * k < ParallelThresholdFloats)) return (1, 1);
         int mPanels = (m + kern.MR - 1) / kern.MR, nPanels = (n + kern.NR - 1) / kern.NR;
         const double PackCostPerElement = 12;   // in multiply-adds
         const double HandOffCost = 100_000;     // in multiply-adds per extra thread: wake-up (~1 µs) and pulling operands across cores

@@ -345,6 +345,17 @@ public class SgemmSplitTests
     }
 
     [Fact]
+    public void WeightStreamingMatrixVectorProductsSplit()
+    {
+        // A classifier at batch 1 (1280 → 1000, weights pre-packed): few flops, but 5 MB of weights to stream.
+        var (tm, tn) = Sgemm.ChooseSplit(1, 1000, 1280, false, true, K, 2);
+        Assert.Equal(1, tm);
+        Assert.True(tn >= 2, $"tn = {tn}");
+        // A small one stays serial: its operands fit in cache.
+        Assert.Equal((1, 1), Sgemm.ChooseSplit(1, 100, 128, false, true, K, 2));
+    }
+
+    [Fact]
     public void WideConvLikeProductsSplitColumnsIntoWholeWaves()
     {
         // ResNet-like 3×3 conv, weights pre-packed: columns (pixels) split, no packing duplicated.
