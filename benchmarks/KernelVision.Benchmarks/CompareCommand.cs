@@ -32,6 +32,8 @@ internal static class CompareCommand
         int runs = o.Int("--runs", 20);
         int warmup = o.Int("--warmup", 3);
         int gapMs = o.Int("--gap-ms", 0);
+        // Before the first backend is made: the shared pool reads it at creation.
+        if (o.Value("--kv-spin-us") is { } spin) KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds = int.Parse(spin);
         if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
         if (o.Flag("--winograd-f4")) KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled = true;
         string dir = o.Value("--dir") ?? "artifacts/bench-models";
@@ -51,13 +53,14 @@ internal static class CompareCommand
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}");
         Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}" +
-                          (gapMs > 0 ? $", {gapMs} ms idle before each run" : "") + (o.Flag("--ort-no-spin") ? ", ORT spinning off" : ""));
+                          (gapMs > 0 ? $", {gapMs} ms idle before each run" : "") + (o.Flag("--ort-no-spin") ? ", ORT spinning off" : "") +
+                          $", KernelVision workers spin {KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds} µs before sleeping");
         Console.WriteLine();
         Console.WriteLine("| model | batch | KernelVision ms (median / min) | ORT ms (median / min) | ratio (median) | target |");
         Console.WriteLine("|---|--:|--:|--:|--:|--:|");
         foreach (var (file, batch, target) in suite)
         {
-            var (kv, ort) = Measure(file, batch, threads, runs, warmup, gapMs, o.Flag("--ort-no-spin"));
+            var (kv, ort) = Measure(file, batch, threads, runs, warmup, gapMs, o.Flag("--ort-no-spin"), o.Flag("--spin-probe"), o.Value("--ort-profile"));
             double ratio = Median(kv) / Median(ort);
             string verdict = double.IsNaN(target) ? "" : $"≤ {target:0.0} {(ratio <= target ? "met" : "NOT met")}";
             Console.WriteLine($"| {Path.GetFileNameWithoutExtension(file)} | {batch} | {Median(kv):0.00} / {kv.Min():0.00} | " +
@@ -66,7 +69,8 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup, int gapMs, bool ortNoSpin)
+    private static (double[] Kv, double[] Ort) Measure(string file, int batch, int threads, int runs, int warmup, int gapMs, bool ortNoSpin,
+        bool spinProbe, string? ortProfile)
     {
         using var kvSession = KvSession.Load(file, new KvSessionOptions { Backend = new CpuBackend(threads) });
         var input = kvSession.Inputs[0];
@@ -89,6 +93,12 @@ internal static class CompareCommand
         // Diagnostic: ORT's workers spin after each run, and on two cores a spinning thread of one
         // engine takes a core from the other's next run. Turning ORT's spinning off shows how much.
         if (ortNoSpin) ortOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (ortProfile is not null)
+        {
+            // ORT's own per-node timings, to set beside `kv profile`'s.
+            ortOptions.EnableProfiling = true;
+            ortOptions.ProfileOutputPathPrefix = ortProfile;
+        }
         using var ort = new OrtSession(file, ortOptions);
         var ortInput = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(data, dims);
         var ortFeeds = new[] { NamedOnnxValue.CreateFromTensor(input.Name, ortInput) };
@@ -106,6 +116,12 @@ internal static class CompareCommand
         {
             kvSession.Run(kvInput);
             using var r = ort.Run(ortFeeds);
+        }
+        if (spinProbe)
+        {
+            double kvSpin = IdleSpinMs(() => kvSession.Run(kvInput));
+            double ortSpin = IdleSpinMs(() => { using var r = ort.Run(ortFeeds); });
+            Console.WriteLine($"<!-- {Path.GetFileName(file)}: after a run, threads kept a core busy for ~{kvSpin:0} ms (KernelVision) and ~{ortSpin:0} ms (ORT) -->");
         }
         var kv = new double[runs];
         var ortMs = new double[runs];
@@ -129,7 +145,33 @@ internal static class CompareCommand
                 }
             }
         }
+        if (ortProfile is not null) Console.WriteLine($"<!-- ORT profile: {ort.EndProfiling()} -->");
         return (kv, ortMs);
+    }
+
+    /// <summary>
+    /// How long an engine's threads keep a core busy after a run (idle spinning): after 300 ms of
+    /// quiet, one run, then the process's CPU time sampled every 2 ms while this thread sleeps; the
+    /// end of the last slice in which more than half a core was busy. CPU time is accounted in
+    /// scheduler ticks (4 ms here), so this is coarse.
+    /// </summary>
+    private static double IdleSpinMs(Action run)
+    {
+        Thread.Sleep(300);
+        run();
+        using var proc = Process.GetCurrentProcess();
+        long t0 = Stopwatch.GetTimestamp();
+        double last = proc.TotalProcessorTime.TotalMilliseconds, lastBusy = 0, window = 0;
+        while ((window = Stopwatch.GetElapsedTime(t0).TotalMilliseconds) < 200)
+        {
+            Thread.Sleep(2);
+            proc.Refresh();
+            double now = proc.TotalProcessorTime.TotalMilliseconds;
+            double elapsed = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (now - last > 0.5 * (elapsed - window)) lastBusy = elapsed;
+            last = now;
+        }
+        return lastBusy;
     }
 
     private static string OrtVersion() => typeof(OrtSession).Assembly.GetName().Version?.ToString(3) ?? "?";

@@ -14,6 +14,7 @@ public static class LayerCommand
     private static readonly Dictionary<string, Action<bool>> Switches = new()
     {
         ["none"] = _ => { },
+        ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
         ["blocked-depthwise"] = on => KernelVision.Cpu.Convolution.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
     };
 

@@ -23,7 +23,8 @@ public static class Program
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
-                  compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin] [--dir D]
+                  compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]
+                          [--kv-spin-us U] [--spin-probe] [--ort-profile PREFIX] [--dir D]
                                                              KernelVision vs ONNX Runtime, same file, alternating
                                                              (no MODEL: the issue-3 suite in artifacts/bench-models)
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]

@@ -21,19 +21,21 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads", "-t") { Description = "Threads for the cpu backend (default: KV_THREADS or all cores)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size: replaces every input's symbolic (or 1) first dimension (default: as declared, symbolic = 1)" };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object" };
+        var idle = new Option<int>("--idle-ms") { Description = "Sleep this long before each timed run, as between camera frames (caches and idle cores go cold)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("bench", "Measure a model's latency, throughput and memory on random inputs")
         {
-            model, backend, runs, warmup, threads, batch, json,
+            model, backend, runs, warmup, threads, batch, json, idle,
         };
         cmd.SetAction(p => Execute(o, p.GetValue(model)!, p.GetValue(backend)!, p.GetValue(runs), p.GetValue(warmup),
-            p.GetValue(threads), p.GetValue(batch), p.GetValue(json)));
+            p.GetValue(threads), p.GetValue(batch), p.GetValue(json), p.GetValue(idle)));
         return cmd;
     }
 
-    private static int Execute(TextWriter o, string path, string backendName, int runs, int warmup, int? threads, int? batch, bool json)
+    private static int Execute(TextWriter o, string path, string backendName, int runs, int warmup, int? threads, int? batch, bool json, int idleMs)
     {
         Count(runs, "--runs", 1);
         Count(warmup, "--warmup", 0);
+        Count(idleMs, "--idle-ms", 0);
         var backend = Backend(backendName, threads);
         var (session, loadTime) = Open(path, backend, batch);
         using var _ = session;
@@ -52,6 +54,7 @@ internal static class BenchCommand
         long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < runs; i++)
         {
+            if (idleMs > 0) Thread.Sleep(idleMs);
             long s = Stopwatch.GetTimestamp();
             session.Run(feeds);
             ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
@@ -80,6 +83,7 @@ internal static class BenchCommand
                 firstRunMs = firstTime.TotalMilliseconds,
                 warmup,
                 runs,
+                idleMs,
                 latencyMs = new { median, min, max, mean, all = ms },
                 imagesPerSecond = throughput,
                 peakWorkingSetBytes = peakWorkingSet,
@@ -102,7 +106,7 @@ internal static class BenchCommand
         o.WriteLine($"inputs:            {inputs} (random, fixed seed)");
         o.WriteLine($"load:              {Ms(loadTime.TotalMilliseconds)} (parse, optimise, create kernels)");
         o.WriteLine($"first run:         {Ms(firstTime.TotalMilliseconds)} (includes planning and weight packing)");
-        o.WriteLine($"timed runs:        {runs} after {warmup} warm-up");
+        o.WriteLine($"timed runs:        {runs} after {warmup} warm-up" + (idleMs > 0 ? $", {idleMs} ms idle before each" : ""));
         o.WriteLine($"latency median:    {Ms(median)}");
         o.WriteLine($"latency min:       {Ms(min)}");
         o.WriteLine($"latency max:       {Ms(max)}");

@@ -45,18 +45,19 @@ internal static class ProfileCommand
         var png = new Option<string?>("--png") { Description = "Write a roofline chart (PNG) here" };
         var pngSize = new Option<string>("--png-size") { Description = "Chart size WIDTHxHEIGHT", DefaultValueFactory = _ => "960x640" };
         var csv = new Option<string?>("--csv") { Description = "Write the per-node table (folded nodes included) as CSV here" };
+        var idle = new Option<int>("--idle-ms") { Description = "Sleep this long before each timed run, to profile cold runs (as between camera frames)", DefaultValueFactory = _ => 0 };
         var all = new Option<bool>("--all") { Description = "List nodes folded at planning time in the table too (they never run: 0 ms)" };
         var cmd = new Command("profile", "Per-node time, FLOPs, bytes and roofline position against the measured machine peak")
         {
-            model, inputs, backend, threads, runs, warmup, batch, png, pngSize, csv, all,
+            model, inputs, backend, threads, runs, warmup, batch, png, pngSize, csv, all, idle,
         };
         cmd.SetAction(p => Execute(o, new Settings(p.GetValue(model)!, p.GetValue(inputs) ?? [], p.GetValue(backend)!, p.GetValue(threads),
-            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all))));
+            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all), p.GetValue(idle))));
         return cmd;
     }
 
     private sealed record Settings(string Model, string[] Inputs, string Backend, int? Threads, int Runs, int Warmup, int? Batch,
-        string? Png, string PngSize, string? Csv, bool All);
+        string? Png, string PngSize, string? Csv, bool All, int IdleMs);
 
     /// <summary>One row of the table: a compiled node; <see cref="Step"/> is null for folded nodes.</summary>
     private sealed record Row(int Index, int? Step, string Name, string OpType, string Op, string Kernel, string Output, double Ms, long Flops, long Bytes)
@@ -71,6 +72,7 @@ internal static class ProfileCommand
     {
         Count(s.Runs, "--runs", 1);
         Count(s.Warmup, "--warmup", 1);
+        Count(s.IdleMs, "--idle-ms", 0);
         var (width, height) = ParseSize(s.PngSize);
         if (s.Png is not null) CheckWritable(s.Png, "--png");
         if (s.Csv is not null) CheckWritable(s.Csv, "--csv");
@@ -105,6 +107,7 @@ internal static class ProfileCommand
         for (int r = 0; r < s.Runs; r++)
         {
             k = 0;
+            if (s.IdleMs > 0) Thread.Sleep(s.IdleMs);
             long t0 = Stopwatch.GetTimestamp();
             session.Run(feeds, Observe);
             long end = Stopwatch.GetTimestamp();
@@ -187,7 +190,7 @@ internal static class ProfileCommand
         o.WriteLine($"model:    {session.Model.DisplayName}, loaded in {F(loadTime.TotalMilliseconds, "0.0")} ms");
         o.WriteLine($"backend:  {backend.Name}{(threads is int t ? $", {t} thread{(t == 1 ? "" : "s")}" : "")}");
         o.WriteLine($"inputs:   {string.Join(", ", feeds.Select(kv => $"{kv.Key} {kv.Value.Describe()}"))}{(s.Inputs.Length > 0 ? "" : " (random)")}, batch {batch}");
-        o.WriteLine($"timing:   median of {s.Runs} runs after {s.Warmup} warm-up, per node");
+        o.WriteLine($"timing:   median of {s.Runs} runs after {s.Warmup} warm-up, per node" + (s.IdleMs > 0 ? $", {s.IdleMs} ms idle before each run" : ""));
         o.WriteLine($"machine:  peak {F(peak.Gflops, "0.0")} GFLOP/s FP32 ({peak.VectorBits}-bit FMA, {peak.Threads} thread{(peak.Threads == 1 ? "" : "s")}), " +
             $"memory {F(peak.GBps, "0.0")} GB/s (read); ridge point {F(peak.RidgePoint, "0.00")} FLOP/byte");
         if (backend.Name is not ("cpu" or "reference"))

@@ -77,9 +77,10 @@ public sealed class CpuThreadPool : IDisposable
 
     /// <summary>Creates a pool of <paramref name="threads"/> threads (the caller plus threads−1 workers).</summary>
     /// <param name="threads">Total threads that execute a job, at least 1.</param>
-    /// <param name="spinMicroseconds">How long an idle worker spins before it blocks.</param>
-    public CpuThreadPool(int threads, int spinMicroseconds = 200)
+    /// <param name="spinMicroseconds">How long an idle worker spins before it blocks; negative: <see cref="DefaultSpinMicroseconds"/>.</param>
+    public CpuThreadPool(int threads, int spinMicroseconds = -1)
     {
+        if (spinMicroseconds < 0) spinMicroseconds = DefaultSpinMicroseconds;
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
         ThreadCount = threads;
         SpinMicroseconds = spinMicroseconds;
@@ -97,6 +98,22 @@ public sealed class CpuThreadPool : IDisposable
             _workers[w].Start();
         }
     }
+
+    /// <summary>
+    /// Spin window of pools created without one (the shared pools included): the KV_SPIN_US
+    /// environment variable if set, else 200 µs — enough to bridge the gaps between one run's
+    /// layers. A host that runs inferences a few milliseconds apart (camera frames) can set it
+    /// longer so the workers are still awake for the next run, at the price of a busy core while
+    /// idle; ONNX Runtime's default spins about 40–50 ms after each run on this machine.
+    /// </summary>
+    public static int DefaultSpinMicroseconds
+    {
+        get => _defaultSpin;
+        set => _defaultSpin = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "spin window must be ≥ 0 µs");
+    }
+
+    private static int _defaultSpin =
+        int.TryParse(Environment.GetEnvironmentVariable("KV_SPIN_US"), out int us) && us >= 0 ? us : 200;
 
     /// <summary>Threads that execute a job, the caller included.</summary>
     public int ThreadCount { get; }

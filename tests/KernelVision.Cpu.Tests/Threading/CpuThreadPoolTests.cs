@@ -165,4 +165,23 @@ public class CpuThreadPoolTests
         Assert.Throws<InvalidOperationException>(() => CpuThreadPool.Shared(2).Dispose());
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuThreadPool.Shared(0));
     }
+
+    [Fact]
+    public void PoolsWithoutASpinWindowTakeTheDefault()
+    {
+        int saved = CpuThreadPool.DefaultSpinMicroseconds;
+        try
+        {
+            CpuThreadPool.DefaultSpinMicroseconds = 1234;
+            using var pool = new CpuThreadPool(2);
+            Assert.Equal(1234, pool.SpinMicroseconds);
+            using var explicitPool = new CpuThreadPool(2, spinMicroseconds: 0);
+            Assert.Equal(0, explicitPool.SpinMicroseconds);
+            Assert.Throws<ArgumentOutOfRangeException>(() => CpuThreadPool.DefaultSpinMicroseconds = -1);
+        }
+        finally
+        {
+            CpuThreadPool.DefaultSpinMicroseconds = saved;
+        }
+    }
 }

@@ -116,6 +116,21 @@ public sealed class BenchProfileCliTests : IDisposable
     }
 
     [Fact]
+    public void IdleMsSleepsBeforeEveryTimedRun()
+    {
+        string model = Cnn("idle", [1, 3, 8, 8]);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (code, o, err) = Kv("bench", model, "--runs", "3", "--warmup", "0", "--idle-ms", "150", "--json");
+        Assert.True(code == 0, err);
+        Assert.True(sw.ElapsedMilliseconds >= 450, $"3 runs with 150 ms idle each took {sw.ElapsedMilliseconds} ms");
+        using var doc = JsonDocument.Parse(o);
+        Assert.Equal(150, doc.RootElement.GetProperty("idleMs").GetInt32());
+        var (pcode, po, perr) = Kv("profile", model, "--runs", "2", "--idle-ms", "5", "--threads", "1");
+        Assert.True(pcode == 0, perr);
+        Assert.Contains("5 ms idle before each run", po);
+    }
+
+    [Fact]
     public void BatchFixedAtAnotherValueAndOtherSymbolicDimsAreUserErrors()
     {
         AssertUserError("input 'x'", "bench", Cnn("fixed2", [2, 3, 8, 8]), "--batch", "3", "--runs", "1");
@@ -216,6 +231,8 @@ public sealed class BenchProfileCliTests : IDisposable
         AssertUserError("--threads", "profile", model, "--threads", "-2");
         AssertUserError("--threads", "bench", model, "--backend", "reference", "--threads", "2");
         AssertUserError("--batch", "bench", model, "--batch", "0");
+        AssertUserError("--idle-ms", "bench", model, "--idle-ms", "-1");
+        AssertUserError("--idle-ms", "profile", model, "--idle-ms", "-5");
         AssertUserError("unknown backend", "bench", model, "--backend", "nosuch");
         AssertUserError("unknown backend", "profile", model, "--backend", "nosuch");
         string file = Path.Combine(_dir, "plain-file");

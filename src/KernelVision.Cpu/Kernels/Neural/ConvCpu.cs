@@ -165,10 +165,14 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     /// </summary>
     internal static bool PreferTransposed(int m, int pixels, int k, GemmKernel kern)
     {
+        if (ForceTransposed is bool forced) return forced;
         double normal = (double)RoundUp(m, kern.MR) * RoundUp(pixels, kern.NR) * k;
         double transposed = (double)RoundUp(pixels, kern.MR) * RoundUp(m, kern.NR) * k + TransposeCostMacs * (double)pixels * m;
         return transposed < 0.9 * normal;
     }
+
+    /// <summary>Overrides <see cref="PreferTransposed"/> (benchmarks' A/B switch); null: the model decides.</summary>
+    internal static bool? ForceTransposed { get; set; }
 
     /// <summary>A microkernel does ~16 multiply-adds per cycle (two 8-lane FMAs); the transpose moves ~1 float per cycle.</summary>
     private const double TransposeCostMacs = 16;
