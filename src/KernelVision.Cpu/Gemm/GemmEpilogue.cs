@@ -87,6 +87,14 @@ internal unsafe struct TileEpilogue
     public readonly bool IsPlain =>
         Alpha == 1f && (Beta == 0f || Beta == 1f) && (!Last || (RowBias == null && ColBias == null && Activation.Kind == ActivationKind.None));
 
+    /// <summary>
+    /// True for the common conv finish, which the microkernels run inline: C = act(tile + row bias)
+    /// with no alpha, no accumulation, no column bias and act ∈ {none, ReLU, Clip}.
+    /// </summary>
+    public readonly bool IsRowBiasAct =>
+        Last && Alpha == 1f && Beta == 0f && RowBias != null && ColBias == null
+        && VectorAct is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip && !PostAct;
+
     public readonly float Apply(float acc, float* c, int row, int col)
     {
         float v = Alpha * acc;
