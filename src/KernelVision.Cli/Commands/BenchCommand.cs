@@ -52,6 +52,8 @@ internal static class BenchCommand
         long heapPeak = GC.GetTotalMemory(false);
         int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
         long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        var pool = (backend as KernelVision.Cpu.CpuBackend)?.Pool;
+        var pool0 = pool?.Stats ?? default;
         for (int i = 0; i < runs; i++)
         {
             if (idleMs > 0) Thread.Sleep(idleMs);
@@ -60,6 +62,7 @@ internal static class BenchCommand
             ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
             heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
         }
+        var poolStats = (pool?.Stats ?? default) - pool0;
         double allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)runs;
         int gen0 = GC.CollectionCount(0) - gc0, gen2 = GC.CollectionCount(2) - gc2;
 
@@ -93,6 +96,9 @@ internal static class BenchCommand
                 outputBytesPerRun = outputBytes,
                 gen0Collections = gen0,
                 gen2Collections = gen2,
+                poolJobsPerRun = pool is null ? (double?)null : (double)poolStats.Jobs / runs,
+                poolLateJobsPerRun = pool is null ? (double?)null : (double)poolStats.LateJobs / runs,
+                poolWorkerSleepsPerRun = pool is null ? (double?)null : (double)poolStats.WorkerSleeps / runs,
                 activationArenaBytes = arena,
                 plannedActivationBytes = planned,
             }));
@@ -115,6 +121,10 @@ internal static class BenchCommand
         o.WriteLine($"peak working set:  {Size(peakWorkingSet)} ({peakSource})");
         o.WriteLine($"managed heap peak: {Size(heapPeak)} (sampled after each timed run)");
         o.WriteLine($"allocated per run: {Size(allocatedPerRun)} managed ({Size(outputBytes)} of it the output tensors; {gen0} gen0 / {gen2} gen2 GCs during timing)");
+        if (pool is not null && poolStats.Jobs > 0)
+            o.WriteLine($"thread pool:       {F((double)poolStats.Jobs / runs, "0.0")} parallel jobs per run; " +
+                        $"{F((double)poolStats.LateJobs / runs, "0.0")} finished before a worker joined, " +
+                        $"{F((double)poolStats.WorkerSleeps / runs, "0.0")} worker sleeps per run (spin window {pool.SpinMicroseconds} µs)");
         o.WriteLine($"activation arena:  {Size(arena)} (all planned activations {Size(planned)}, outputs included)");
         return 0;
     }

@@ -57,6 +57,7 @@ public sealed class CpuThreadPool : IDisposable
     }
 
     private const int Idle = 0, Posted = 1, Taken = 2;
+    private long _jobs, _lateJobs, _sleeps;
 
     private readonly Thread[] _workers;
     private readonly WorkerSlot[] _slots;
@@ -121,6 +122,13 @@ public sealed class CpuThreadPool : IDisposable
     /// <summary>How long an idle worker spins before blocking.</summary>
     public int SpinMicroseconds { get; }
 
+    /// <summary>
+    /// Counters since the pool was made (read them before and after a run and subtract): jobs
+    /// handed to the workers, jobs that some offered worker never joined (the caller ran its share —
+    /// a worker descheduled or slow to wake), and times a worker fell asleep after its spin window.
+    /// </summary>
+    public PoolStats Stats => new(Volatile.Read(ref _jobs), Volatile.Read(ref _lateJobs), Interlocked.Read(ref _sleeps));
+
     /// <summary>True when the current thread is executing an item of some pool's job (a nested ParallelFor runs inline).</summary>
     public static bool IsInsideJob => t_inside is not null;
 
@@ -157,9 +165,15 @@ public sealed class CpuThreadPool : IDisposable
             finally { t_inside = null; }
 
             // Every item is taken: withdraw offers no worker has picked up yet.
+            bool late = false;
             for (int w = 1; w <= helpers; w++)
                 if (Interlocked.CompareExchange(ref _slots[w].State, Idle, Posted) == Posted)
+                {
                     Interlocked.Decrement(ref _running);
+                    late = true;
+                }
+            _jobs++;
+            if (late) _lateJobs++;
             var spin = new SpinWait();
             while (Volatile.Read(ref _running) != 0) spin.SpinOnce(sleep1Threshold: -1);
             _work = null;
@@ -268,6 +282,7 @@ public sealed class CpuThreadPool : IDisposable
                     lock (_sleepLock)
                     {
                         Interlocked.Increment(ref _sleepers);
+                        Interlocked.Increment(ref _sleeps);
                         while (Volatile.Read(ref state) != Posted && !_disposed)
                             Monitor.Wait(_sleepLock);
                         Interlocked.Decrement(ref _sleepers);
@@ -307,4 +322,15 @@ public sealed class CpuThreadPool : IDisposable
         public Action<TState, int>? Body;
         public void Execute(int index) => Body!(State!, index);
     }
+}
+
+/// <summary>Counters of a <see cref="CpuThreadPool"/>; see <see cref="CpuThreadPool.Stats"/>.</summary>
+/// <param name="Jobs">Parallel jobs offered to the workers.</param>
+/// <param name="LateJobs">Jobs finished by the caller before some offered worker joined.</param>
+/// <param name="WorkerSleeps">Times a worker blocked after spinning idle for its spin window.</param>
+public readonly record struct PoolStats(long Jobs, long LateJobs, long WorkerSleeps)
+{
+    /// <summary>The counts accumulated between <paramref name="before"/> and <paramref name="after"/>.</summary>
+    public static PoolStats operator -(PoolStats after, PoolStats before) =>
+        new(after.Jobs - before.Jobs, after.LateJobs - before.LateJobs, after.WorkerSleeps - before.WorkerSleeps);
 }

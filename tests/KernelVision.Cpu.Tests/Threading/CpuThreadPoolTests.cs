@@ -184,4 +184,21 @@ public class CpuThreadPoolTests
             CpuThreadPool.DefaultSpinMicroseconds = saved;
         }
     }
+
+    [Fact]
+    public void StatsCountJobsLateJobsAndSleeps()
+    {
+        using var pool = new CpuThreadPool(2, spinMicroseconds: 0);
+        var before = pool.Stats;
+        for (int j = 0; j < 10; j++)
+        {
+            pool.ParallelFor(4, static _ => Thread.SpinWait(2000));
+            Thread.Sleep(2); // the worker has no spin window: it blocks between jobs
+        }
+        pool.ParallelFor(1, static _ => { }); // one item runs inline: not a job
+        var d = pool.Stats - before;
+        Assert.Equal(10, d.Jobs);
+        Assert.InRange(d.LateJobs, 0, 10);
+        Assert.True(d.WorkerSleeps >= 1, $"worker sleeps {d.WorkerSleeps}");
+    }
 }

@@ -113,6 +113,11 @@ public sealed class BenchProfileCliTests : IDisposable
         Assert.True(lat.GetProperty("min").GetDouble() <= lat.GetProperty("median").GetDouble());
         Assert.True(lat.GetProperty("median").GetDouble() <= lat.GetProperty("max").GetDouble());
         Assert.True(root.GetProperty("activationArenaBytes").GetInt64() > 0);
+        Assert.True(root.GetProperty("poolJobsPerRun").ValueKind == JsonValueKind.Null || root.GetProperty("poolJobsPerRun").GetDouble() >= 0);
+        var (code2, o2, err2) = Kv("bench", model, "--runs", "2", "--warmup", "0", "--json", "--backend", "reference");
+        Assert.True(code2 == 0, err2);
+        using var doc2 = JsonDocument.Parse(o2);
+        Assert.Equal(JsonValueKind.Null, doc2.RootElement.GetProperty("poolJobsPerRun").ValueKind);
     }
 
     [Fact]
