@@ -76,158 +76,178 @@ def gen(k):
         A(f"        &Run<Rows{r}, HalfWidth>, &Run<Rows{r}, FullWidth>,")
     A("    ];")
     A("")
-    A("    /// <summary>")
-    A(f"    /// C[0..TR, 0..(TC.Two ? {NR} : {W})] (row stride <paramref name=\"ldc\"/>) ⊕= Σ_k a[k*6+i]·b[k*{NR}+j] over")
-    A("    /// <paramref name=\"kc\"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name=\"e\"/>.")
-    A("    /// </summary>")
-    A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    A("    public static void Run<TR, TC>(nint kc, float* a, float* b, float* c, nint ldc, ref TileEpilogue e)")
-    A("        where TR : struct, ITileRows where TC : struct, ITileCols")
-    A("    {")
-    A("        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and")
-    A("        // would otherwise miss at the store, once per K block.")
-    A("        if (Sse.IsSupported)")
-    A("        {")
-    A("            float* pf = c;")
-    A("            for (int r = 0; r < TR.Count; r++, pf += ldc)")
-    A("            {")
-    A("                Sse.Prefetch0(pf);")
-    A(f"                Sse.Prefetch0(pf + (TC.Two ? {NR - 1} : {W - 1}));")
-    A("            }")
-    A("        }")
-    for r in range(6):
-        A(f"        {V}<float> c{r}0 = {V}<float>.Zero, c{r}1 = {V}<float>.Zero;")
-    A("        // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps")
-    A("        // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.")
-    A("        bool split = TR.Count <= 2;")
-
-    def step(aoff, boff, rows_to):
-        A(f"            b0 = {L(f'b + {boff}' if boff else 'b')};")
-        A(f"            if (TC.Two) b1 = {L(f'b + {boff + W}')};")
-        for r in range(6):
-            acc = rows_to(r)
-            cond = f"TR.Count > {r}" if r > 0 else None
-            ap = f"a + {aoff + r}" if aoff + r else "a"
-            body = [f"av = {B(ap)};", f"c{acc}0 = {F('av', 'b0', f'c{acc}0')};", f"if (TC.Two) c{acc}1 = {F('av', 'b1', f'c{acc}1')};"]
-            if cond:
-                A(f"            if ({cond})")
-                A("            {")
-                for x in body:
-                    A("                " + x)
-                A("            }")
-            else:
-                for x in body:
-                    A("            " + x)
-
-    A(f"        {V}<float> b0, b1 = default, av;")
-    A("        for (; kc >= 2; kc -= 2)")
-    A("        {")
-    step(0, 0, lambda r: r)
-    A("            if (split)")
-    A("            {")
-    # odd step into rows 2,3
-    A(f"                b0 = {L(f'b + {NR}')};")
-    A(f"                if (TC.Two) b1 = {L(f'b + {NR + W}')};")
-    A(f"                av = {B('a + 6')};")
-    A(f"                c20 = {F('av', 'b0', 'c20')};")
-    A(f"                if (TC.Two) c21 = {F('av', 'b1', 'c21')};")
-    A("                if (TR.Count > 1)")
-    A("                {")
-    A(f"                    av = {B('a + 7')};")
-    A(f"                    c30 = {F('av', 'b0', 'c30')};")
-    A(f"                    if (TC.Two) c31 = {F('av', 'b1', 'c31')};")
-    A("                }")
-    A("            }")
-    A("            else")
-    A("            {")
-    # full odd step indented
-    start = len(o)
-    step(6, NR, lambda r: r)
-    for i in range(start, len(o)):
-        o[i] = "    " + o[i]
-    A("            }")
-    A("            a += 12;")
-    A(f"            b += {2 * NR};")
-    A("        }")
-    A("        if (kc > 0)")
-    A("        {")
-    step(0, 0, lambda r: r)
-    A("        }")
-    A("        if (split)")
-    A("        {")
-    A(f"            c00 = {ADD('c00', 'c20')};")
-    A(f"            if (TC.Two) c01 = {ADD('c01', 'c21')};")
-    A("            if (TR.Count > 1)")
-    A("            {")
-    A(f"                c10 = {ADD('c10', 'c30')};")
-    A(f"                if (TC.Two) c11 = {ADD('c11', 'c31')};")
-    A("            }")
-    A("        }")
+    A("    /// <summary>The same shapes reading B in place (<see cref=\"RunStrided{TR, TC}\"/>).</summary>")
+    A("    public static readonly delegate*<nint, float*, float*, nint, float*, nint, ref TileEpilogue, void>[] StridedVariants =")
+    A("    [")
+    for r in range(1, 7):
+        A(f"        &RunStrided<Rows{r}, HalfWidth>, &RunStrided<Rows{r}, FullWidth>,")
+    A("    ];")
     A("")
-    A("        if (e.IsPlain)")
-    A("        {")
-    A("            bool add = e.Beta != 0f;")
-    for r in range(6):
-        ind = "            "
-        if r > 0:
-            A(f"            if (TR.Count > {r})")
-            A("            {")
-            ind = "                "
-        A(f"{ind}float* cr{r} = c + {r} * ldc;" if r else f"{ind}float* cr0 = c;")
-        A(f"{ind}if (add) c{r}0 = {ADD(f'c{r}0', L(f'cr{r}'))};")
-        A(f"{ind}{S(f'cr{r}', f'c{r}0')};")
-        A(f"{ind}if (TC.Two)")
-        A(f"{ind}{{")
-        A(f"{ind}    if (add) c{r}1 = {ADD(f'c{r}1', L(f'cr{r} + {W}'))};")
-        A(f"{ind}    {S(f'cr{r} + {W}', f'c{r}1')};")
-        A(f"{ind}}}")
-        if r > 0:
-            A("            }")
-    A("            return;")
-    A("        }")
-    # The common conv epilogue (bias per output channel, then nothing, ReLU or Clip/ReLU6), inline:
-    # with a short K (MobileNet's 1x1 convs over 16-24 channels) the tile's k loop is cheaper
-    # than six calls to StoreRow. Same formulas as VectorActivation, so results are bit-identical.
-    A("        if (e.IsRowBiasAct)")
-    A("        {")
-    A("            float* rb = e.RowBias;")
-    A(f"            var lo = {V}.Create(e.Activation.Alpha);")
-    A(f"            var hi = {V}.Create(e.Activation.Beta);")
-    A("            switch (e.VectorAct)")
-    A("            {")
-    for case, fn in (("ActivationKind.Relu", lambda v: f"{v} & {V}.GreaterThan({v}, {V}<float>.Zero)"),
-                     ("ActivationKind.Clip", lambda v: f"{V}.Min({V}.Max({v}, lo), hi)"),
-                     ("default", lambda v: v)):
-        A(f"                {case if case == 'default' else 'case ' + case}:")
-        A("                {")
+    def run_method(strided):
+        # B's k rows: packed panels are NR floats apart, a strided B (read in place) ldb apart.
+        def bref(boff):
+            if boff == 0:
+                return "b"
+            return "b + ldb" if strided else f"b + {boff}"
+        A("    /// <summary>")
+        A(f"    /// C[0..TR, 0..(TC.Two ? {NR} : {W})] (row stride <paramref name=\"ldc\"/>) ⊕= Σ_k a[k*6+i]·b[k*{NR}+j] over")
+        A("    /// <paramref name=\"kc\"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name=\"e\"/>.")
+        if strided:
+            A("    /// This variant reads B in place: its k rows are <paramref name=\"ldb\"/> floats apart (a row-major")
+            A("    /// matrix, not a packed panel), which spares a copy of B when few row panels of A reuse it.")
+        A("    /// </summary>")
+        A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+        A(f"    public static void {'RunStrided' if strided else 'Run'}<TR, TC>(nint kc, float* a, float* b, {'nint ldb, ' if strided else ''}float* c, nint ldc, ref TileEpilogue e)")
+        A("        where TR : struct, ITileRows where TC : struct, ITileCols")
+        A("    {")
+        A("        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and")
+        A("        // would otherwise miss at the store, once per K block.")
+        A("        if (Sse.IsSupported)")
+        A("        {")
+        A("            float* pf = c;")
+        A("            for (int r = 0; r < TR.Count; r++, pf += ldc)")
+        A("            {")
+        A("                Sse.Prefetch0(pf);")
+        A(f"                Sse.Prefetch0(pf + (TC.Two ? {NR - 1} : {W - 1}));")
+        A("            }")
+        A("        }")
         for r in range(6):
-            ind = "                    "
+            A(f"        {V}<float> c{r}0 = {V}<float>.Zero, c{r}1 = {V}<float>.Zero;")
+        A("        // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps")
+        A("        // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.")
+        A("        bool split = TR.Count <= 2;")
+
+        def step(aoff, boff, rows_to):
+            A(f"            b0 = {L(bref(boff))};")
+            A(f"            if (TC.Two) b1 = {L(bref(boff) + f' + {W}')};")
+            for r in range(6):
+                acc = rows_to(r)
+                cond = f"TR.Count > {r}" if r > 0 else None
+                ap = f"a + {aoff + r}" if aoff + r else "a"
+                body = [f"av = {B(ap)};", f"c{acc}0 = {F('av', 'b0', f'c{acc}0')};", f"if (TC.Two) c{acc}1 = {F('av', 'b1', f'c{acc}1')};"]
+                if cond:
+                    A(f"            if ({cond})")
+                    A("            {")
+                    for x in body:
+                        A("                " + x)
+                    A("            }")
+                else:
+                    for x in body:
+                        A("            " + x)
+
+        A(f"        {V}<float> b0, b1 = default, av;")
+        A("        for (; kc >= 2; kc -= 2)")
+        A("        {")
+        step(0, 0, lambda r: r)
+        A("            if (split)")
+        A("            {")
+        # odd step into rows 2,3
+        A(f"                b0 = {L(bref(NR))};")
+        A(f"                if (TC.Two) b1 = {L(bref(NR) + f' + {W}')};")
+        A(f"                av = {B('a + 6')};")
+        A(f"                c20 = {F('av', 'b0', 'c20')};")
+        A(f"                if (TC.Two) c21 = {F('av', 'b1', 'c21')};")
+        A("                if (TR.Count > 1)")
+        A("                {")
+        A(f"                    av = {B('a + 7')};")
+        A(f"                    c30 = {F('av', 'b0', 'c30')};")
+        A(f"                    if (TC.Two) c31 = {F('av', 'b1', 'c31')};")
+        A("                }")
+        A("            }")
+        A("            else")
+        A("            {")
+        # full odd step indented
+        start = len(o)
+        step(6, NR, lambda r: r)
+        for i in range(start, len(o)):
+            o[i] = "    " + o[i]
+        A("            }")
+        A("            a += 12;")
+        A(f"            b += {'2 * ldb' if strided else 2 * NR};")
+        A("        }")
+        A("        if (kc > 0)")
+        A("        {")
+        step(0, 0, lambda r: r)
+        A("        }")
+        A("        if (split)")
+        A("        {")
+        A(f"            c00 = {ADD('c00', 'c20')};")
+        A(f"            if (TC.Two) c01 = {ADD('c01', 'c21')};")
+        A("            if (TR.Count > 1)")
+        A("            {")
+        A(f"                c10 = {ADD('c10', 'c30')};")
+        A(f"                if (TC.Two) c11 = {ADD('c11', 'c31')};")
+        A("            }")
+        A("        }")
+        A("")
+        A("        if (e.IsPlain)")
+        A("        {")
+        A("            bool add = e.Beta != 0f;")
+        for r in range(6):
+            ind = "            "
             if r > 0:
-                A(f"{ind}if (TR.Count > {r})")
-                A(f"{ind}{{")
-                ind += "    "
-            A(f"{ind}var rb{r} = {V}.Create(rb[{r}]);")
-            A(f"{ind}var v{r}0 = c{r}0 + rb{r};")
-            A(f"{ind}{S(f'c + {r} * ldc', fn(f'v{r}0'))};")
+                A(f"            if (TR.Count > {r})")
+                A("            {")
+                ind = "                "
+            A(f"{ind}float* cr{r} = c + {r} * ldc;" if r else f"{ind}float* cr0 = c;")
+            A(f"{ind}if (add) c{r}0 = {ADD(f'c{r}0', L(f'cr{r}'))};")
+            A(f"{ind}{S(f'cr{r}', f'c{r}0')};")
             A(f"{ind}if (TC.Two)")
             A(f"{ind}{{")
-            A(f"{ind}    var v{r}1 = c{r}1 + rb{r};")
-            A(f"{ind}    {S(f'c + {r} * ldc + {W}', fn(f'v{r}1'))};")
+            A(f"{ind}    if (add) c{r}1 = {ADD(f'c{r}1', L(f'cr{r} + {W}'))};")
+            A(f"{ind}    {S(f'cr{r} + {W}', f'c{r}1')};")
             A(f"{ind}}}")
             if r > 0:
-                A("                    }")
-        A("                    return;")
-        A("                }")
-    A("            }")
-    A("        }")
-    for r in range(6):
-        call = f"StoreRow<TC>(c + {r} * ldc, c{r}0, c{r}1, {r}, ref e);"
-        if r == 0:
-            A(f"        {call}")
-        else:
-            A(f"        if (TR.Count > {r}) {call}")
-    A("    }")
+                A("            }")
+        A("            return;")
+        A("        }")
+        # The common conv epilogue (bias per output channel, then nothing, ReLU or Clip/ReLU6), inline:
+        # with a short K (MobileNet's 1x1 convs over 16-24 channels) the tile's k loop is cheaper
+        # than six calls to StoreRow. Same formulas as VectorActivation, so results are bit-identical.
+        A("        if (e.IsRowBiasAct)")
+        A("        {")
+        A("            float* rb = e.RowBias;")
+        A(f"            var lo = {V}.Create(e.Activation.Alpha);")
+        A(f"            var hi = {V}.Create(e.Activation.Beta);")
+        A("            switch (e.VectorAct)")
+        A("            {")
+        for case, fn in (("ActivationKind.Relu", lambda v: f"{v} & {V}.GreaterThan({v}, {V}<float>.Zero)"),
+                         ("ActivationKind.Clip", lambda v: f"{V}.Min({V}.Max({v}, lo), hi)"),
+                         ("default", lambda v: v)):
+            A(f"                {case if case == 'default' else 'case ' + case}:")
+            A("                {")
+            for r in range(6):
+                ind = "                    "
+                if r > 0:
+                    A(f"{ind}if (TR.Count > {r})")
+                    A(f"{ind}{{")
+                    ind += "    "
+                A(f"{ind}var rb{r} = {V}.Create(rb[{r}]);")
+                A(f"{ind}var v{r}0 = c{r}0 + rb{r};")
+                A(f"{ind}{S(f'c + {r} * ldc', fn(f'v{r}0'))};")
+                A(f"{ind}if (TC.Two)")
+                A(f"{ind}{{")
+                A(f"{ind}    var v{r}1 = c{r}1 + rb{r};")
+                A(f"{ind}    {S(f'c + {r} * ldc + {W}', fn(f'v{r}1'))};")
+                A(f"{ind}}}")
+                if r > 0:
+                    A("                    }")
+            A("                    return;")
+            A("                }")
+        A("            }")
+        A("        }")
+        for r in range(6):
+            call = f"StoreRow<TC>(c + {r} * ldc, c{r}0, c{r}1, {r}, ref e);"
+            if r == 0:
+                A(f"        {call}")
+            else:
+                A(f"        if (TR.Count > {r}) {call}")
+        A("    }")
+        A("")
+
+    run_method(False)
     A("")
+    run_method(True)
     A("    [MethodImpl(MethodImplOptions.NoInlining)]")
     A(f"    private static void StoreRow<TC>(float* c, {V}<float> v0, {V}<float> v1, int row, ref TileEpilogue e) where TC : struct, ITileCols")
     A("    {")

@@ -14,6 +14,8 @@ public static class LayerCommand
     private static readonly Dictionary<string, Action<bool>> Switches = new()
     {
         ["none"] = _ => { },
+        ["direct-b"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? 48 : 0,
+        ["direct-b-all"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? int.MaxValue : 0,
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
         ["blocked-depthwise"] = on => KernelVision.Cpu.Convolution.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
     };

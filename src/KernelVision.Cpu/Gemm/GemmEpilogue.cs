@@ -84,16 +84,23 @@ internal unsafe struct TileEpilogue
     public static TileEpilogue Raw => new(1f, default);
 
     /// <summary>True when the tile is just stored (or added) as is.</summary>
-    public readonly bool IsPlain =>
-        Alpha == 1f && (Beta == 0f || Beta == 1f) && (!Last || (RowBias == null && ColBias == null && Activation.Kind == ActivationKind.None));
+    public readonly bool IsPlain
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get =>
+            Alpha == 1f && (Beta == 0f || Beta == 1f) && (!Last || (RowBias == null && ColBias == null && Activation.Kind == ActivationKind.None));
+    }
 
     /// <summary>
     /// True for the common conv finish, which the microkernels run inline: C = act(tile + row bias)
     /// with no alpha, no accumulation, no column bias and act ∈ {none, ReLU, Clip}.
     /// </summary>
-    public readonly bool IsRowBiasAct =>
-        Last && Alpha == 1f && Beta == 0f && RowBias != null && ColBias == null
-        && VectorAct is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip && !PostAct;
+    public readonly bool IsRowBiasAct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Last && Alpha == 1f && Beta == 0f && RowBias != null && ColBias == null
+            && VectorAct is ActivationKind.None or ActivationKind.Relu or ActivationKind.Clip && !PostAct;
+    }
 
     public readonly float Apply(float acc, float* c, int row, int col)
     {

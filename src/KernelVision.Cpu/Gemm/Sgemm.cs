@@ -331,6 +331,10 @@ public static unsafe class Sgemm
         var raw = TileEpilogue.Raw;
         var e = new TileEpilogue(p.Alpha, p.Activation);
         nint ldc = p.Ldc;
+        // B read in place (no packed copy) when few row panels would reuse a packed B block: the
+        // copy is then a large share of the work (MobileNet's 1×1 projections: 24 output channels).
+        bool direct = packedB is null && p.B.Source is null && p.B.XStride == 1 && kern.StridedVariants is not null
+                      && m1 - m0 <= DirectBMaxRows;
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -340,6 +344,11 @@ public static unsafe class Sgemm
                 int kc = Math.Min(kcMax, p.K - pc);
                 e.Beta = pc == 0 ? p.Beta : 1f;
                 e.Last = pc + kc == p.K;
+                if (direct)
+                {
+                    RunDirectB(p, ref e, ref raw, bufA, bufB, tmp, m0, m1, jc, nc, pc, kc);
+                    continue;
+                }
                 float* pb;
                 if (packedB is not null) pb = packedB.Panel(pc, jc);
                 else
@@ -387,6 +396,63 @@ public static unsafe class Sgemm
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Regions of at most this many rows of C read a row-major B in place instead of packing it
+    /// (0 turns it off; benchmarks' A/B switch). Packing pays off when many row panels reuse the packed block.
+    /// </summary>
+    internal static int DirectBMaxRows { get; set; } = 48;
+
+    /// <summary>
+    /// One K block of a region with B read in place: the strided microkernels load B's k rows
+    /// straight from the matrix; only a ragged last column panel is packed (into <paramref name="bufB"/>),
+    /// since a full-width load there would run past the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunDirectB(in Problem p, ref TileEpilogue e, ref TileEpilogue raw, float* bufA, float* bufB, float* tmp,
+        int m0, int m1, int jc, int nc, int pc, int kc)
+    {
+        var kern = p.Kernel;
+        int mr = kern.MR, nr = kern.NR, half = nr / 2, mcMax = kern.MC;
+        var strided = kern.StridedVariants!;
+        var variants = kern.Variants;
+        PackedMatrix? packedA = p.A.Packed;
+        nint ldb = p.B.KStride, ldc = p.Ldc;
+        float* b0 = p.B.Data + pc * ldb;
+        for (int ic = m0; ic < m1; ic += mcMax)
+        {
+            int mc = Math.Min(mcMax, m1 - ic);
+            float* pa;
+            if (packedA is not null) pa = packedA.Panel(pc, ic);
+            else
+            {
+                GemmPacking.PackBlock(p.A, bufA, mr, ic, mc, pc, kc);
+                pa = bufA;
+            }
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int nrr = Math.Min(nr, nc - jr);
+                bool inPlace = nrr == nr || nrr == half;
+                if (!inPlace) GemmPacking.PackBlock(p.B, bufB, nr, jc + jr, nrr, pc, kc);
+                float* bp = b0 + jc + jr;
+                e.ColBias = p.ColBias != null ? p.ColBias + jc + jr : null;
+                for (int ir = 0; ir < mc; ir += mr)
+                {
+                    int mrr = Math.Min(mr, mc - ir);
+                    float* ap = pa + (long)ir * kc;
+                    float* cp = p.C + (ic + ir) * ldc + jc + jr;
+                    e.RowBias = p.RowBias != null ? p.RowBias + ic + ir : null;
+                    int shape = (mrr - 1) * 2 + (nrr > half ? 1 : 0);
+                    if (inPlace) strided[shape](kc, ap, bp, ldb, cp, ldc, ref e);
+                    else
+                    {
+                        variants![shape](kc, ap, bufB, tmp, nr, ref raw);
+                        e.StoreScalar(tmp, nr, cp, ldc, mrr, nrr);
                     }
                 }
             }

@@ -82,6 +82,30 @@ public class SgemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void BReadInPlaceMatchesNaiveGemm(string kernel)
+    {
+        // Every region reads a row-major B in place (strided microkernels; ragged panels packed).
+        int saved = Sgemm.DirectBMaxRows;
+        Sgemm.DirectBMaxRows = int.MaxValue;
+        try
+        {
+            var kern = Kernel(kernel);
+            foreach (var (m, n, k) in new[] { (1, 9, 3), (5, 37, 20), (6, 16, 300), (13, 8, 7), (48, 100, 64), (200, 33, 17), (5, 4200, 3) })
+            {
+                Check(kern, false, false, m, n, k);
+                Check(kern, true, false, m, n, k, 2f, 0.5f, GemmBias.PerRow, new FusedActivation(ActivationKind.Clip, -0.5f, 0.75f), pad: 3);
+                Check(kern, false, false, m, n, k, 1f, 0f, GemmBias.PerRow, new FusedActivation(ActivationKind.Relu), pool: CpuThreadPool.Shared(2));
+                Check(kern, false, false, m, n, k, 1f, 1f, GemmBias.PerColumn, new FusedActivation(ActivationKind.Tanh));
+            }
+        }
+        finally
+        {
+            Sgemm.DirectBMaxRows = saved;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void BiasIsAddedPerRowOrPerColumn(string kernel)
     {
         foreach (var mode in new[] { GemmBias.PerRow, GemmBias.PerColumn })
