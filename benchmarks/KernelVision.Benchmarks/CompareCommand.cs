@@ -12,6 +12,9 @@ namespace KernelVision.Benchmarks;
 /// <summary>
 /// Side-by-side latency of KernelVision's Cpu backend and ONNX Runtime on the same model file, in one
 /// process, alternating one run of each so both see the same machine state (noise, turbo, other load).
+/// By default each run starts after <see cref="SettleMs"/> of quiet: ORT's worker keeps spinning for
+/// ~40–50 ms after its run (<c>--spin-probe</c> measures it), and on two cores that spinner would
+/// take a core from the next KernelVision run; <c>--gap-ms 0</c> alternates back to back anyway.
 /// ORT is a comparison only: it lives in this project, never in the runtime.
 /// </summary>
 internal static class CompareCommand
@@ -26,12 +29,15 @@ internal static class CompareCommand
         ("dcgan_generator.onnx", 1, 1.0),
     ];
 
+    /// <summary>Default idle time before each timed run: longer than either engine's post-run spinning here.</summary>
+    private const int SettleMs = 60;
+
     public static int Run(Options o, string[] rest)
     {
         int threads = o.Int("--threads", 2);
         int runs = o.Int("--runs", 20);
         int warmup = o.Int("--warmup", 3);
-        int gapMs = o.Int("--gap-ms", 0);
+        int gapMs = o.Int("--gap-ms", SettleMs);
         // Before the first backend is made: the shared pool reads it at creation.
         if (o.Value("--kv-spin-us") is { } spin) KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds = int.Parse(spin);
         if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
@@ -53,7 +59,7 @@ internal static class CompareCommand
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}");
         Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, alternating KernelVision / ORT {OrtVersion()}" +
-                          (gapMs > 0 ? $", {gapMs} ms idle before each run" : "") + (o.Flag("--ort-no-spin") ? ", ORT spinning off" : "") +
+                          (gapMs > 0 ? $", {gapMs} ms idle before each run" : ", back to back (no idle between runs)") + (o.Flag("--ort-no-spin") ? ", ORT spinning off" : "") +
                           $", KernelVision workers spin {KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds} µs before sleeping");
         Console.WriteLine();
         Console.WriteLine("| model | batch | KernelVision ms (median / min) | ORT ms (median / min) | ratio (median) | target |");

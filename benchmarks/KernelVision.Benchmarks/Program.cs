@@ -26,6 +26,7 @@ public static class Program
                   compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]
                           [--kv-spin-us U] [--spin-probe] [--ort-profile PREFIX] [--dir D]
                                                              KernelVision vs ONNX Runtime, same file, alternating
+                                                             (60 ms idle before each run unless --gap-ms says otherwise)
                                                              (no MODEL: the issue-3 suite in artifacts/bench-models)
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
                                                              peak RSS of KernelVision and of ORT, each in its own process

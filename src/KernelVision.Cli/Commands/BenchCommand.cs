@@ -124,7 +124,7 @@ internal static class BenchCommand
         if (pool is not null && poolStats.Jobs > 0)
             o.WriteLine($"thread pool:       {F((double)poolStats.Jobs / runs, "0.0")} parallel jobs per run; " +
                         $"{F((double)poolStats.LateJobs / runs, "0.0")} finished before a worker joined, " +
-                        $"{F((double)poolStats.WorkerSleeps / runs, "0.0")} worker sleeps per run (spin window {pool.SpinMicroseconds} µs)");
+                        $"{F((double)poolStats.WorkerSleeps / runs, "0.0")} worker sleeps per run (spin window {pool.SpinMicroseconds} µs{(pool.PinnedWorkers ? ", workers pinned" : "")})");
         o.WriteLine($"activation arena:  {Size(arena)} (all planned activations {Size(planned)}, outputs included)");
         return 0;
     }

@@ -201,4 +201,26 @@ public class CpuThreadPoolTests
         Assert.InRange(d.LateJobs, 0, 10);
         Assert.True(d.WorkerSleeps >= 1, $"worker sleeps {d.WorkerSleeps}");
     }
+
+    [Fact]
+    public void WorkersArePinnedOnlyWhenThePoolOwnsEveryUsableCpu()
+    {
+        var cpus = ThreadAffinity.AllowedCpus();
+        if (cpus is null || cpus.Length < 2) return; // not Linux, or one CPU: nothing to pin
+        using (var unpinned = new CpuThreadPool(cpus.Length, pinWorkers: false)) Assert.False(unpinned.PinnedWorkers);
+        using (var oversized = new CpuThreadPool(cpus.Length + 1, pinWorkers: true)) Assert.False(oversized.PinnedWorkers);
+        using var pool = new CpuThreadPool(cpus.Length, pinWorkers: true);
+        Assert.True(pool.PinnedWorkers);
+        // Items run by a worker thread report that worker's CPU; the caller (never pinned) may be anywhere.
+        int caller = Environment.CurrentManagedThreadId;
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        for (int rep = 0; rep < 50 && seen.IsEmpty; rep++)
+            pool.ParallelFor(64, i =>
+            {
+                Thread.SpinWait(5000);
+                if (Environment.CurrentManagedThreadId != caller) seen[Environment.CurrentManagedThreadId] = ThreadAffinity.CurrentCpu();
+            });
+        Assert.NotEmpty(seen);
+        foreach (int cpu in seen.Values) Assert.Contains(cpu, cpus[1..]);
+    }
 }
