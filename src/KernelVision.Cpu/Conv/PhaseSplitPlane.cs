@@ -32,6 +32,11 @@ internal static unsafe class PhaseSplitPlane
                 continue;
             }
             float* row = plane + (long)ih * w;
+            if (sw == 2 && Avx2.IsSupported)
+            {
+                SplitRow2(row, Math.Max(0, Math.Min(w, padded - pl)), pl, lw, dst);
+                continue;
+            }
             float* target = sw == 1 ? dst : line;
             int len = Math.Max(0, Math.Min(w, padded - pl));
             Im2ColSource.Zero(target, pl);
@@ -39,6 +44,35 @@ internal static unsafe class PhaseSplitPlane
             Im2ColSource.Zero(target + pl + len, padded - pl - len);
             if (sw != 1) Split(line, dst, sw, lw);
         }
+    }
+
+    /// <summary>
+    /// One padded row for stride 2 straight from the source row (no padded copy first): source
+    /// column ic is padded column ic + pl, so even source columns land in phase pl mod 2 from index
+    /// ⌊pl/2⌋ on and odd ones in the other phase from ⌊(pl+1)/2⌋; everything else is zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitRow2(float* src, int len, int pl, int lw, float* dst)
+    {
+        int pe = pl & 1, se = pl >> 1, so = (pl + 1) >> 1;
+        int ne = (len + 1) / 2, no = len / 2;
+        float* even = dst + pe * lw + se, odd = dst + (1 - pe) * lw + so;
+        Im2ColSource.Zero(dst + pe * lw, se);
+        Im2ColSource.Zero(even + ne, lw - se - ne);
+        Im2ColSource.Zero(dst + (1 - pe) * lw, so);
+        Im2ColSource.Zero(odd + no, lw - so - no);
+        int j = 0;
+        for (; 2 * j + 16 <= len; j += 8)
+        {
+            var a = Avx.LoadVector256(src + 2 * j);
+            var b = Avx.LoadVector256(src + 2 * j + 8);
+            var e = Avx.Shuffle(a, b, 0b10_00_10_00);
+            var o = Avx.Shuffle(a, b, 0b11_01_11_01);
+            Avx.Store(even + j, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+            Avx.Store(odd + j, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
+        }
+        for (int k = j; k < ne; k++) even[k] = src[2 * k];
+        for (int k = j; k < no; k++) odd[k] = src[2 * k + 1];
     }
 
     /// <summary>dst[p·lw + i] = src[i·sw + p] for p &lt; sw, i &lt; lw.</summary>
