@@ -107,16 +107,23 @@ public sealed unsafe class DepthwiseConv
             float* r0 = buf + (long)oh * sh, r1 = r0 + dh, r2 = r1 + dh;
             float* yr = y + (long)oh * ow;
             int o = 0;
-            for (; o <= ow - 4 * V; o += 4 * V)
+            if (ow >= 4 * V)
             {
-                Vector256<float> c0 = vb, c1 = vb, c2 = vb, c3 = vb;
-                Row3(r0 + o, t0, t1, t2, w00, w01, w02, ref c0, ref c1, ref c2, ref c3);
-                Row3(r1 + o, t0, t1, t2, w10, w11, w12, ref c0, ref c1, ref c2, ref c3);
-                Row3(r2 + o, t0, t1, t2, w20, w21, w22, ref c0, ref c1, ref c2, ref c3);
-                Vector256.Store(ConvEpilogue.Activate(c0, a), yr + o);
-                Vector256.Store(ConvEpilogue.Activate(c1, a), yr + o + V);
-                Vector256.Store(ConvEpilogue.Activate(c2, a), yr + o + 2 * V);
-                Vector256.Store(ConvEpilogue.Activate(c3, a), yr + o + 3 * V);
+                // Four vectors per step; the last step overlaps the one before instead of leaving a
+                // tail of single vectors (outputs are independent, the overlap is rewritten alike).
+                for (; o < ow; o += 4 * V)
+                {
+                    int at = Math.Min(o, ow - 4 * V);
+                    Vector256<float> c0 = vb, c1 = vb, c2 = vb, c3 = vb;
+                    Row3(r0 + at, t0, t1, t2, w00, w01, w02, ref c0, ref c1, ref c2, ref c3);
+                    Row3(r1 + at, t0, t1, t2, w10, w11, w12, ref c0, ref c1, ref c2, ref c3);
+                    Row3(r2 + at, t0, t1, t2, w20, w21, w22, ref c0, ref c1, ref c2, ref c3);
+                    Vector256.Store(ConvEpilogue.Activate(c0, a), yr + at);
+                    Vector256.Store(ConvEpilogue.Activate(c1, a), yr + at + V);
+                    Vector256.Store(ConvEpilogue.Activate(c2, a), yr + at + 2 * V);
+                    Vector256.Store(ConvEpilogue.Activate(c3, a), yr + at + 3 * V);
+                }
+                continue;
             }
             for (; o < ow; o += V)
             {

@@ -95,8 +95,10 @@ public sealed unsafe class DepthwiseConvBlocked
             float* top = buf + (long)oh * s.SH * wp * Block;
             float* o = outBuf + (long)oh * s.OW * Block;
             int ow = 0;
-            for (; ow <= s.OW - 4; ow += 4)
+            // Four pixels per step; the last step overlaps the one before (outputs are independent).
+            for (; s.OW >= 4 && ow < s.OW; ow += 4)
             {
+                ow = Math.Min(ow, s.OW - 4);
                 float* p = top + (long)ow * s.SW * Block;
                 long step = (long)s.SW * Block;
                 Vector256<float> a0 = vb, a1 = vb, a2 = vb, a3 = vb;
