@@ -47,6 +47,8 @@ public class ConvBenchmarks
         ["mobilenetv2 dw3x3s2 144 56"] = new("Conv", [1, 144, 56, 56], [144, 1, 3, 3], [Attr.Int("group", 144), Attr.Ints("strides", 2, 2), .. Pad1]),
         ["mobilenetv2 dw3x3 32 112"] = new("Conv", [1, 32, 112, 112], [32, 1, 3, 3], [Attr.Int("group", 32), .. Pad1]),
         ["mobilenetv2 dw3x3s2 96 112"] = new("Conv", [1, 96, 112, 112], [96, 1, 3, 3], [Attr.Int("group", 96), Attr.Ints("strides", 2, 2), .. Pad1]),
+        ["mobilenetv2 dw3x3 960 7"] = new("Conv", [1, 960, 7, 7], [960, 1, 3, 3], [Attr.Int("group", 960), .. Pad1]),
+        ["mobilenetv2 dw3x3 192 28"] = new("Conv", [1, 192, 28, 28], [192, 1, 3, 3], [Attr.Int("group", 192), .. Pad1]),
         ["mobilenetv2 dw3x3 384 14"] = new("Conv", [1, 384, 14, 14], [384, 1, 3, 3], [Attr.Int("group", 384), .. Pad1]),
         ["mobilenetv2 dw3x3s2 576 14"] = new("Conv", [1, 576, 14, 14], [576, 1, 3, 3], [Attr.Int("group", 576), Attr.Ints("strides", 2, 2), .. Pad1]),
         ["dcgan convT 100-512 1-4"] = new("ConvTranspose", [1, 100, 1, 1], [100, 512, 4, 4], []),

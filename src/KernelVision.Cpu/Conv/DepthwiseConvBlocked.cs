@@ -61,10 +61,10 @@ public sealed unsafe class DepthwiseConvBlocked
     /// <summary>
     /// Computes channels [Block·<paramref name="block"/>, +Block) of one image: <paramref name="x"/> and
     /// <paramref name="y"/> point at the image's first channel, <paramref name="w"/> is [C, 1, KH, KW],
-    /// <paramref name="bias"/> [C] or null.
+    /// <paramref name="bias"/> [C] or null, <paramref name="packedW"/> the same weights as <see cref="PackWeights"/> laid them out, or null.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void RunBlock(float* x, float* w, float* bias, float* y, int block, FusedActivation act)
+    public void RunBlock(float* x, float* w, float* bias, float* y, int block, FusedActivation act, float* packedW = null)
     {
         var s = _s;
         int c0 = block * Block, count = Math.Min(Block, s.C - c0);
@@ -77,14 +77,18 @@ public sealed unsafe class DepthwiseConvBlocked
         int q0 = Math.Max(0, s.PL), q1 = Math.Min(wp, s.PL + s.W);
         Interleave(x + (long)c0 * inPlane, inPlane, count, buf, r0, r1, q0, q1);
 
-        // Per-tap weight vectors (lane j: channel c0 + j's weight) and the bias vector.
+        // Per-tap weight vectors (lane j: channel c0 + j's weight), pre-packed (PackWeights) or
+        // gathered here, and the bias vector.
         var wv = stackalloc Vector256<float>[taps];
         float* lanes = stackalloc float[Block];
-        for (int t = 0; t < taps; t++)
-        {
-            for (int j = 0; j < Block; j++) lanes[j] = j < count ? w[(long)(c0 + j) * taps + t] : 0f;
-            wv[t] = Vector256.Load(lanes);
-        }
+        if (packedW != null)
+            for (int t = 0; t < taps; t++) wv[t] = Vector256.Load(packedW + ((long)block * taps + t) * Block);
+        else
+            for (int t = 0; t < taps; t++)
+            {
+                for (int j = 0; j < Block; j++) lanes[j] = j < count ? w[(long)(c0 + j) * taps + t] : 0f;
+                wv[t] = Vector256.Load(lanes);
+            }
         for (int j = 0; j < Block; j++) lanes[j] = j < count && bias != null ? bias[c0 + j] : 0f;
         var vb = Vector256.Load(lanes);
 
@@ -138,6 +142,20 @@ public sealed unsafe class DepthwiseConvBlocked
     }
 
     /// <summary>
+    /// W [C, 1, KH, KW] as per-block tap vectors, [block][tap][8 lanes] (lanes past C zero), in a
+    /// pinned array: what <see cref="RunBlock"/> would otherwise gather lane by lane for every block.
+    /// </summary>
+    public float[] PackWeights(ReadOnlySpan<float> w)
+    {
+        int taps = _s.KH * _s.KW;
+        var packed = GC.AllocateArray<float>(Blocks * taps * Block, pinned: true);
+        for (int c = 0; c < _s.C; c++)
+            for (int t = 0; t < taps; t++)
+                packed[((c / Block) * taps + t) * Block + c % Block] = w[c * taps + t];
+        return packed;
+    }
+
+    /// <summary>
     /// Fills the padded, channel-interleaved scratch: zero borders (rows outside [r0, r1), columns
     /// outside [q0, q1)), then the image. The image is read plane-contiguously, eight pixels of
     /// eight channels at a time through an in-register 8×8 transpose, whatever the width (a row
@@ -149,13 +167,15 @@ public sealed unsafe class DepthwiseConvBlocked
     {
         int wp = _wp;
         long rowFloats = (long)wp * Block;
-        new Span<float>(buf, (int)(r0 * rowFloats)).Clear();
-        new Span<float>(buf + r1 * rowFloats, (int)((_hp - r1) * rowFloats)).Clear();
+        // Borders are a few pixels: one vector store each (Span.Clear calls cost more on 7×7 planes).
+        var zero = Vector256<float>.Zero;
+        for (long i = 0; i < r0 * rowFloats; i += Block) Vector256.Store(zero, buf + i);
+        for (long i = r1 * rowFloats; i < _hp * rowFloats; i += Block) Vector256.Store(zero, buf + i);
         for (int r = r0; r < r1; r++)
         {
             float* dstRow = buf + r * rowFloats;
-            new Span<float>(dstRow, q0 * Block).Clear();
-            new Span<float>(dstRow + (long)q1 * Block, (wp - q1) * Block).Clear();
+            for (int q = 0; q < q0; q++) Vector256.Store(zero, dstRow + q * Block);
+            for (int q = q1; q < wp; q++) Vector256.Store(zero, dstRow + q * Block);
         }
         var offsets = _pixelOffset;
         if (offsets.Length < Block)

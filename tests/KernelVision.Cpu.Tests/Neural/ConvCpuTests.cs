@@ -83,9 +83,7 @@ internal static class ConvCheck
         Tensor?[] outputs = [y];
         kernel.Run(inputs, outputs);
         kernel.Run(inputs, outputs);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        kernel.Run(inputs, outputs);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyAllocations.Measure(() => kernel.Run(inputs, outputs));
         Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
     }
 

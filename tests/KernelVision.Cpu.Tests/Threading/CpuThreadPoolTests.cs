@@ -129,14 +129,16 @@ public class CpuThreadPoolTests
         pool.ParallelFor(4, work);
         pool.ParallelFor(4, body);
         pool.ParallelFor(4, work, stateBody);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int r = 0; r < 100; r++)
+        long allocated = SteadyAllocations.Measure(() =>
         {
-            pool.ParallelFor(4, work);
-            pool.ParallelFor(4, body);
-            pool.ParallelFor(4, work, stateBody);
-        }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            for (int r = 0; r < 100; r++)
+            {
+                pool.ParallelFor(4, work);
+                pool.ParallelFor(4, body);
+                pool.ParallelFor(4, work, stateBody);
+            }
+        });
+        Assert.Equal(0, allocated);
     }
 
     [Theory]

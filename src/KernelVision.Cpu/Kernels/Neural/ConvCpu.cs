@@ -179,13 +179,15 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), nothing (depthwise reads W as is).</summary>
+    /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked depthwise), nothing (other depthwise, dot: they read W as is).</summary>
     private object? PrepareWeights(Plan plan, Tensor wt)
     {
         switch (plan.Path)
         {
-            case Path.Depthwise or Path.DepthwiseBlocked or Path.PointwiseDot:
+            case Path.Depthwise or Path.PointwiseDot:
                 return null;
+            case Path.DepthwiseBlocked:
+                return _weights.Get(wt, 20, plan, static (p, w) => p.DepthwiseBlocked!.PackWeights(w.Floats));
             case Path.Winograd:
                 return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
             default:
@@ -282,7 +284,9 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         var s = _run!.Shape;
         var k = _run.DepthwiseBlocked!;
         int n = i / k.Blocks;
-        k.RunBlock(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, i % k.Blocks, Op.Activation);
+        float[] packed = (float[])_packed!;
+        fixed (float* pw = packed) // pinned at allocation: fixed only takes its address
+            k.RunBlock(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, i % k.Blocks, Op.Activation, pw);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
