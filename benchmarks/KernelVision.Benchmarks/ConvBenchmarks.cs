@@ -36,6 +36,7 @@ public class ConvBenchmarks
         ["resnet18.layer2 3x3 128-128 28"] = new("Conv", [1, 128, 28, 28], [128, 128, 3, 3], Pad1),
         ["resnet18.layer2 1x1s2 64-128 56"] = new("Conv", [1, 64, 56, 56], [128, 64, 1, 1], [Attr.Ints("strides", 2, 2)]),
         ["resnet18.layer3 3x3 256-256 14"] = new("Conv", [1, 256, 14, 14], [256, 256, 3, 3], Pad1),
+        ["resnet18.layer4 3x3s2 256-512 14"] = new("Conv", [1, 256, 14, 14], [512, 256, 3, 3], [Attr.Ints("strides", 2, 2), .. Pad1]),
         ["resnet18.layer4 3x3 512-512 7"] = new("Conv", [1, 512, 7, 7], [512, 512, 3, 3], Pad1),
         ["mobilenetv2 1x1 16-96 112"] = new("Conv", [1, 16, 112, 112], [96, 16, 1, 1], []),
         ["mobilenetv2 1x1 24-144 56"] = new("Conv", [1, 24, 56, 56], [144, 24, 1, 1], []),
