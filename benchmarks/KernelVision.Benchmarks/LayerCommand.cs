@@ -23,6 +23,7 @@ public static class LayerCommand
     public static int Run(Options o, string[] rest)
     {
         string? name = rest.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        if (name is not null && name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return RunModel(o, name);
         if (name is null || !ConvBenchmarks.Layers.TryGetValue(name, out var layer))
         {
             Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N]; layers:\n  " +
@@ -60,6 +61,51 @@ public static class LayerCommand
         {
             var s = ms[v].Order().ToArray();
             Console.WriteLine($"  {(v == 0 ? "A (off)" : "B (on) ")}: min {s[0]:0.000} ms, median {s[s.Length / 2]:0.000} ms, {flops / (s[0] * 1e6):0.0} GFLOP/s at min");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// A whole model (first input random, batch 1) with the switch flipped run by run: the switches
+    /// are read at run time, so one session serves both variants. <c>--gap-ms</c> sleeps before each run.
+    /// </summary>
+    private static int RunModel(Options o, string file)
+    {
+        string sw = o.Value("--switch") ?? "none";
+        if (!Switches.TryGetValue(sw, out var set))
+        {
+            Console.Error.WriteLine($"unknown switch '{sw}' ({string.Join(", ", Switches.Keys)})");
+            return 2;
+        }
+        int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 50), gap = o.Int("--gap-ms", 0);
+        using var session = KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = new CpuBackend(threads) });
+        var input = session.Inputs[0];
+        var dims = input.Shape!.Select(d => (int)(d.Value ?? 1)).ToArray();
+        var rng = new Random(7);
+        var data = new float[dims.Aggregate(1, (a, d) => a * d)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        var x = KernelVision.Tensors.Tensor.FromFloats(dims, data);
+        for (int v = 0; v < 2; v++)
+        {
+            set(v == 1);
+            for (int i = 0; i < 3; i++) session.Run(x);
+        }
+        var ms = new[] { new double[runs], new double[runs] };
+        for (int i = 0; i < runs; i++)
+            for (int v = 0; v < 2; v++)
+            {
+                set(v == 1);
+                if (gap > 0) Thread.Sleep(gap);
+                long t0 = Stopwatch.GetTimestamp();
+                session.Run(x);
+                ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+        set(false);
+        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
+        for (int v = 0; v < 2; v++)
+        {
+            var s = ms[v].Order().ToArray();
+            Console.WriteLine($"  {(v == 0 ? "A (off)" : "B (on) ")}: min {s[0]:0.000} ms, median {s[s.Length / 2]:0.000} ms");
         }
         return 0;
     }
