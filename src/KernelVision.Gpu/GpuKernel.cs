@@ -43,7 +43,11 @@ public abstract class GpuKernel<TOp>(TOp op) : Kernel<TOp>(op), IGpuKernel where
     /// <inheritdoc/>
     public sealed override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
-        lock (Device.Gate) Execute(inputs, outputs);
+        lock (Device.Gate)
+        {
+            Execute(inputs, outputs);
+            if (GpuDevice.SynchronizeEachKernel) Accelerator.Synchronize();
+        }
     }
 
     /// <summary>Runs the op (under the device lock).</summary>

@@ -76,6 +76,8 @@ internal static class ProfileCommand
         var (width, height) = ParseSize(s.PngSize);
         if (s.Png is not null) CheckWritable(s.Png, "--png");
         if (s.Csv is not null) CheckWritable(s.Csv, "--csv");
+        // Device kernels return before they finish: wait for each, so a node's time is its own.
+        if (s.Backend is "gpu" or "gpu-sim") KernelVision.Gpu.Runtime.GpuDevice.SynchronizeEachKernel = true;
         var backend = Backend(s.Backend, s.Threads);
         var (session, loadTime) = Open(s.Model, backend, s.Batch);
         using var _ = session;
@@ -194,7 +196,7 @@ internal static class ProfileCommand
         o.WriteLine($"machine:  peak {F(peak.Gflops, "0.0")} GFLOP/s FP32 ({peak.VectorBits}-bit FMA, {peak.Threads} thread{(peak.Threads == 1 ? "" : "s")}), " +
             $"memory {F(peak.GBps, "0.0")} GB/s (read); ridge point {F(peak.RidgePoint, "0.00")} FLOP/byte");
         if (backend.Name is not ("cpu" or "reference"))
-            o.WriteLine($"note:     {backend.Name} kernels may return before they finish; per-node times assume synchronous kernels");
+            o.WriteLine($"note:     {backend.Name}: each kernel waits for its launches to finish, so node times are the kernels' own (plus a synchronisation each)");
         o.WriteLine();
 
         int nameW = Math.Clamp(rows.Count == 0 ? 4 : rows.Max(r => r.Name.Length), 4, 40);

@@ -30,6 +30,13 @@ public sealed class GpuDevice : IDisposable
     /// <summary>The accelerator kernels run on.</summary>
     public Accelerator Accelerator { get; }
 
+    /// <summary>
+    /// When true every kernel waits for its launches to finish before returning: slower, but
+    /// per-node wall times (<c>kv profile</c>) are then the kernels' own instead of the launch cost,
+    /// with the whole run's device time landing on the node that reads an output back.
+    /// </summary>
+    public static bool SynchronizeEachKernel { get; set; }
+
     /// <summary>True for ILGPU's CPU accelerator (the simulator).</summary>
     public bool IsSimulator => Accelerator.AcceleratorType == AcceleratorType.CPU;
 
