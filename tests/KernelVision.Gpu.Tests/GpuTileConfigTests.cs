@@ -61,4 +61,35 @@ public class GpuTileConfigTests
         Same("GlobalAveragePool", [Random(94, 1, 2, 17, 19)], device: Sim256);
         Same("InstanceNormalization", [Random(95, 1, 2, 9, 31), Random(96, 2), Random(97, 2)], device: Sim256);
     }
+
+    [Fact]
+    public void SmallOutputsWithLongKAreSplit()
+    {
+        var h100 = Sim256.Tiles with { Multiprocessors = 132 };
+        // ResNet-18's last stage: 512×49 is 8 tiles of 64 for 132 multiprocessors; K 4608 allows 18 chunks of 256.
+        Assert.Equal(18, h100.SplitK(512, 49, 4608, 1, GemmTile.Medium64));
+        Assert.Equal(2, h100.SplitK(64, 3136, 576, 1, GemmTile.Medium64));
+        Assert.Equal(1, h100.SplitK(512, 12544, 576, 1, GemmTile.Large128)); // fills the device already
+        Assert.Equal(1, h100.SplitK(8, 8, 200, 1, GemmTile.Medium64));       // K too short to split
+        Assert.Equal(1, Sim.Tiles.SplitK(512, 49, 4608, 1, GemmTile.Sim64)); // the simulator never splits
+    }
+
+    [Fact]
+    public void SplitKMatchesReference()
+    {
+        try
+        {
+            TileConfig.ForceSplitK = 3;
+            // K 8·9 = 72 in chunks of 32: the last chunk is ragged; bias and ReLU run once, after the sum.
+            Same("Conv", [Random(111, 2, 8, 5, 6), Random(112, 19, 8, 3, 3), Random(113, 19)], [Attr.Ints("pads", 1, 1, 1, 1)]);
+            Same("Conv", [Random(114, 1, 4, 6, 6), Random(115, 6, 2, 3, 3)], [Attr.Int("group", 2), Attr.Ints("strides", 2, 2)], device: Sim16Tile);
+            Same("ConvTranspose", [Random(116, 1, 5, 4, 5), Random(117, 5, 3, 4, 4), Random(118, 3)], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)]);
+            Same("Gemm", [Random(119, 3, 40), Random(120, 17, 40), Random(121, 17)], [Attr.Int("transB", 1), Attr.Float("beta", 0.5f)]);
+            Same("MatMul", [Random(122, 2, 5, 33), Random(123, 33, 18)], device: Sim256);
+        }
+        finally
+        {
+            TileConfig.ForceSplitK = null;
+        }
+    }
 }

@@ -134,12 +134,35 @@ public sealed class GpuDevice : IDisposable
     internal T Kernel<T>(string key, Func<Accelerator, T> load) where T : class =>
         (T)_kernels.GetOrAdd(key, _ => load(Accelerator));
 
+    private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
+
+    /// <summary>
+    /// A device scratch buffer of at least <paramref name="floats"/> floats (split-K partial sums),
+    /// grown on demand. Launches are stream-ordered under <see cref="Gate"/>, so one buffer serves
+    /// every kernel; before a smaller one is replaced the stream is drained, since a kernel still
+    /// running may read it.
+    /// </summary>
+    internal ArrayView<float> Scratch(long floats)
+    {
+        if (_scratch is null || _scratch.Length < floats)
+        {
+            if (_scratch is not null)
+            {
+                Accelerator.Synchronize();
+                _scratch.Dispose();
+            }
+            _scratch = Accelerator.Allocate1D<float>(Math.Max(floats, 1L << 16));
+        }
+        return _scratch.View;
+    }
+
     /// <summary>Number of kernels compiled so far (tests check the cache).</summary>
     internal int CompiledKernelCount => _kernels.Count;
 
     /// <inheritdoc/>
     public void Dispose()
     {
+        _scratch?.Dispose();
         Memory.Dispose();
         Accelerator.Dispose();
         Context.Dispose();

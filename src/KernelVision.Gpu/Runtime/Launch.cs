@@ -31,7 +31,31 @@ internal static class Launch
     /// <summary>Runs the tiled GEMM engine on <paramref name="p"/> with the tile the device picks for its size.</summary>
     public static void Gemm<TProblem>(GpuDevice d, TProblem p, int slices) where TProblem : struct, IGemmProblem
     {
-        switch (d.Tiles.PickGemm(p.M, p.N, slices))
+        var tile = d.Tiles.PickGemm(p.M, p.N, slices);
+        int splits = d.Tiles.SplitK(p.M, p.N, p.K, slices, tile);
+        if (splits > 1 && p.M > 0 && p.N > 0)
+        {
+            // Split-K: partial products over K chunks, then one pass that sums them and runs the epilogue.
+            int chunk = (p.K + splits - 1) / splits;
+            chunk = (chunk + 15) / 16 * 16;
+            splits = (p.K + chunk - 1) / chunk;
+            var split = new SplitKProblem<TProblem>
+            {
+                Inner = p,
+                Partial = d.Scratch((long)slices * splits * p.M * p.N),
+                Splits = splits,
+                Chunk = chunk,
+            };
+            Dispatch(d, tile, split, slices * splits);
+            Elements(d, GemmEngine.ReduceSplitK<TProblem>, slices * p.M * p.N, new SplitKReduceArgs<TProblem> { Split = split });
+            return;
+        }
+        Dispatch(d, tile, p, slices);
+    }
+
+    private static void Dispatch<TProblem>(GpuDevice d, GemmTile tile, TProblem p, int slices) where TProblem : struct, IGemmProblem
+    {
+        switch (tile)
         {
             case GemmTile.Large128: Gemm<Tile128, TProblem>(d, p, slices); break;
             case GemmTile.Medium64: Gemm<Tile64, TProblem>(d, p, slices); break;
@@ -52,7 +76,11 @@ internal static class Launch
     }
 
     private static string Key(MethodInfo m) =>
-        m.DeclaringType!.FullName + "." + m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(a => a.Name)) + ">" : "");
+        m.DeclaringType!.FullName + "." + m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(TypeName)) + ">" : "");
+
+    /// <summary>A type's name with its generic arguments (SplitKProblem&lt;ConvProblem&gt;), so kernel keys and names are unique.</summary>
+    internal static string TypeName(Type t) =>
+        t.IsGenericType ? t.Name[..t.Name.IndexOf('`')] + "<" + string.Join(",", t.GetGenericArguments().Select(TypeName)) + ">" : t.Name;
 }
 
 /// <summary>Every device kernel entry point, for the test that compiles each one to PTX.</summary>
@@ -75,11 +103,19 @@ public static class KernelCatalog
         yield return Item(((Action<RowArgs>)NeuralKernels.InstanceNorm).Method, true);
         yield return Item(((Action<ReduceArgs>)NeuralKernels.ReduceRows).Method, true);
         var gemm = typeof(GemmEngine).GetMethod(nameof(GemmEngine.Kernel))!;
-        foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
-            foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+        var reduce = typeof(GemmEngine).GetMethod(nameof(GemmEngine.ReduceSplitK))!;
+        foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+        {
+            var split = typeof(SplitKProblem<>).MakeGenericType(problem);
+            foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
+            {
                 yield return Item(gemm.MakeGenericMethod(tile, problem), true);
+                yield return Item(gemm.MakeGenericMethod(tile, split), true);
+            }
+            yield return Item(reduce.MakeGenericMethod(problem), false);
+        }
     }
 
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>
-        (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(a => a.Name)) + ">" : ""), m, isExplicit);
+        (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(Launch.TypeName)) + ">" : ""), m, isExplicit);
 }

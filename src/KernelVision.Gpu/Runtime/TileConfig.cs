@@ -52,6 +52,32 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
         return new TileConfig($"small-{g}", [gemm], g, g, 4, 4, mps, elementThreads);
     }
 
+    /// <summary>Forces this many K chunks on every GEMM launched from this thread (tests run split-K on the simulator); null: <see cref="SplitK"/> decides.</summary>
+    public static int? ForceSplitK
+    {
+        get => t_forceSplitK;
+        set => t_forceSplitK = value;
+    }
+
+    [ThreadStatic] private static int? t_forceSplitK;
+
+    /// <summary>
+    /// K chunks for an M×N×K product of <paramref name="slices"/> slices with <paramref name="tile"/>:
+    /// 1 unless its tiles cannot fill the device (fewer than the multiprocessors) and K is long;
+    /// then enough chunks for about two groups per multiprocessor, each at least 256 deep. The
+    /// simulator never splits (it runs one group at a time anyway).
+    /// </summary>
+    public int SplitK(long m, long n, long k, long slices, GemmTile tile)
+    {
+        if (ForceSplitK is int forced) return Math.Max(1, (int)Math.Min(forced, k));
+        if (GemmTiles.Contains(GemmTile.Sim64)) return 1;
+        int side = tile switch { GemmTile.Large128 => 128, GemmTile.Small16 => 16, _ => 64 };
+        long tiles = (m + side - 1) / side * ((n + side - 1) / side) * slices;
+        if (tiles >= Multiprocessors) return 1;
+        long splits = Math.Min((2L * Multiprocessors + tiles - 1) / tiles, k / 256);
+        return (int)Math.Max(1, Math.Min(splits, 64));
+    }
+
     /// <summary>
     /// The GEMM tile for an M×N output (per batch/group slice, <paramref name="slices"/> of them):
     /// the 128 tile when it still yields a couple of groups per multiprocessor, else 64, else the small-group one.
