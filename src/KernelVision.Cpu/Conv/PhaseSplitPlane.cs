@@ -62,17 +62,23 @@ internal static unsafe class PhaseSplitPlane
         Im2ColSource.Zero(dst + (1 - pe) * lw, so);
         Im2ColSource.Zero(odd + no, lw - so - no);
         int j = 0;
-        for (; 2 * j + 16 <= len; j += 8)
-        {
-            var a = Avx.LoadVector256(src + 2 * j);
-            var b = Avx.LoadVector256(src + 2 * j + 8);
-            var e = Avx.Shuffle(a, b, 0b10_00_10_00);
-            var o = Avx.Shuffle(a, b, 0b11_01_11_01);
-            Avx.Store(even + j, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
-            Avx.Store(odd + j, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
-        }
+        for (; 2 * j + 16 <= len; j += 8) Deinterleave8(src + 2 * j, even + j, odd + j);
         for (int k = j; k < ne; k++) even[k] = src[2 * k];
         for (int k = j; k < no; k++) odd[k] = src[2 * k + 1];
+    }
+
+    /// <summary>even[0..8) = src[0, 2, …, 14], odd[0..8) = src[1, 3, …, 15].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave8(float* src, float* even, float* odd)
+    {
+        var a = Avx.LoadVector256(src);
+        var b = Avx.LoadVector256(src + 8);
+        // Within 128-bit lanes: [a0 a2 b0 b2 | a4 a6 b4 b6] and [a1 a3 b1 b3 | a5 a7 b5 b7];
+        // then reorder the 64-bit pairs to [a0 a2 a4 a6 b0 b2 b4 b6].
+        var e = Avx.Shuffle(a, b, 0b10_00_10_00);
+        var o = Avx.Shuffle(a, b, 0b11_01_11_01);
+        Avx.Store(even, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
+        Avx.Store(odd, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
     }
 
     /// <summary>dst[p·lw + i] = src[i·sw + p] for p &lt; sw, i &lt; lw.</summary>
@@ -83,17 +89,7 @@ internal static unsafe class PhaseSplitPlane
         if (sw == 2 && Avx2.IsSupported)
         {
             float* even = dst, odd = dst + lw;
-            for (; i <= lw - 8; i += 8)
-            {
-                var a = Avx.LoadVector256(src + 2 * i);
-                var b = Avx.LoadVector256(src + 2 * i + 8);
-                // Within 128-bit lanes: [a0 a2 b0 b2 | a4 a6 b4 b6] and [a1 a3 b1 b3 | a5 a7 b5 b7];
-                // then reorder the 64-bit pairs to [a0 a2 a4 a6 b0 b2 b4 b6].
-                var e = Avx.Shuffle(a, b, 0b10_00_10_00);
-                var o = Avx.Shuffle(a, b, 0b11_01_11_01);
-                Avx.Store(even + i, Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle());
-                Avx.Store(odd + i, Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle());
-            }
+            for (; i <= lw - 8; i += 8) Deinterleave8(src + 2 * i, even + i, odd + i);
         }
         else if (sw == 4 && Avx.IsSupported)
         {

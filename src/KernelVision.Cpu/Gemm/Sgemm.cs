@@ -359,13 +359,7 @@ public static unsafe class Sgemm
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
-                    float* pa;
-                    if (packedA is not null) pa = packedA.Panel(pc, ic);
-                    else
-                    {
-                        GemmPacking.PackBlock(p.A, bufA, mr, ic, mc, pc, kc);
-                        pa = bufA;
-                    }
+                    float* pa = BlockA(p, bufA, ic, mc, pc, kc);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrr = Math.Min(nr, nc - jr);
@@ -402,6 +396,15 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>The A block [ic, ic+mc) × [pc, pc+kc) as packed panels: the pre-packed ones, or packed into <paramref name="bufA"/> now.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* BlockA(in Problem p, float* bufA, int ic, int mc, int pc, int kc)
+    {
+        if (p.A.Packed is { } packed) return packed.Panel(pc, ic);
+        GemmPacking.PackBlock(p.A, bufA, p.Kernel.MR, ic, mc, pc, kc);
+        return bufA;
+    }
+
     /// <summary>
     /// Regions of at most this many rows of C read a row-major B in place instead of packing it
     /// (0 turns it off; benchmarks' A/B switch). Packing pays off when many row panels reuse the packed block.
@@ -421,19 +424,12 @@ public static unsafe class Sgemm
         int mr = kern.MR, nr = kern.NR, half = nr / 2, mcMax = kern.MC;
         var strided = kern.StridedVariants!;
         var variants = kern.Variants;
-        PackedMatrix? packedA = p.A.Packed;
         nint ldb = p.B.KStride, ldc = p.Ldc;
         float* b0 = p.B.Data + pc * ldb;
         for (int ic = m0; ic < m1; ic += mcMax)
         {
             int mc = Math.Min(mcMax, m1 - ic);
-            float* pa;
-            if (packedA is not null) pa = packedA.Panel(pc, ic);
-            else
-            {
-                GemmPacking.PackBlock(p.A, bufA, mr, ic, mc, pc, kc);
-                pa = bufA;
-            }
+            float* pa = BlockA(p, bufA, ic, mc, pc, kc);
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int nrr = Math.Min(nr, nc - jr);
