@@ -9,23 +9,11 @@ namespace KernelVision.Cpu.Tests;
 /// <summary>
 /// The ONNX conformance cases (onnx-node) of every op with a Cpu kernel, run on the Cpu backend:
 /// each must pass as on Reference or be on the shared skip list. Ops without a Cpu kernel in the same
-/// graph run on the Reference fallback. Skipped when the data is absent.
+/// graph run on the Reference fallback.
 /// </summary>
 public class CpuConformanceTests
 {
-    private static readonly string? Root = FindRoot();
-
-    private static string? FindRoot()
-    {
-        var env = Environment.GetEnvironmentVariable("KV_ONNX_TESTDATA");
-        if (env is not null && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared", "conformance");
-            if (File.Exists(Path.Combine(candidate, "MANIFEST.tsv"))) return Path.GetFullPath(candidate);
-        }
-        return null;
-    }
+    private static string Root => TestSupport.ConformanceData.Root;
 
     /// <summary>ONNX op types that have a Cpu kernel.</summary>
     private static HashSet<string> CpuOpTypes() => CpuBackend.ImplementedOps
@@ -33,7 +21,6 @@ public class CpuConformanceTests
 
     public static IEnumerable<object[]> Cases()
     {
-        if (Root is null) return [["(no data)"]];
         var ops = CpuOpTypes();
         return File.ReadLines(Path.Combine(Root, "MANIFEST.tsv")).Skip(1)
             .Select(line => line.Split('\t'))
@@ -45,7 +32,6 @@ public class CpuConformanceTests
     [MemberData(nameof(Cases))]
     public void CpuBackendPasses(string relativePath)
     {
-        if (Root is null) return; // no data on this machine
         var c = ConformanceSuite.Discover(Path.Combine(Root, relativePath)).Single();
         var r = ConformanceSuite.Run(c, new SessionOptions { Backend = CpuVsReference.Threaded });
         Assert.True(r.Status != CaseStatus.Failed, $"{relativePath}: {r.Detail}");

@@ -4,31 +4,21 @@ using Xunit;
 
 namespace KernelVision.Gpu.Tests;
 
-/// <summary>A theory that is skipped, loudly, when the ONNX conformance corpus is absent.</summary>
-public sealed class GpuConformanceTheoryAttribute : TheoryAttribute
-{
-    public GpuConformanceTheoryAttribute()
-    {
-        if (ConformanceTests.Root is null)
-            Skip = "ONNX conformance data not found: set KV_ONNX_TESTDATA or place it at ../shared/conformance";
-    }
-}
-
 /// <summary>
 /// Every ONNX conformance case on gpu-sim (the same cases and tolerances as `kv conformance DIR --backend gpu-sim`),
 /// except the zoo models in <see cref="TooSlowForEveryRun"/>.
 /// </summary>
 public class ConformanceTests
 {
-    /// <summary>The conformance corpus, or null.</summary>
-    public static readonly string? Root = FindRoot();
+    /// <summary>The vendored conformance corpus.</summary>
+    public static string Root => TestSupport.ConformanceData.Root;
 
-    private static readonly List<ConformanceCase> All = Root is null ? [] : ConformanceSuite.Discover(Root);
+    private static readonly List<ConformanceCase> All = ConformanceSuite.Discover(Root);
 
     /// <summary>
     /// Cases left out of this theory because the simulator needs too long for every test run, with the
     /// gpu-sim time measured on the 2-core build machine (shared, so under load). Each passes when run:
-    /// <c>kv conformance ../shared/conformance --backend gpu-sim --filter NAME</c>.
+    /// <c>kv conformance tests/data/onnx-backend --backend gpu-sim --filter NAME</c>.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> TooSlowForEveryRun = new Dictionary<string, string>
     {
@@ -42,25 +32,10 @@ public class ConformanceTests
         ["light_zfnet512"] = "110 s on gpu-sim",
     };
 
-    private static string? FindRoot()
-    {
-        var env = Environment.GetEnvironmentVariable("KV_ONNX_TESTDATA");
-        if (env is not null && Directory.Exists(env)) return env;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (!File.Exists(Path.Combine(d.FullName, "KernelVision.sln"))) continue;
-            var p = Path.Combine(d.FullName, "..", "shared", "conformance");
-            return Directory.Exists(p) ? Path.GetFullPath(p) : null;
-        }
-        return null;
-    }
-
     public static IEnumerable<object[]> Cases() =>
-        Root is null
-            ? [["(corpus absent)"]]
-            : All.Where(c => !TooSlowForEveryRun.ContainsKey(c.Name)).Select(c => new object[] { c.RelativePath });
+        All.Where(c => !TooSlowForEveryRun.ContainsKey(c.Name)).Select(c => new object[] { c.RelativePath });
 
-    [GpuConformanceTheory]
+    [Theory]
     [MemberData(nameof(Cases))]
     public void PassesOnGpuSim(string path)
     {
@@ -70,7 +45,7 @@ public class ConformanceTests
         Assert.True(r.Status != CaseStatus.Failed, $"{path}: {r.Detail}");
     }
 
-    [GpuConformanceTheory]
+    [Theory]
     [MemberData(nameof(SlowCases))]
     public void SlowCasesExist(string name) =>
         // Keeps the exclusion list honest: a renamed or removed case must be taken off it.

@@ -8,9 +8,8 @@ public static class TestData
     /// <summary>The repository root (the folder holding KernelVision.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>ONNX backend test data: $KV_ONNX_TESTDATA, else ../shared/conformance beside the repo; null when absent.</summary>
-    public static string? ConformanceDir { get; } = Existing(Environment.GetEnvironmentVariable("KV_ONNX_TESTDATA"))
-        ?? Existing(Path.Combine(RepoRoot, "..", "shared", "conformance"));
+    /// <summary>ONNX backend test data vendored in tests/data/onnx-backend (or $KV_ONNX_TESTDATA).</summary>
+    public static string ConformanceDir => TestSupport.ConformanceData.Root;
 
     /// <summary>Models exported by tools/make_test_models.py: $KV_TEST_MODELS, else artifacts/test-models; null when absent.</summary>
     public static string? ModelsDir { get; } = Existing(Environment.GetEnvironmentVariable("KV_TEST_MODELS"))
@@ -23,16 +22,6 @@ public static class TestData
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "KernelVision.sln"))) return d.FullName;
         throw new InvalidOperationException("cannot find KernelVision.sln above " + AppContext.BaseDirectory);
-    }
-}
-
-/// <summary>A theory that is skipped, loudly, when the conformance corpus is not present.</summary>
-public sealed class ConformanceTheoryAttribute : TheoryAttribute
-{
-    public ConformanceTheoryAttribute()
-    {
-        if (TestData.ConformanceDir is null)
-            Skip = "ONNX conformance data not found: set KV_ONNX_TESTDATA or place it at ../shared/conformance";
     }
 }
 

@@ -7,16 +7,15 @@ namespace KernelVision.Cpu.Tests.Neural;
 
 /// <summary>
 /// The official ONNX node tests of Conv and ConvTranspose on the Cpu backend (the same check as
-/// <c>kv conformance DIR --backend cpu --filter conv</c>). Skipped when the data is not present.
+/// <c>kv conformance DIR --backend cpu --filter conv</c>).
 /// </summary>
 public class ConvConformanceTests
 {
-    private const string Root = "/work/shared/conformance";
+    private static string Root => TestSupport.ConformanceData.Root;
 
     [Fact]
     public void ConvCasesPassOnCpu()
     {
-        if (!Directory.Exists(Root)) return; // the data set lives outside the repository
         Assert.Contains(typeof(Conv), CpuBackend.ImplementedOps);
         Assert.Contains(typeof(ConvTranspose), CpuBackend.ImplementedOps);
         var options = new SessionOptions { Backend = new CpuBackend(2), AllowReferenceFallback = false };
