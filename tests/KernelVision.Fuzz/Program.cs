@@ -1,5 +1,6 @@
 using KernelVision;
 using KernelVision.Tests.Fuzzing;
+using KernelVision.TestSupport;
 using SharpFuzz;
 
 // kv-fuzz: the SharpFuzz entry points over FuzzTarget (load → prepare → run one model under tight
@@ -10,6 +11,11 @@ using SharpFuzz;
 //   kv-fuzz --libfuzzer          libFuzzer mode (run under libfuzzer-dotnet)
 //   kv-fuzz corpus DIR [CONF]    writes the seed corpus (built models, conformance models from CONF)
 //   kv-fuzz replay PATH...       runs files/folders through the target, prints outcomes, exit 1 on a crash
+//   kv-fuzz campaign [--seeds built|corpus|all] [--backend reference|cpu] [--seed S] [--count N]
+//                    [--index I] [--out DIR]
+//                                the CI test's mutation campaign, any size (no instrumentation needed);
+//                                --index runs that one mutant (the CI test prints these arguments),
+//                                --out keeps each crashing mutant; exit 1 on a crash or hang
 static void Target(byte[] bytes)
 {
     try { FuzzTarget.Execute(bytes, null, CancellationToken.None); }
@@ -53,6 +59,52 @@ if (args.Length > 0 && args[0] == "replay")
     }
     Console.WriteLine($"{total} files, {crashes} crashes");
     return crashes == 0 ? 0 : 1;
+}
+
+if (args.Length > 0 && args[0] == "campaign")
+{
+    string seedSet = "all", backendName = "reference";
+    string? outDir = null;
+    int seed = 20261207, count = 10_000, index = -1;
+    for (int i = 1; i < args.Length; i++)
+    {
+        string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--seeds": seedSet = Next(); break;
+            case "--backend": backendName = Next(); break;
+            case "--seed": seed = int.Parse(Next()); break;
+            case "--count": count = int.Parse(Next()); break;
+            case "--index": index = int.Parse(Next()); break;
+            case "--out": outDir = Next(); break;
+            default: Console.Error.WriteLine($"kv-fuzz campaign: unknown option {args[i]}"); return 2;
+        }
+    }
+    var seeds = FuzzCampaign.Seeds(seedSet, ConformanceData.Root);
+    var backend = FuzzCampaign.Backend(backendName);
+    string extDir = SeedModels.MakeExternalDataFolder();
+    try
+    {
+        if (index >= 0)
+        {
+            var (s, bytes, family) = FuzzRunner.Mutant(seeds, seed, index);
+            if (outDir is not null) { Directory.CreateDirectory(outDir); File.WriteAllBytes(Path.Combine(outDir, $"mutant-{seed}-{index}.onnx"), bytes); }
+            var r = FuzzRunner.RunCase(bytes, extDir, TimeSpan.FromSeconds(60), backend);
+            Console.WriteLine($"#{index} from {s.Name} ({family}): {r.Outcome}: {r.Detail}");
+            if (r.Error is not null) Console.WriteLine(r.Error);
+            return r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang ? 1 : 0;
+        }
+        var tally = FuzzRunner.Campaign(seeds, count, seed, extDir, TimeSpan.FromSeconds(20), Environment.ProcessorCount, backend);
+        Console.WriteLine($"campaign {seedSet}/{backendName}: {seeds.Count} seeds, seed {seed}");
+        Console.WriteLine(tally.Report());
+        foreach (var (i, seedName, result, bytes) in tally.Failures)
+        {
+            Console.WriteLine($"#{i} from {seedName}: {result.Outcome}: {result.Detail}");
+            if (outDir is not null) { Directory.CreateDirectory(outDir); File.WriteAllBytes(Path.Combine(outDir, $"mutant-{seed}-{i}.onnx"), bytes); }
+        }
+        return tally.Bugs == 0 ? 0 : 1;
+    }
+    finally { Directory.Delete(extDir, true); }
 }
 
 if (args.Length > 0 && args[0] == "--libfuzzer")

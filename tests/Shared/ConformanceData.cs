@@ -11,9 +11,6 @@ public static class ConformanceData
     /// <summary>The corpus folder (holds MANIFEST.tsv, onnx-node/ and onnx-models/).</summary>
     public static string Root { get; } = Find();
 
-    /// <summary>The repository root (the folder holding KernelVision.sln).</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
-
     private static string Find()
     {
         var env = Environment.GetEnvironmentVariable("KV_ONNX_TESTDATA");

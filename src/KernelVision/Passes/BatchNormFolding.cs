@@ -30,15 +30,14 @@ public sealed class BatchNormFolding : IGraphPass
             var pn = producer.Node;
             if (pn.Inputs.Count < 2) continue;
             var w = program.FixedConstant(pn.Inputs[1]);
-            var b = pn.Inputs.Count > 2 ? program.FixedConstant(pn.Inputs[2]) : null;
             bool hasBias = pn.Inputs.Count > 2 && pn.Inputs[2].Length > 0;
+            var b = hasBias ? program.FixedConstant(pn.Inputs[2]) : null;
             var p = bnNode.Inputs.Skip(1).Select(program.FixedConstant).ToArray();
-            if (w is null || w.Type != DataType.Float32 || (hasBias && b is null) || p.Any(t => t is null || t.Type != DataType.Float32)) continue;
-
-            if (w.Rank < 3) continue;
-            int outChannels = producer is Conv ? w.Shape[0] : w.Shape[1] * ((ConvTranspose)producer).Group;
-            if (producer is ConvTranspose ct && w.Shape[0] % ct.Group != 0) continue;
-            if (p.Any(t => t!.Length != outChannels) || (hasBias && b!.Length != outChannels)) continue;
+            // Fold only what the ops' own validation would accept: anything else (wrong element type,
+            // rank or length) stays in the graph so the planner refuses it with the node named.
+            if (w is null || (hasBias && b is null) || p.Any(t => t is null)) continue;
+            if (OutChannels(producer, w) is not int outChannels) continue;
+            if (hasBias && !IsVector(b!, outChannels) || !p.All(t => IsVector(t!, outChannels))) continue;
 
             var s = new double[outChannels];
             var newB = new float[outChannels];
@@ -84,6 +83,24 @@ public sealed class BatchNormFolding : IGraphPass
             log.Add($"bn-fold: {bnNode.DisplayName} folded into {pn.DisplayName}");
         }
     }
+
+    /// <summary>
+    /// Output channels of the producer given a float32 weight of rank ≥ 3 with no empty dimension and
+    /// channel counts that fit the group; null when the weight is not one the fold can rewrite.
+    /// </summary>
+    private static int? OutChannels(Op producer, Tensor w)
+    {
+        if (w.Type != DataType.Float32 || w.Rank < 3 || w.Shape.Any(d => d <= 0)) return null;
+        if (producer is ConvTranspose ct)
+        {
+            long m = (long)w.Shape[1] * ct.Group;
+            return w.Shape[0] % ct.Group == 0 && m <= int.MaxValue ? (int)m : null;
+        }
+        return w.Shape[0];
+    }
+
+    /// <summary>A float32 vector (rank 1) of exactly <paramref name="length"/> elements, as BatchNormalization and the conv bias require.</summary>
+    private static bool IsVector(Tensor t, int length) => t.Type == DataType.Float32 && t.Rank == 1 && t.Length == length;
 
     internal static string Fresh(GraphProgram program, string name)
     {

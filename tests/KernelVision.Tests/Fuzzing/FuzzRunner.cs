@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using KernelVision.Backends;
 
 namespace KernelVision.Tests.Fuzzing;
 
@@ -10,10 +11,10 @@ public sealed record FuzzResult(FuzzOutcome Outcome, string? Detail = null, Exce
 public static class FuzzRunner
 {
     /// <summary>Runs one case on a worker thread; past <paramref name="timeout"/> it is a <see cref="FuzzOutcome.Hang"/>.</summary>
-    public static FuzzResult RunCase(byte[] bytes, string? baseDir, TimeSpan timeout)
+    public static FuzzResult RunCase(byte[] bytes, string? baseDir, TimeSpan timeout, IBackend? backend = null)
     {
         using var cts = new CancellationTokenSource();
-        var task = Task.Factory.StartNew(() => FuzzTarget.ExecuteDetailed(bytes, baseDir, cts.Token),
+        var task = Task.Factory.StartNew(() => FuzzTarget.ExecuteDetailed(bytes, baseDir, cts.Token, backend),
             cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default); // its own thread: no pool starvation skews the bound
         bool finished;
         try { finished = task.Wait(timeout); }
@@ -77,7 +78,8 @@ public static class FuzzRunner
     /// <see cref="Random"/>(<paramref name="seed"/>, i) — so every mutant is reproducible on its own and
     /// the campaign's outcome does not depend on scheduling.
     /// </summary>
-    public static Tally Campaign(IReadOnlyList<SeedModels.Seed> seeds, int count, int seed, string? baseDir, TimeSpan timeout, int parallelism)
+    public static Tally Campaign(IReadOnlyList<SeedModels.Seed> seeds, int count, int seed, string? baseDir, TimeSpan timeout, int parallelism,
+        IBackend? backend = null)
     {
         var tally = new Tally();
         var sw = Stopwatch.StartNew();
@@ -85,7 +87,7 @@ public static class FuzzRunner
         {
             var (s, bytes, family) = Mutant(seeds, seed, i);
             var t0 = Stopwatch.GetTimestamp();
-            var r = RunCase(bytes, baseDir, timeout);
+            var r = RunCase(bytes, baseDir, timeout, backend);
             tally.Add(i, s.Name, family, r, bytes, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         });
         tally.Elapsed = sw.Elapsed;

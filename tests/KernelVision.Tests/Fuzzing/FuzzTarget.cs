@@ -1,3 +1,5 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Onnx;
 using KernelVision.Tensors;
@@ -55,16 +57,19 @@ public static class FuzzTarget
     /// Loads and runs <paramref name="bytes"/>; returns Success/NotRun or the typed refusal.
     /// Any other exception propagates: that is what the callers count as a crash.
     /// </summary>
-    public static FuzzOutcome Execute(byte[] bytes, string? baseDir, CancellationToken cancellationToken) =>
-        ExecuteDetailed(bytes, baseDir, cancellationToken).Outcome;
+    public static FuzzOutcome Execute(byte[] bytes, string? baseDir, CancellationToken cancellationToken, IBackend? backend = null) =>
+        ExecuteDetailed(bytes, baseDir, cancellationToken, backend).Outcome;
 
-    /// <summary>As <see cref="Execute"/>, with the refusal's message.</summary>
-    public static (FuzzOutcome Outcome, string? Message) ExecuteDetailed(byte[] bytes, string? baseDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="Execute"/>, with the refusal's message. <paramref name="backend"/> binds the kernels
+    /// (Reference when null, named explicitly so the campaign does not follow a change of default).
+    /// </summary>
+    public static (FuzzOutcome Outcome, string? Message) ExecuteDetailed(byte[] bytes, string? baseDir, CancellationToken cancellationToken, IBackend? backend = null)
     {
         try
         {
             var model = OnnxLoader.Load(bytes, baseDir, "fuzz.onnx", Limits);
-            using var session = new InferenceSession(model, new SessionOptions { Limits = Limits });
+            using var session = new InferenceSession(model, new SessionOptions { Limits = Limits, Backend = backend ?? ReferenceBackend.Instance });
             var inputs = SynthesizeInputs(session);
             if (inputs is null) return (FuzzOutcome.NotRun, null);
             session.Run(inputs, null, cancellationToken);

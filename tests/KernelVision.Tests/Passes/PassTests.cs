@@ -81,6 +81,67 @@ public class PassTests
         TensorAssert.Close(plain.Run(x)[0], optimised.Run(x)[0], rtol: 1e-4, atol: 1e-5);
     }
 
+    /// <summary>
+    /// Constants the passes read before any op has validated them, each malformed in one way (element
+    /// type, rank, length, empty). The optimised session must end as the unoptimised one does: the same
+    /// result, or a typed refusal — never an <see cref="InternalErrorException"/> from a pass reading
+    /// the data as what it is not (a fresh-clone fuzz run once found a uint32 conv bias doing that).
+    /// </summary>
+    [Theory]
+    [InlineData("Conv", "b", "uint32")]
+    [InlineData("Conv", "b", "int64")]
+    [InlineData("Conv", "b", "long")]
+    [InlineData("Conv", "scale", "rank2")]
+    [InlineData("Conv", "mean", "int64")]
+    [InlineData("Conv", "var", "short")]
+    [InlineData("Conv", "var", "empty")]
+    [InlineData("Conv", "w", "rank2")]
+    [InlineData("Conv", "w", "zero-dim")]
+    [InlineData("Conv", "w", "int64")]
+    [InlineData("ConvTranspose", "b", "uint32")]
+    [InlineData("ConvTranspose", "w", "zero-dim")]
+    [InlineData("ConvTranspose", "scale", "long")]
+    [InlineData("Conv", "lo", "int64")]
+    [InlineData("Conv", "lo", "empty")]
+    [InlineData("Conv", "hi", "rank2")]
+    [InlineData("Conv", "hi", "uint32")]
+    public void MalformedConstantsEndAsInTheUnoptimisedGraph(string convOp, string name, string damage)
+    {
+        var p = ModelProto.Parser.ParseFrom(ConvBnAct(convOp, "Clip", bias: true));
+        var init = p.Graph.Initializer.Single(t => t.Name == name);
+        var t = TensorProtoConverter.ToTensor(init, null, name);
+        Tensor bad = damage switch
+        {
+            "uint32" or "int64" => Tensor.Zeros(damage == "uint32" ? DataType.UInt32 : DataType.Int64, t.Shape),
+            "rank2" => t.Reshape([1, t.Length]),
+            "long" => Tensor.Zeros(DataType.Float32, [t.Length + 1]),
+            "short" => Tensor.Zeros(DataType.Float32, [Math.Max(0, t.Length - 1)]),
+            "empty" => Tensor.Zeros(DataType.Float32, [0]),
+            "zero-dim" => Tensor.Zeros(DataType.Float32, [.. t.Shape[..^1], 0]),
+            _ => throw new ArgumentException(damage),
+        };
+        p.Graph.Initializer.Remove(init);
+        p.Graph.Initializer.Add(TensorProtoConverter.FromTensor(bad, name));
+        var bytes = p.ToByteArray();
+        var x = Tensor.Zeros(DataType.Float32, [2, 4, 5, 5]);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (i % 7 - 3) * 0.25f;
+
+        (Tensor? Y, KernelVisionException? Error) Outcome(bool optimize)
+        {
+            try
+            {
+                var s = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = optimize });
+                return (s.Run(x)[0], null);
+            }
+            catch (KernelVisionException e) when (e is not InternalErrorException) { return (null, e); }
+        }
+        var plain = Outcome(false);
+        var optimised = Outcome(true);
+        Assert.Equal(plain.Error is null, optimised.Error is null);
+        if (plain.Y is not null) TensorAssert.Close(plain.Y, optimised.Y!, rtol: 1e-4, atol: 1e-5);
+        else Assert.Matches("'(conv|bn|act)'", optimised.Error!.Message); // names the node that refused
+    }
+
     [Fact]
     public void ConvOutputUsedTwiceIsNotFolded()
     {

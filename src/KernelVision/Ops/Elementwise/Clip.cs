@@ -61,14 +61,18 @@ public sealed class Clip : Op, IFusibleActivation
         var max = Optional(inputs, 2);
         if (min is not null)
         {
-            if (min.Value is null) return null;
-            lo = (float)min.Value.GetDouble(0);
+            if (!IsScalarFloat(min.Value)) return null;
+            lo = (float)min.Value!.GetDouble(0);
         }
         if (max is not null)
         {
-            if (max.Value is null) return null;
-            hi = (float)max.Value.GetDouble(0);
+            if (!IsScalarFloat(max.Value)) return null;
+            hi = (float)max.Value!.GetDouble(0);
         }
         return new FusedActivation(ActivationKind.Clip, lo, hi);
     }
+
+    // The fusion pass sees raw constants, before InferOutputs has checked them: a bound that is not a
+    // one-element float32 tensor is left to the unfused op, which refuses it with the node named.
+    private static bool IsScalarFloat(Tensor? t) => t is { Type: DataType.Float32, Length: 1, Rank: <= 1 };
 }
