@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+if ! command -v dotnet >/dev/null; then
+  echo "test.sh: the .NET 10 SDK is needed (https://learn.microsoft.com/dotnet/core/install/linux; on Debian: apt-get install dotnet-sdk-10.0 from Microsoft's package feed)" >&2
+  exit 1
+fi
+
 need_apt=()
 /usr/bin/python3 -c "import torch, torchvision, onnx, numpy" 2>/dev/null || need_apt+=(python3-torch python3-torchvision python3-onnx python3-numpy)
 # The Fashion-MNIST test set: the Vision tests check the shipped classifier's accuracy on it.
@@ -14,7 +19,9 @@ if ((${#need_apt[@]})); then
     echo "test.sh: installing ${need_apt[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "test.sh: missing Debian packages ${need_apt[*]} (run as root or install them)" >&2; exit 1
+    echo "test.sh: missing Debian packages: ${need_apt[*]}" >&2
+    echo "test.sh: install them with:  sudo apt-get update && sudo apt-get install -y ${need_apt[*]}   (or run ./test.sh as root)" >&2
+    exit 1
   fi
 fi
 

@@ -1,7 +1,14 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
 using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tga;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace KernelVision.Vision;
@@ -15,6 +22,12 @@ public sealed record ImageLimits
     public long MaxFileBytes { get; init; } = 256L << 20;
     /// <summary>Largest single buffer the decoder may allocate, in megabytes (ImageSharp's own guard).</summary>
     public int MaxAllocationMegabytes { get; init; } = 1024;
+    /// <summary>
+    /// Longest a decode may take (default 30 s) before it is abandoned as hostile: a small file can
+    /// still cost much work (a progressive JPEG with thousands of scans). ImageSharp checks the
+    /// cancellation between markers, chunks and rows.
+    /// </summary>
+    public TimeSpan MaxDecodeTime { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The defaults.</summary>
     public static ImageLimits Default { get; } = new();
@@ -48,16 +61,8 @@ public static class ImageIO
         limits ??= ImageLimits.Default;
         if (data.Length == 0) throw new InputException($"{name}: image file is empty");
         if (data.Length > limits.MaxFileBytes) throw new InputException($"{name}: image file is {data.Length:N0} bytes, over the {limits.MaxFileBytes:N0}-byte limit");
-        var config = Config(limits);
-        try
-        {
-            var info = Image.Identify(config, data, out _) ?? throw new InputException($"{name}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)");
-            CheckSize(info.Width, info.Height, name, limits);
-            using var img = Image.Load<Rgb24>(config, data);
-            CheckSize(img.Width, img.Height, name, limits);
-            return FromImageSharp(img);
-        }
-        catch (Exception e) when (IsDecodeError(e)) { throw Wrap(e, name); }
+        using var img = Decode(() => new MemoryStream(data, writable: false), name, limits);
+        return FromImageSharp(img);
     }
 
     internal static Image<Rgb24> LoadImageSharp(string path, ImageLimits limits)
@@ -69,44 +74,71 @@ public static class ImageIO
         if (!fi.Exists) throw new InputException($"{path}: image file not found");
         if (fi.Length == 0) throw new InputException($"{path}: image file is empty");
         if (fi.Length > limits.MaxFileBytes) throw new InputException($"{path}: image file is {fi.Length:N0} bytes, over the {limits.MaxFileBytes:N0}-byte limit");
+        return Decode(() => File.OpenRead(path), path, limits);
+    }
+
+    /// <summary>
+    /// Identifies, checks the header against the limits, then decodes the first frame under the time
+    /// bound. Whatever the third-party decoder throws on a hostile file becomes one InputException naming
+    /// it: the caller asked for an image and got a bad file, whichever decoder line noticed.
+    /// </summary>
+    private static Image<Rgb24> Decode(Func<Stream> open, string name, ImageLimits limits)
+    {
         var config = Config(limits);
+        using var cts = new CancellationTokenSource(limits.MaxDecodeTime);
         try
         {
-            var info = Image.Identify(config, path, out _) ?? throw new InputException($"{path}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)");
-            CheckSize(info.Width, info.Height, path, limits);
-            var img = Image.Load<Rgb24>(config, path);
-            try { CheckSize(img.Width, img.Height, path, limits); }
+            IImageInfo? info;
+            using (var s = open()) info = Image.Identify(config, s);
+            if (info is null) throw new InputException($"{name}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)");
+            CheckSize(info.Width, info.Height, name, limits);
+            Image<Rgb24> img;
+            using (var s = open()) img = Image.LoadAsync<Rgb24>(config, s, cts.Token).GetAwaiter().GetResult();
+            try { CheckSize(img.Width, img.Height, name, limits); }
             catch { img.Dispose(); throw; }
             return img;
         }
-        catch (Exception e) when (IsDecodeError(e)) { throw Wrap(e, path); }
+        catch (InputException) { throw; }
+        catch (OperationCanceledException e) when (cts.IsCancellationRequested)
+        {
+            throw new InputException($"{name}: decoding took longer than {limits.MaxDecodeTime.TotalSeconds:0.#} s (refusing a file this costly)", e);
+        }
+        catch (Exception e) { throw Wrap(e, name); }
     }
 
     private static Configuration Config(ImageLimits limits)
     {
-        var c = Configuration.Default.Clone();
+        // A configuration of our own, not Configuration.Default.Clone(): a clone shares the default's
+        // ImageFormatsManager, and the decoder settings below must not leak into the caller's process.
+        var c = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(),
+            new BmpConfigurationModule(), new PbmConfigurationModule(), new TgaConfigurationModule(), new TiffConfigurationModule(),
+            new WebpConfigurationModule());
         c.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limits.MaxAllocationMegabytes });
+        // Only the first frame is ever used: decoding every frame of a GIF or multi-page TIFF would let a
+        // small file with thousands of frames claim gigabytes.
+        c.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First, MaxFrames = 1 });
+        c.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
         return c;
     }
 
     private static void CheckSize(int w, int h, string name, ImageLimits limits)
     {
-        if (w <= 0 || h <= 0) throw new InputException($"{name}: image has zero size ({w}x{h})");
-        if ((long)w * h > limits.MaxPixels)
-            throw new InputException($"{name}: image declares {w}x{h} = {(long)w * h:N0} pixels, over the {limits.MaxPixels:N0}-pixel limit (refusing to decode)");
+        if (w <= 0 || h <= 0) throw new InputException($"{name}: image has {(w == 0 || h == 0 ? "zero" : "a negative")} size ({w}x{h})");
+        long pixels = (long)w * h;
+        if (pixels > limits.MaxPixels || pixels * 3 > Array.MaxLength)
+            throw new InputException($"{name}: image declares {w}x{h} = {pixels:N0} pixels, over the {Math.Min(limits.MaxPixels, Array.MaxLength / 3):N0}-pixel limit (refusing to decode)");
     }
-
-    private static bool IsDecodeError(Exception e) => e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
-        or InvalidMemoryOperationException or NotSupportedException or IOException or UnauthorizedAccessException
-        or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException or OutOfMemoryException;
 
     private static InputException Wrap(Exception e, string name) => e switch
     {
-        InputException ie => ie,
         UnknownImageFormatException => new InputException($"{name}: not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)", e),
         InvalidMemoryOperationException or OutOfMemoryException => new InputException($"{name}: image is too large to decode ({e.Message})", e),
-        FileNotFoundException => new InputException($"{name}: image file not found", e),
-        _ => new InputException($"{name}: cannot decode image: {e.Message}", e),
+        FileNotFoundException or DirectoryNotFoundException => new InputException($"{name}: image file not found", e),
+        UnauthorizedAccessException => new InputException($"{name}: image file cannot be read (permission denied)", e),
+        ImageFormatException or InvalidImageContentException or NotSupportedException => new InputException($"{name}: cannot decode image: {e.Message}", e),
+        IOException => new InputException($"{name}: cannot read image file: {e.Message}", e),
+        // Anything else is the decoder failing on data it did not expect: still this file's fault.
+        _ => new InputException($"{name}: cannot decode image ({e.GetType().Name} in the decoder: {e.Message})", e),
     };
 
     internal static RgbImage FromImageSharp(Image<Rgb24> img)
