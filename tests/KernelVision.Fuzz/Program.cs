@@ -12,10 +12,11 @@ using SharpFuzz;
 //   kv-fuzz corpus DIR [CONF]    writes the seed corpus (built models, conformance models from CONF)
 //   kv-fuzz replay PATH...       runs files/folders through the target, prints outcomes, exit 1 on a crash
 //   kv-fuzz campaign [--seeds built|corpus|all] [--backend reference|cpu] [--seed S] [--count N]
-//                    [--index I] [--out DIR]
+//                    [--index I] [--out DIR] [--differential]
 //                                the CI test's mutation campaign, any size (no instrumentation needed);
 //                                --index runs that one mutant (the CI test prints these arguments),
-//                                --out keeps each crashing mutant; exit 1 on a crash or hang
+//                                --out keeps each crashing mutant; --differential also runs each mutant
+//                                unoptimised and requires the same ending; exit 1 on a crash, hang or mismatch
 static void Target(byte[] bytes)
 {
     try { FuzzTarget.Execute(bytes, null, CancellationToken.None); }
@@ -66,6 +67,7 @@ if (args.Length > 0 && args[0] == "campaign")
     string seedSet = "all", backendName = "reference";
     string? outDir = null;
     int seed = 20261207, count = 10_000, index = -1;
+    bool differential = false;
     for (int i = 1; i < args.Length; i++)
     {
         string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -77,6 +79,7 @@ if (args.Length > 0 && args[0] == "campaign")
             case "--count": count = int.Parse(Next()); break;
             case "--index": index = int.Parse(Next()); break;
             case "--out": outDir = Next(); break;
+            case "--differential": differential = true; break;
             default: Console.Error.WriteLine($"kv-fuzz campaign: unknown option {args[i]}"); return 2;
         }
     }
@@ -89,12 +92,12 @@ if (args.Length > 0 && args[0] == "campaign")
         {
             var (s, bytes, family) = FuzzRunner.Mutant(seeds, seed, index);
             if (outDir is not null) { Directory.CreateDirectory(outDir); File.WriteAllBytes(Path.Combine(outDir, $"mutant-{seed}-{index}.onnx"), bytes); }
-            var r = FuzzRunner.RunCase(bytes, extDir, TimeSpan.FromSeconds(60), backend);
+            var r = FuzzRunner.RunCase(bytes, extDir, TimeSpan.FromSeconds(60), backend, differential);
             Console.WriteLine($"#{index} from {s.Name} ({family}): {r.Outcome}: {r.Detail}");
             if (r.Error is not null) Console.WriteLine(r.Error);
-            return r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang ? 1 : 0;
+            return r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang or FuzzOutcome.Mismatch ? 1 : 0;
         }
-        var tally = FuzzRunner.Campaign(seeds, count, seed, extDir, TimeSpan.FromSeconds(20), Environment.ProcessorCount, backend);
+        var tally = FuzzRunner.Campaign(seeds, count, seed, extDir, TimeSpan.FromSeconds(20), Environment.ProcessorCount, backend, differential);
         Console.WriteLine($"campaign {seedSet}/{backendName}: {seeds.Count} seeds, seed {seed}");
         Console.WriteLine(tally.Report());
         foreach (var (i, seedName, result, bytes) in tally.Failures)

@@ -152,6 +152,10 @@ public static class OnnxLoader
         var tt = vi.Type?.TensorType;
         if (vi.Type is not null && vi.Type.ValueCase != TypeProto.ValueOneofCase.TensorType && vi.Type.ValueCase != TypeProto.ValueOneofCase.None)
             throw new UnsupportedException($"{ctx.File}: graph {role} '{vi.Name}' is a {vi.Type.ValueCase}, only tensors are supported");
+        // ONNX element types run 0..23 (FLOAT4E2M1, IR 11); anything else is damage, refused here rather
+        // than echoed back later as an input "must be -727379968".
+        if (tt is not null && tt.ElemType is < 0 or > 23)
+            throw new ModelFormatException($"{ctx.File}: graph {role} '{vi.Name}' has element type {tt.ElemType}, which is not an ONNX element type");
         var type = tt is null ? DataType.Undefined : (DataType)tt.ElemType;
         Dim[]? shape = null;
         if (tt?.Shape is not null)

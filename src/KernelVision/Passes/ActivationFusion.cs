@@ -29,6 +29,11 @@ public sealed class ActivationFusion : IGraphPass
             var infos = an.Inputs.Select((name, k) => name.Length == 0 ? null
                 : k == 0 ? new TensorInfo(DataType.Float32, [])
                 : program.FixedConstant(name) is { } t ? TensorInfo.Of(t) : new TensorInfo(DataType.Float32, [])).ToList();
+            // Fuse only what the activation's own validation accepts (arity, attribute and bound types,
+            // with a float32 stand-in for the producer's output): a node the planner would refuse must
+            // stay in the graph and be refused, not vanish into the producer's epilogue.
+            try { program.Ops[i].InferOutputs(infos); }
+            catch (Exception e) when (e is KernelVisionException or ValueNotKnownException) { continue; }
             if (act.AsFused(infos) is not { } fused) continue;
 
             switch (producer)

@@ -38,6 +38,10 @@ public sealed class BatchNormFolding : IGraphPass
             if (w is null || (hasBias && b is null) || p.Any(t => t is null)) continue;
             if (OutChannels(producer, w) is not int outChannels) continue;
             if (hasBias && !IsVector(b!, outChannels) || !p.All(t => IsVector(t!, outChannels))) continue;
+            // And the BatchNormalization itself must pass its own validation on the conv's output.
+            var x = new TensorInfo(DataType.Float32, [1, outChannels, .. Enumerable.Repeat(1, w.Rank - 2)]);
+            try { bn.InferOutputs([x, .. p.Select(t => TensorInfo.Of(t!))]); }
+            catch (Exception e) when (e is KernelVisionException or ValueNotKnownException) { continue; }
 
             var s = new double[outChannels];
             var newB = new float[outChannels];
@@ -47,6 +51,10 @@ public sealed class BatchNormFolding : IGraphPass
                 double bias = hasBias ? b!.Floats[m] : 0;
                 newB[m] = (float)((bias - p[2]!.Floats[m]) * s[m] + p[1]!.Floats[m]);
             }
+            // var + ε ≤ 0 or non-finite statistics give an infinite or NaN scale: the unfused op then
+            // yields ±∞ per element, which the folded weights cannot reproduce (∞ − ∞ in the conv's sums
+            // becomes NaN). Such a graph runs as written.
+            if (!s.All(double.IsFinite) || !newB.All(float.IsFinite)) continue;
             var newW = w.Clone();
             var wf = newW.Floats;
             if (producer is Conv)
@@ -71,6 +79,7 @@ public sealed class BatchNormFolding : IGraphPass
                         }
                 }
             }
+            if (!AllFinite(wf) && AllFinite(w.Floats)) continue; // the scale overflowed a weight
             string wName = Fresh(program, pn.Inputs[1] + ".bnfolded");
             string bName = Fresh(program, (hasBias ? pn.Inputs[2] : pn.Inputs[1]) + ".bnfolded_bias");
             program.Constants[wName] = newW;
@@ -97,6 +106,12 @@ public sealed class BatchNormFolding : IGraphPass
             return w.Shape[0] % ct.Group == 0 && m <= int.MaxValue ? (int)m : null;
         }
         return w.Shape[0];
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>A float32 vector (rank 1) of exactly <paramref name="length"/> elements, as BatchNormalization and the conv bias require.</summary>

@@ -37,7 +37,8 @@ public static class DataTypes
         DataType.Float16 => "float16",
         DataType.Bool => "bool",
         DataType.String => "string",
-        _ => t.ToString().ToLowerInvariant(),
+        _ when Enum.IsDefined(t) => t.ToString().ToLowerInvariant(),
+        _ => $"element type {(int)t}",
     };
 
     /// <summary>Wraps an integer result to the range of <paramref name="t"/> the way two's-complement hardware would.</summary>

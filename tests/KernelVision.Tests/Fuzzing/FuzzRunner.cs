@@ -11,10 +11,12 @@ public sealed record FuzzResult(FuzzOutcome Outcome, string? Detail = null, Exce
 public static class FuzzRunner
 {
     /// <summary>Runs one case on a worker thread; past <paramref name="timeout"/> it is a <see cref="FuzzOutcome.Hang"/>.</summary>
-    public static FuzzResult RunCase(byte[] bytes, string? baseDir, TimeSpan timeout, IBackend? backend = null)
+    public static FuzzResult RunCase(byte[] bytes, string? baseDir, TimeSpan timeout, IBackend? backend = null, bool differential = false)
     {
         using var cts = new CancellationTokenSource();
-        var task = Task.Factory.StartNew(() => FuzzTarget.ExecuteDetailed(bytes, baseDir, cts.Token, backend),
+        var task = Task.Factory.StartNew(() => differential
+                ? FuzzTarget.ExecuteDifferential(bytes, baseDir, cts.Token, backend)
+                : FuzzTarget.ExecuteDetailed(bytes, baseDir, cts.Token, backend),
             cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default); // its own thread: no pool starvation skews the bound
         bool finished;
         try { finished = task.Wait(timeout); }
@@ -57,13 +59,14 @@ public static class FuzzRunner
             _byFamily.AddOrUpdate(family, 1, (_, c) => c + 1);
             var q = _samples.GetOrAdd(r.Outcome, _ => new());
             if (q.Count < 4 && r.Detail is not null) q.Enqueue(r.Detail.Length > 200 ? r.Detail[..200] : r.Detail);
-            if (r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang && _failures.Count < 50) _failures.Enqueue((index, seed, r, bytes));
+            if (r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang or FuzzOutcome.Mismatch && _failures.Count < 50) _failures.Enqueue((index, seed, r, bytes));
             double prev;
             do { prev = Volatile.Read(ref SlowestMs); } while (ms > prev && Interlocked.CompareExchange(ref SlowestMs, ms, prev) != prev);
         }
 
         /// <summary>Crashes plus hangs.</summary>
-        public int Bugs => _counts.GetValueOrDefault(FuzzOutcome.Crash) + _counts.GetValueOrDefault(FuzzOutcome.Hang);
+        public int Bugs => _counts.GetValueOrDefault(FuzzOutcome.Crash) + _counts.GetValueOrDefault(FuzzOutcome.Hang)
+            + _counts.GetValueOrDefault(FuzzOutcome.Mismatch);
 
         /// <summary>A one-screen report.</summary>
         public string Report() =>
@@ -79,7 +82,7 @@ public static class FuzzRunner
     /// the campaign's outcome does not depend on scheduling.
     /// </summary>
     public static Tally Campaign(IReadOnlyList<SeedModels.Seed> seeds, int count, int seed, string? baseDir, TimeSpan timeout, int parallelism,
-        IBackend? backend = null)
+        IBackend? backend = null, bool differential = false)
     {
         var tally = new Tally();
         var sw = Stopwatch.StartNew();
@@ -87,7 +90,7 @@ public static class FuzzRunner
         {
             var (s, bytes, family) = Mutant(seeds, seed, i);
             var t0 = Stopwatch.GetTimestamp();
-            var r = RunCase(bytes, baseDir, timeout, backend);
+            var r = RunCase(bytes, baseDir, timeout, backend, differential);
             tally.Add(i, s.Name, family, r, bytes, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         });
         tally.Elapsed = sw.Elapsed;

@@ -29,6 +29,8 @@ public enum FuzzOutcome
     Crash,
     /// <summary>A bug: the case did not finish within its time bound.</summary>
     Hang,
+    /// <summary>A bug: the optimised graph ended differently from the graph as written (differential runs only).</summary>
+    Mismatch,
 }
 
 /// <summary>
@@ -66,17 +68,61 @@ public static class FuzzTarget
     /// </summary>
     public static (FuzzOutcome Outcome, string? Message) ExecuteDetailed(byte[] bytes, string? baseDir, CancellationToken cancellationToken, IBackend? backend = null)
     {
+        var (outcome, message, _) = RunOnce(bytes, baseDir, cancellationToken, backend, optimize: true);
+        return (outcome, message);
+    }
+
+    /// <summary>
+    /// Differential form: the mutant runs with the graph passes and without, and the two must end
+    /// alike — the same outputs (within float tolerance), or both a typed refusal. A pass that turns a
+    /// refused graph into a running one (or the reverse, or changes the numbers) is a
+    /// <see cref="FuzzOutcome.Mismatch"/>: it would have given a user a silent wrong answer.
+    /// </summary>
+    public static (FuzzOutcome Outcome, string? Message) ExecuteDifferential(byte[] bytes, string? baseDir, CancellationToken cancellationToken, IBackend? backend = null)
+    {
+        var optimised = RunOnce(bytes, baseDir, cancellationToken, backend, optimize: true);
+        if (optimised.Outcome is FuzzOutcome.NotRun or FuzzOutcome.ModelFormat) return (optimised.Outcome, optimised.Message);
+        var plain = RunOnce(bytes, baseDir, cancellationToken, backend, optimize: false);
+        bool okA = optimised.Outcome == FuzzOutcome.Success, okB = plain.Outcome == FuzzOutcome.Success;
+        if (okA != okB)
+            return (FuzzOutcome.Mismatch, $"optimised: {optimised.Outcome} {optimised.Message}; as written: {plain.Outcome} {plain.Message}");
+        if (okA && Difference(optimised.Outputs!, plain.Outputs!) is { } diff) return (FuzzOutcome.Mismatch, diff);
+        return (optimised.Outcome, optimised.Message);
+    }
+
+    private static (FuzzOutcome Outcome, string? Message, IReadOnlyDictionary<string, Tensor>? Outputs) RunOnce(
+        byte[] bytes, string? baseDir, CancellationToken cancellationToken, IBackend? backend, bool optimize)
+    {
         try
         {
             var model = OnnxLoader.Load(bytes, baseDir, "fuzz.onnx", Limits);
-            using var session = new InferenceSession(model, new SessionOptions { Limits = Limits, Backend = backend ?? ReferenceBackend.Instance });
+            using var session = new InferenceSession(model,
+                new SessionOptions { Limits = Limits, Backend = backend ?? ReferenceBackend.Instance, Optimize = optimize });
             var inputs = SynthesizeInputs(session);
-            if (inputs is null) return (FuzzOutcome.NotRun, null);
-            session.Run(inputs, null, cancellationToken);
-            return (FuzzOutcome.Success, null);
+            if (inputs is null) return (FuzzOutcome.NotRun, null, null);
+            return (FuzzOutcome.Success, null, session.Run(inputs, null, cancellationToken));
         }
         catch (InternalErrorException) { throw; }
-        catch (KernelVisionException e) { return (Classify(e), e.Message); }
+        catch (KernelVisionException e) { return (Classify(e), e.Message, null); }
+    }
+
+    /// <summary>Where two runs' outputs differ beyond rounding (folding reorders float arithmetic), or null.</summary>
+    private static string? Difference(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b)
+    {
+        foreach (var (name, x) in a)
+        {
+            if (!b.TryGetValue(name, out var y)) return $"output '{name}' only in the optimised run";
+            if (x.Type != y.Type || !x.Shape.SequenceEqual(y.Shape)) return $"output '{name}': {x.Describe()} vs {y.Describe()}";
+            for (int i = 0; i < x.Length; i++)
+            {
+                double p = x.GetDouble(i), q = y.GetDouble(i);
+                if (double.IsNaN(p) && double.IsNaN(q) || p == q) continue;
+                double scale = Math.Max(1, Math.Max(Math.Abs(p), Math.Abs(q)));
+                if (double.IsNaN(p) || double.IsNaN(q) || Math.Abs(p - q) > 1e-3 * scale)
+                    return $"output '{name}'[{i}]: optimised {p:G9}, as written {q:G9}";
+            }
+        }
+        return null;
     }
 
     /// <summary>The outcome kind of a typed refusal.</summary>

@@ -10,6 +10,8 @@ namespace KernelVision.Tests.Fuzzing;
 /// Three campaigns cover both conditions a checkout can be in and both kernel binders: the built seeds
 /// alone (where a fresh clone once found a crash CI never reached, because the corpus seeds diluted
 /// the built ones), built plus vendored conformance seeds on Reference, and the same on the Cpu backend.
+/// Every mutant that gets past the parser also runs without the graph passes and must end the same
+/// way (<see cref="FuzzTarget.ExecuteDifferential"/>): a pass may not make a refused graph run.
 /// KV_FUZZ_MUTANTS (total over the three) and KV_FUZZ_SEED override the size and seed; a failure
 /// prints the <c>kv-fuzz campaign</c> command that replays it (docs/RELIABILITY.md).
 /// </summary>
@@ -43,7 +45,7 @@ public class FuzzTests(ITestOutputHelper output)
         string dir = SeedModels.MakeExternalDataFolder();
         try
         {
-            var tally = FuzzRunner.Campaign(seeds, count, seed, dir, CaseTimeout, parallelism: 2, backend);
+            var tally = FuzzRunner.Campaign(seeds, count, seed, dir, CaseTimeout, parallelism: 2, backend, differential: true);
             output.WriteLine($"campaign {seedSet}/{backendName}: seeds {seeds.Count} ({seeds.Count(s => s.Name.StartsWith("built/"))} built), " +
                 $"seed {seed} (KV_FUZZ_SEED={Seed})");
             output.WriteLine(tally.Report());
@@ -58,8 +60,8 @@ public class FuzzTests(ITestOutputHelper output)
                     output.WriteLine($"#{index} from {seedName}: {result.Outcome}: {result.Detail}\n{result.Error?.StackTrace}");
                 }
             }
-            Assert.True(tally.Bugs == 0, $"{tally.Bugs} crashes/hangs in campaign {seedSet}/{backendName}; replay one with " +
-                $"'dotnet run --project tests/KernelVision.Fuzz -c Release -- campaign --seeds {seedSet} --backend {backendName} --seed {seed} --index N'; first: " +
+            Assert.True(tally.Bugs == 0, $"{tally.Bugs} crashes/hangs/mismatches in campaign {seedSet}/{backendName}; replay one with " +
+                $"'dotnet run --project tests/KernelVision.Fuzz -c Release -- campaign --seeds {seedSet} --backend {backendName} --seed {seed} --differential --index N'; first: " +
                 string.Join(" | ", failures.Take(5).Select(f => $"#{f.Index} ({f.Seed}) {f.Result.Outcome}: {f.Result.Detail}")));
             Assert.Equal(count, tally.Total);
         }
@@ -113,8 +115,8 @@ public class FuzzTests(ITestOutputHelper output)
         foreach (var name in new[] { "reference", "cpu" })
         {
             var backend = FuzzCampaign.Backend(name);
-            var r = FuzzRunner.RunCase(bytes, null, CaseTimeout, backend);
-            Assert.True(r.Outcome is not (FuzzOutcome.Crash or FuzzOutcome.Hang), $"{file} on {name}: {r.Outcome}: {r.Detail}\n{r.Error}");
+            var r = FuzzRunner.RunCase(bytes, null, CaseTimeout, backend, differential: true);
+            Assert.True(r.Outcome is not (FuzzOutcome.Crash or FuzzOutcome.Hang or FuzzOutcome.Mismatch), $"{file} on {name}: {r.Outcome}: {r.Detail}\n{r.Error}");
         }
     }
 }

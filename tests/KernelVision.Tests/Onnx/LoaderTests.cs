@@ -50,6 +50,19 @@ public class LoaderTests
         Assert.Contains("n0", e.Message);
     }
 
+    [Theory]
+    [InlineData(-727379968)]
+    [InlineData(24)]
+    [InlineData(int.MaxValue)]
+    public void InputWithANonOnnxElementTypeIsRefusedAtLoad(int elemType)
+    {
+        var p = ReluModel();
+        p.Graph.Input[0].Type.TensorType.ElemType = elemType;
+        var e = Assert.Throws<ModelFormatException>(() => OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"));
+        Assert.Contains("m.onnx", e.Message);
+        Assert.Contains($"input 'x' has element type {elemType}", e.Message);
+    }
+
     [Fact]
     public void DanglingInputIsRejected()
     {
