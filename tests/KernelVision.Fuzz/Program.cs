@@ -97,6 +97,7 @@ if (args.Length > 0 && args[0] == "campaign")
             if (r.Error is not null) Console.WriteLine(r.Error);
             return r.Outcome is FuzzOutcome.Crash or FuzzOutcome.Hang or FuzzOutcome.Mismatch ? 1 : 0;
         }
+        FuzzCampaign.WarmUp(backend, extDir);
         var tally = FuzzRunner.Campaign(seeds, count, seed, extDir, TimeSpan.FromSeconds(20), Environment.ProcessorCount, backend, differential);
         Console.WriteLine($"campaign {seedSet}/{backendName}: {seeds.Count} seeds, seed {seed}");
         Console.WriteLine(tally.Report());

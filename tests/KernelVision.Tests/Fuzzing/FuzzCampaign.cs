@@ -1,6 +1,8 @@
 using KernelVision.Backends;
 using KernelVision.Backends.Reference;
 using KernelVision.Cpu;
+using KernelVision.Gpu;
+using KernelVision.Gpu.Runtime;
 
 namespace KernelVision.Tests.Fuzzing;
 
@@ -22,13 +24,33 @@ public static class FuzzCampaign
         _ => throw new ArgumentException($"unknown seed set '{set}' (built, corpus, all)"),
     };
 
-    /// <summary>Backend by name: "reference" or "cpu" (two threads, the CI machine's cores).</summary>
+    /// <summary>
+    /// Backend by name: "reference", "cpu" (two threads, the CI machine's cores) or "gpu-sim" (the Gpu
+    /// kernels and binder on ILGPU's CPU accelerator).
+    /// </summary>
     public static IBackend Backend(string name) => name switch
     {
         "reference" => ReferenceBackend.Instance,
         "cpu" => new CpuBackend(2),
-        _ => throw new ArgumentException($"unknown backend '{name}' (reference, cpu)"),
+        "gpu-sim" => new GpuBackend(GpuDevice.Simulator, "gpu-sim"),
+        _ => throw new ArgumentException($"unknown backend '{name}' (reference, cpu, gpu-sim)"),
     };
+
+    /// <summary>
+    /// Runs every built seed once on <paramref name="backend"/>, unbounded, so the time bound of the
+    /// cases that follow measures the case and not the one-off work a backend does on first use (the
+    /// simulated Gpu compiles each kernel the first time it meets it: seconds on a busy machine).
+    /// </summary>
+    public static void WarmUp(IBackend backend, string? baseDir)
+    {
+        lock (Warm)
+        {
+            if (!Warm.Add(backend.Name)) return;
+            foreach (var s in SeedModels.Built()) FuzzTarget.ExecuteDifferential(s.Bytes, baseDir, CancellationToken.None, backend);
+        }
+    }
+
+    private static readonly HashSet<string> Warm = [];
 
     /// <summary>
     /// The seed of one campaign, derived from the run's seed and the campaign's name so that campaigns

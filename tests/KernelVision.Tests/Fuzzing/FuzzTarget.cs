@@ -52,6 +52,12 @@ public static class FuzzTarget
         MaxActivationBytes = 64 << 20,
     };
 
+    /// <summary>
+    /// Limits on the simulated GPU, which runs one GPU thread at a time: a 64 MiB activation that the
+    /// Reference backend computes in a second takes it a minute, past any useful time bound.
+    /// </summary>
+    public static LoadLimits SimulatorLimits { get; } = Limits with { MaxActivationBytes = 4 << 20 };
+
     /// <summary>Largest synthesised input, in elements.</summary>
     public const int MaxInputElements = 1 << 18;
 
@@ -95,9 +101,10 @@ public static class FuzzTarget
     {
         try
         {
-            var model = OnnxLoader.Load(bytes, baseDir, "fuzz.onnx", Limits);
+            var limits = backend?.Name == "gpu-sim" ? SimulatorLimits : Limits;
+            var model = OnnxLoader.Load(bytes, baseDir, "fuzz.onnx", limits);
             using var session = new InferenceSession(model,
-                new SessionOptions { Limits = Limits, Backend = backend ?? ReferenceBackend.Instance, Optimize = optimize });
+                new SessionOptions { Limits = limits, Backend = backend ?? ReferenceBackend.Instance, Optimize = optimize });
             var inputs = SynthesizeInputs(session);
             if (inputs is null) return (FuzzOutcome.NotRun, null, null);
             return (FuzzOutcome.Success, null, session.Run(inputs, null, cancellationToken));

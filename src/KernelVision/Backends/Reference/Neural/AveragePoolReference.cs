@@ -19,38 +19,20 @@ public sealed class AveragePoolReference(AveragePool op) : Kernel<AveragePool>(o
         var g = Op.Resolve(xt.Shape);
         var x = NeuralData.Read(xt);
         int planes = xt.Shape[0] * xt.Shape[1];
-        int inPlane = g.InputSize, outPlane = g.OutputSize, taps = g.KernelSize;
+        int inPlane = g.InputSize, outPlane = g.OutputSize;
         var outCoords = NeuralData.Coordinates(g.OutputSpatial);
-        var kernelCoords = NeuralData.Coordinates(g.Kernel);
+        var window = new PoolWindow(g);
         var result = new double[y.Length];
-        var position = new int[g.Rank];
 
         for (int plane = 0; plane < planes; plane++)
         for (int o = 0; o < outPlane; o++)
         {
             double sum = 0;
-            int inputTaps = 0, paddedTaps = 0;
-            for (int k = 0; k < taps; k++)
-            {
-                if (InsidePadded(g, outCoords[o], kernelCoords[k])) paddedTaps++;
-                if (!MaxPoolReference.InputPosition(g, outCoords[o], kernelCoords[k], position)) continue;
-                sum += x[plane * inPlane + MaxPoolReference.RowMajor(position, g.InputSpatial)];
-                inputTaps++;
-            }
-            int divisor = Op.CountIncludePad ? paddedTaps : inputTaps;
+            int offset = plane * inPlane;
+            long inputTaps = window.ForEachTap(outCoords[o], () => sum += x[offset + MaxPoolReference.RowMajor(window.Position, g.InputSpatial)]);
+            long divisor = Op.CountIncludePad ? window.PaddedTaps(outCoords[o]) : inputTaps;
             result[plane * outPlane + o] = divisor == 0 ? double.NaN : sum / divisor;
         }
         NeuralData.Write(y, result);
-    }
-
-    /// <summary>True when the tap lies in the padded input [−pad_begin, input + pad_end) on every axis (not in a ceil_mode overhang).</summary>
-    private static bool InsidePadded(WindowGeometry g, int[] o, int[] k)
-    {
-        for (int axis = 0; axis < g.Rank; axis++)
-        {
-            int p = o[axis] * g.Strides[axis] - g.PadsBegin[axis] + k[axis] * g.Dilations[axis];
-            if (p < -g.PadsBegin[axis] || p >= g.InputSpatial[axis] + g.PadsEnd[axis]) return false;
-        }
-        return true;
     }
 }

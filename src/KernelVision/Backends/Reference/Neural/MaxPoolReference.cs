@@ -20,45 +20,32 @@ public sealed class MaxPoolReference(MaxPool op) : Kernel<MaxPool>(op)
         var g = Op.Resolve(xt.Shape);
         var x = NeuralData.Read(xt);
         int planes = xt.Shape[0] * xt.Shape[1];
-        int inPlane = g.InputSize, outPlane = g.OutputSize, taps = g.KernelSize;
+        int inPlane = g.InputSize, outPlane = g.OutputSize;
         var outCoords = NeuralData.Coordinates(g.OutputSpatial);
-        var kernelCoords = NeuralData.Coordinates(g.Kernel);
+        var window = new PoolWindow(g);
         var result = new double[y.Length];
         var where = new long[y.Length];
-        var position = new int[g.Rank];
 
         for (int plane = 0; plane < planes; plane++)
         for (int o = 0; o < outPlane; o++)
         {
             double best = double.NaN;
             long bestIndex = -1;
-            for (int k = 0; k < taps; k++)
+            window.ForEachTap(outCoords[o], () =>
             {
-                if (!InputPosition(g, outCoords[o], kernelCoords[k], position)) continue;
+                var position = window.Position;
                 double v = x[plane * inPlane + RowMajor(position, g.InputSpatial)];
-                if (double.IsNaN(v) || (bestIndex >= 0 && !(v > best))) continue;
+                if (double.IsNaN(v) || (bestIndex >= 0 && !(v > best))) return;
                 best = v;
                 long spatial = Op.StorageOrder == 0 ? RowMajor(position, g.InputSpatial) : ColumnMajor(position, g.InputSpatial);
                 bestIndex = (long)plane * inPlane + spatial;
-            }
+            });
             if (bestIndex < 0 && xt.Type.IsInteger()) best = 0;
             result[plane * outPlane + o] = best;
             where[plane * outPlane + o] = bestIndex;
         }
         NeuralData.Write(y, result);
         if (indices is not null) where.AsSpan().CopyTo(indices.Int64s);
-    }
-
-    /// <summary>Input coordinates of tap <paramref name="k"/> of output cell <paramref name="o"/>; false when in the padding.</summary>
-    internal static bool InputPosition(WindowGeometry g, int[] o, int[] k, int[] position)
-    {
-        for (int axis = 0; axis < g.Rank; axis++)
-        {
-            int p = o[axis] * g.Strides[axis] - g.PadsBegin[axis] + k[axis] * g.Dilations[axis];
-            if (p < 0 || p >= g.InputSpatial[axis]) return false;
-            position[axis] = p;
-        }
-        return true;
     }
 
     /// <summary>Flat index with the last axis fastest.</summary>
