@@ -116,6 +116,10 @@ public static class KernelCatalog
         }
     }
 
+    /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
+    public static bool IsGemmEngine(MethodInfo m) =>
+        m.DeclaringType == typeof(GemmEngine) && m.Name == nameof(GemmEngine.Kernel);
+
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>
         (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(Launch.TypeName)) + ">" : ""), m, isExplicit);
 }
