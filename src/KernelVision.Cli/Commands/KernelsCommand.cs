@@ -42,12 +42,12 @@ internal static class KernelsCommand
                 o.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
                 {
                     kernel = r.Name,
-                    localBytes = r.R.LocalBytes, sharedBytes = r.R.SharedBytes, fmas = r.R.Fmas,
+                    localBytes = r.R.LocalBytes, sharedBytes = r.R.SharedBytes, fmas = r.R.Fmas, contractibleMulAdds = r.R.MulAdds,
                     sharedLoads = r.R.SharedLoads, sharedLoadsV4 = r.R.SharedLoadsV4,
                     globalLoads = r.R.GlobalLoads, globalLoadsV4 = r.R.GlobalLoadsV4,
                     barriers = r.R.Barriers, loopDivRem = r.R.LoopDivRem, fmaLoopDivRem = r.R.FmaLoopDivRem,
-                    mainLoopFmas = r.R.MainLoopFmas, mainLoopSharedLoads = r.R.MainLoopSharedLoads,
-                    mainLoopUnfusedMulAdd = r.R.MainLoopUnfused,
+                    mainLoopSharedLoads = r.R.MainLoopSharedLoads,
+                    mainLoopMulAdds = r.R.MainLoopFmas, mainLoopUncontractedMuls = r.R.MainLoopUnfused,
                     fmasPerSharedLoad = Math.Round(r.R.FmasPerSharedLoad, 2), kLoopBarriers = r.R.KLoopBarriers,
                     gate = r.Gemm ? (r.R.GemmGateFailures().Count == 0 ? "pass" : string.Join("; ", r.R.GemmGateFailures())) : null,
                 }), new JsonSerializerOptions { WriteIndented = true }));
@@ -55,12 +55,13 @@ internal static class KernelsCommand
             else
             {
                 o.WriteLine($"PTX {p.GetValue(arch)} (ILGPU, no GPU: registers, spills and occupancy need a CUDA device and are not reported)");
-                o.WriteLine($"{"local",6} {"shared",6} {"fma",5} {"ld.sh",5} {"v4",4} {"ld.gl",5} {"v4",4} {"bar",3} {"div@L",5} {"loop fma",8} {"fma/ld.sh",9} {"bar/K",5}  {"gate",-5} kernel");
+                o.WriteLine("fma: fma.rn.f32; mad: mul.f32 feeding add.f32 (ptxas contracts to FFMA by default); loop mad: multiply-adds of either kind in the main loop");
+                o.WriteLine($"{"local",6} {"shared",6} {"fma",5} {"mad",5} {"ld.sh",5} {"v4",4} {"ld.gl",5} {"v4",4} {"bar",3} {"div@L",5} {"loop mad",8} {"fma/ld.sh",9} {"bar/K",5}  {"gate",-5} kernel");
                 foreach (var (name, gemm, r) in rows)
                 {
                     var fails = r.GemmGateFailures();
                     string gate = !gemm ? "-" : fails.Count == 0 ? "pass" : "FAIL";
-                    o.WriteLine($"{r.LocalBytes,6} {r.SharedBytes,6} {r.Fmas,5} {r.SharedLoads,5} {r.SharedLoadsV4,4} {r.GlobalLoads,5} {r.GlobalLoadsV4,4} {r.Barriers,3} {r.LoopDivRem,5} {r.MainLoopFmas,8} {r.FmasPerSharedLoad,9:F1} {r.KLoopBarriers,5}  {gate,-5} {name}");
+                    o.WriteLine($"{r.LocalBytes,6} {r.SharedBytes,6} {r.Fmas,5} {r.MulAdds,5} {r.SharedLoads,5} {r.SharedLoadsV4,4} {r.GlobalLoads,5} {r.GlobalLoadsV4,4} {r.Barriers,3} {r.LoopDivRem,5} {r.MainLoopFmas,8} {r.FmasPerSharedLoad,9:F1} {r.KLoopBarriers,5}  {gate,-5} {name}");
                     if (gemm && fails.Count > 0) o.WriteLine($"{"",60}  ({string.Join("; ", fails)})");
                 }
                 o.WriteLine($"{rows.Count} kernels; GEMM-engine kernels failing the gate: {failing}");

@@ -9,8 +9,14 @@ namespace KernelVision.Gpu.Device;
 /// (gather form, no atomics): output cell o takes input cell i = (o + pad − tap·dil) / stride when
 /// that divides exactly and lies inside X; W is [Cin, Mg, taps]. Epilogue: bias, activation, NCHW store.
 /// </summary>
-public struct ConvProblem : IGemmProblem
+public struct ConvProblem : IPackedGemmProblem
 {
+    /// <summary>
+    /// Per-k table for the register-tiled engine (forward convolution only), 4 ints per k = (c, tap):
+    /// input offset c·ID·IH·IW + kd·DD·IH·IW + kh·DH·IW + kw·DW, then kd·DD, kh·DH, kw·DW: built once
+    /// on the host so the B loader needs no division.
+    /// </summary>
+    public ArrayView<int> KTab;
     /// <summary>Input X [N, Cin, D, H, W].</summary>
     public ArrayView<float> X;
     /// <summary>Weights.</summary>
@@ -90,6 +96,26 @@ public struct ConvProblem : IGemmProblem
     }
 
     /// <inheritdoc/>
+    public readonly BColumn Column(int z, int n)
+    {
+        int ohw = OH * OW, plane = OD * ohw;
+        int b = n / plane, o = n - b * plane;
+        int od = o / ohw; o -= od * ohw;
+        int oh = o / OW, ow = o - oh * OW;
+        int d0 = od * SD - PD, h0 = oh * SH - PH, w0 = ow * SW - PW;
+        return new BColumn { Base = ((b * Cin + z * Cg) * ID + d0) * IH * IW + h0 * IW + w0, D0 = d0, H0 = h0, W0 = w0 };
+    }
+
+    /// <inheritdoc/>
+    public readonly float B(BColumn c, int k)
+    {
+        int t = k * 4;
+        int id = c.D0 + KTab[t + 1], ih = c.H0 + KTab[t + 2], iw = c.W0 + KTab[t + 3];
+        if ((uint)id >= (uint)ID || (uint)ih >= (uint)IH || (uint)iw >= (uint)IW) return 0f;
+        return X[c.Base + KTab[t]];
+    }
+
+    /// <inheritdoc/>
     public readonly void Store(int z, int m, int n, float acc)
     {
         int plane = OD * OH * OW;
@@ -101,7 +127,7 @@ public struct ConvProblem : IGemmProblem
 }
 
 /// <summary>Gemm: Y = act(α·op(A)·op(B) + β·C), C broadcast through strides (0 on broadcast axes).</summary>
-public struct DenseProblem : IGemmProblem
+public struct DenseProblem : IPackedGemmProblem
 {
     /// <summary>A.</summary>
     public ArrayView<float> AData;
@@ -136,6 +162,10 @@ public struct DenseProblem : IGemmProblem
     public readonly float A(int z, int m, int k) => TransA != 0 ? AData[k * Mv + m] : AData[m * Kv + k];
     /// <inheritdoc/>
     public readonly float B(int z, int k, int n) => TransB != 0 ? BData[n * Kv + k] : BData[k * Nv + n];
+    /// <inheritdoc/>
+    public readonly BColumn Column(int z, int n) => new() { Base = TransB != 0 ? n * Kv : n, D0 = TransB != 0 ? 1 : Nv };
+    /// <inheritdoc/>
+    public readonly float B(BColumn c, int k) => BData[c.Base + k * c.D0];
 
     /// <inheritdoc/>
     public readonly void Store(int z, int m, int n, float acc)
@@ -147,7 +177,7 @@ public struct DenseProblem : IGemmProblem
 }
 
 /// <summary>Batched MatMul: slice z multiplies A at AOffsets[z] by B at BOffsets[z] (numpy batch broadcasting resolved on the host).</summary>
-public struct MatMulProblem : IGemmProblem
+public struct MatMulProblem : IPackedGemmProblem
 {
     /// <summary>A.</summary>
     public ArrayView<float> AData;
@@ -172,6 +202,10 @@ public struct MatMulProblem : IGemmProblem
     public readonly float A(int z, int m, int k) => AData[AOffsets[z] + m * Kv + k];
     /// <inheritdoc/>
     public readonly float B(int z, int k, int n) => BData[BOffsets[z] + k * Nv + n];
+    /// <inheritdoc/>
+    public readonly BColumn Column(int z, int n) => new() { Base = BOffsets[z] + n };
+    /// <inheritdoc/>
+    public readonly float B(BColumn c, int k) => BData[c.Base + k * Nv];
     /// <inheritdoc/>
     public readonly void Store(int z, int m, int n, float acc) => Y[(z * Mv + m) * Nv + n] = acc;
 }

@@ -113,12 +113,16 @@ public static class KernelCatalog
                 yield return Item(gemm.MakeGenericMethod(tile, split), true);
             }
             yield return Item(reduce.MakeGenericMethod(problem), false);
+            foreach (var (name, _, _, _, _) in PackedGemm.Tiles)
+                yield return Item(typeof(PackedGemm).GetMethod(name)!.MakeGenericMethod(problem), true);
+            yield return Item(typeof(PackedGemm).GetMethod(nameof(PackedGemm.PackA))!.MakeGenericMethod(problem), false);
         }
     }
 
     /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
     public static bool IsGemmEngine(MethodInfo m) =>
-        m.DeclaringType == typeof(GemmEngine) && m.Name == nameof(GemmEngine.Kernel);
+        m.DeclaringType == typeof(GemmEngine) && m.Name == nameof(GemmEngine.Kernel)
+        || m.DeclaringType == typeof(PackedGemm) && PackedGemm.Tiles.Any(t => t.Name == m.Name);
 
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>
         (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(Launch.TypeName)) + ">" : ""), m, isExplicit);

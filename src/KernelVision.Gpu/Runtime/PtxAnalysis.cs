@@ -10,9 +10,10 @@ namespace KernelVision.Gpu.Runtime;
 /// <summary>
 /// What the PTX of one kernel says about its speed, read from the text ILGPU emits (no GPU needed):
 /// local (spill-like) memory, shared memory, FP32 FMAs, shared/global loads and their vector width,
-/// barriers, and integer divisions inside loops. Loops are found as backward branches (a branch to a
-/// label earlier in the entry); the "main loop" is the innermost loop with the most FMAs, and the
-/// "K loop" is the outermost loop that contains it.
+/// barriers, and integer divisions inside loops. Loops are the natural loops of the entry's control-flow
+/// graph (back edges to a dominating block: ILGPU lays blocks out of order, so a backward branch alone
+/// is no loop); the "main loop" is the innermost loop with the most multiply-adds, and the "K loop" the
+/// outermost loop that contains it.
 /// </summary>
 public sealed record PtxReport
 {
@@ -22,6 +23,8 @@ public sealed record PtxReport
     public int SharedBytes { get; init; }
     /// <summary>fma.rn.f32 instructions in the whole entry.</summary>
     public int Fmas { get; init; }
+    /// <summary>add.f32 fed by a mul.f32, both without rounding modifier: contracted to FFMA by ptxas by default.</summary>
+    public int MulAdds { get; init; }
     /// <summary>Scalar/v2/v4 ld.shared instructions in the whole entry.</summary>
     public int SharedLoads { get; init; }
     /// <summary>ld.shared.v4 instructions.</summary>
@@ -34,13 +37,13 @@ public sealed record PtxReport
     public int Barriers { get; init; }
     /// <summary>Integer div/rem instructions inside any loop.</summary>
     public int LoopDivRem { get; init; }
-    /// <summary>Integer div/rem instructions inside loops that also contain FP32 multiplies (fused or not).</summary>
+    /// <summary>Integer div/rem instructions inside loops that also contain multiply-adds.</summary>
     public int FmaLoopDivRem { get; init; }
-    /// <summary>FMAs in the main loop (the innermost loop with the most FP32 multiplies, fused or not).</summary>
+    /// <summary>Multiply-adds (fma.rn.f32 or contractible mul.f32→add.f32) in the main loop: the innermost loop with the most.</summary>
     public int MainLoopFmas { get; init; }
     /// <summary>ld.shared instructions in the main loop.</summary>
     public int MainLoopSharedLoads { get; init; }
-    /// <summary>mul.f32 + add.f32 pairs' worth of unfused multiply-adds in the main loop (min of the two counts).</summary>
+    /// <summary>mul.f32 in the main loop that feed no add.f32 (not contractible).</summary>
     public int MainLoopUnfused { get; init; }
     /// <summary>Barriers in the K loop (the outermost loop around the main loop), counting nested loops' barriers too.</summary>
     public int KLoopBarriers { get; init; }
@@ -59,7 +62,7 @@ public sealed record PtxReport
         var f = new List<string>();
         if (LocalBytes != 0) f.Add($"{LocalBytes} bytes of .local memory");
         if (FmaLoopDivRem != 0) f.Add($"{FmaLoopDivRem} integer div/rem in loops with FMAs");
-        if (MainLoopFmas == 0) f.Add(MainLoopUnfused > 0 ? $"main loop multiplies unfused ({MainLoopUnfused} mul.f32+add.f32, no fma)" : "no fma.rn.f32 in any loop");
+        if (MainLoopFmas == 0) f.Add("no multiply-add in any loop");
         else if (FmasPerSharedLoad < 16) f.Add($"{FmasPerSharedLoad:F1} FMAs per shared load in the main loop (< 16)");
         if (KLoopBarriers != 1 || NestedBarrier) f.Add($"{KLoopBarriers} barriers per K step{(NestedBarrier ? " (one in a nested loop)" : "")}");
         return f;
@@ -75,95 +78,183 @@ public sealed record PtxReport
     {
         var lines = ptx.Split('\n');
         int local = 0, shared = 0;
-        var labels = new Dictionary<string, int>();
-        for (int i = 0; i < lines.Length; i++)
+        foreach (var line in lines)
         {
-            var d = Decl.Match(lines[i]);
-            if (d.Success)
-            {
-                int elem = ElementBytes(d.Groups[2].Value);
-                int count = d.Groups[3].Success ? int.Parse(d.Groups[3].Value) : 1;
-                if (d.Groups[1].Value == "local") local += elem * count; else shared += elem * count;
-            }
-            var l = Label.Match(lines[i]);
-            if (l.Success) labels[l.Groups[1].Value] = i;
+            var d = Decl.Match(line);
+            if (!d.Success) continue;
+            int elem = ElementBytes(d.Groups[2].Value);
+            int count = d.Groups[3].Success ? int.Parse(d.Groups[3].Value) : 1;
+            if (d.Groups[1].Value == "local") local += elem * count; else shared += elem * count;
         }
-        // Loops: [label line, backward-branch line].
-        var loops = new List<(int Begin, int End)>();
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var b = Branch.Match(lines[i]);
-            if (b.Success && labels.TryGetValue(b.Groups[1].Value, out int target) && target < i) loops.Add((target, i));
-        }
-        int Count(int from, int to, Func<string, bool> pred)
-        {
-            int c = 0;
-            for (int i = from; i <= to; i++) if (pred(lines[i])) c++;
-            return c;
-        }
-        static bool IsFma(string s) => s.Contains("fma.rn.f32");
-        // A multiply of the dot product, fused or not (the old engine's mul.f32 + add.f32 pairs).
-        static bool IsMul(string s) => s.Contains("fma.rn.f32") || s.Contains("mul.f32") || s.Contains("mul.rn.f32");
-        static bool IsLdShared(string s) => s.Contains("ld.shared.");
-        static bool IsBar(string s) => Regex.IsMatch(s, @"\b(bar|barrier)\.sync\b|\bbar\.sync\b|\bbarrier\.sync\b");
-        bool IsDiv(string s) => DivRem.IsMatch(s);
+        var cfg = Cfg.Build(lines);
+        var loops = cfg.NaturalLoops();
+        int Count(IEnumerable<int> blocks, Func<string, bool> pred) => blocks.Sum(b => cfg.Lines(b).Count(pred));
+        var contractible = ContractibleAdds(lines);
+        bool IsMulAdd(string s) => IsFma(s) || contractible.Contains(s);
 
-        int loopDiv = 0, fmaLoopDiv = 0;
-        var inLoop = new bool[lines.Length];
-        var inFmaLoop = new bool[lines.Length];
-        foreach (var (b, e) in loops)
-        {
-            bool hasFma = Count(b, e, IsMul) > 0;
-            for (int i = b; i <= e; i++) { inLoop[i] = true; if (hasFma) inFmaLoop[i] = true; }
-        }
-        for (int i = 0; i < lines.Length; i++)
-        {
-            if (!IsDiv(lines[i])) continue;
-            if (inLoop[i]) loopDiv++;
-            if (inFmaLoop[i]) fmaLoopDiv++;
-        }
-
-        // Main loop: among loops with multiplies, those containing no other such loop; the one with most.
-        (int Begin, int End)? main = null;
-        int mainMuls = 0, mainFmas = 0;
-        foreach (var lp in loops)
-        {
-            int f = Count(lp.Begin, lp.End, IsMul);
-            if (f == 0) continue;
-            bool innermost = !loops.Any(o => o != lp && o.Begin >= lp.Begin && o.End <= lp.End && Count(o.Begin, o.End, IsMul) > 0);
-            if (innermost && f > mainMuls) { main = lp; mainMuls = f; }
-        }
-        int mainShared = 0, unfused = 0, kBarriers = 0;
+        var mulLoops = loops.Where(l => Count(l, IsMulAdd) > 0).ToList();
+        var inMulLoop = mulLoops.SelectMany(l => l).ToHashSet();
+        var inLoop = loops.SelectMany(l => l).ToHashSet();
+        // Main loop: a loop with multiply-adds containing no other such loop; the one with the most.
+        HashSet<int>? main = mulLoops.Where(l => !mulLoops.Any(o => o != l && o.Count < l.Count && o.IsSubsetOf(l)))
+            .OrderByDescending(l => Count(l, IsMulAdd)).FirstOrDefault();
+        int mainFmas = 0, mainShared = 0, unfused = 0, kBarriers = 0;
         bool nestedBar = false;
-        if (main is { } m)
+        if (main is not null)
         {
-            mainFmas = Count(m.Begin, m.End, IsFma);
-            mainShared = Count(m.Begin, m.End, IsLdShared);
-            unfused = Math.Min(Count(m.Begin, m.End, s => s.Contains("mul.f32") || s.Contains("mul.rn.f32")),
-                               Count(m.Begin, m.End, s => s.Contains("add.f32") || s.Contains("add.rn.f32")));
-            var k = loops.Where(o => o.Begin <= m.Begin && o.End >= m.End).OrderBy(o => o.Begin).ThenByDescending(o => o.End).First();
-            kBarriers = Count(k.Begin, k.End, IsBar);
-            nestedBar = loops.Any(o => o != k && o.Begin >= k.Begin && o.End <= k.End && Count(o.Begin, o.End, IsBar) > 0);
+            mainFmas = Count(main, IsMulAdd);
+            mainShared = Count(main, IsLdShared);
+            unfused = Math.Max(0, Count(main, IsPlainMul) - Count(main, s => contractible.Contains(s)));
+            var k = loops.Where(l => main.IsSubsetOf(l)).OrderByDescending(l => l.Count).First();
+            kBarriers = Count(k, IsBar);
+            nestedBar = loops.Any(o => o != k && o.IsSubsetOf(k) && Count(o, IsBar) > 0);
         }
-        int all(Func<string, bool> p) => Count(0, lines.Length - 1, p);
+        int All(Func<string, bool> p) => lines.Count(p);
         return new PtxReport
         {
             LocalBytes = local,
             SharedBytes = shared,
-            Fmas = all(IsFma),
-            SharedLoads = all(IsLdShared),
-            SharedLoadsV4 = all(s => s.Contains("ld.shared.v4")),
-            GlobalLoads = all(s => s.Contains("ld.global.")),
-            GlobalLoadsV4 = all(s => s.Contains("ld.global.v4") || s.Contains("ld.global.nc.v4")),
-            Barriers = all(IsBar),
-            LoopDivRem = loopDiv,
-            FmaLoopDivRem = fmaLoopDiv,
+            Fmas = All(IsFma),
+            MulAdds = contractible.Count,
+            SharedLoads = All(IsLdShared),
+            SharedLoadsV4 = All(s => s.Contains("ld.shared.v4")),
+            GlobalLoads = All(s => s.Contains("ld.global.")),
+            GlobalLoadsV4 = All(s => s.Contains("ld.global.v4") || s.Contains("ld.global.nc.v4")),
+            Barriers = All(IsBar),
+            LoopDivRem = Count(inLoop, IsDiv),
+            FmaLoopDivRem = Count(inMulLoop, IsDiv),
             MainLoopFmas = mainFmas,
             MainLoopSharedLoads = mainShared,
             MainLoopUnfused = unfused,
             KLoopBarriers = kBarriers,
             NestedBarrier = nestedBar,
         };
+    }
+
+    private static bool IsFma(string s) => s.Contains("fma.rn.f32");
+    private static bool IsPlainMul(string s) => s.Contains("mul.f32") || s.Contains("mul.rn.f32");
+    private static bool IsMul(string s) => IsFma(s) || IsPlainMul(s);
+    private static bool IsLdShared(string s) => s.Contains("ld.shared.");
+    private static bool IsBar(string s) => s.Contains("bar.sync") || s.Contains("barrier.sync");
+    private static bool IsDiv(string s) => DivRem.IsMatch(s);
+
+    private static readonly Regex MulDef = new(@"^\s*mul\.f32\s+(%f\d+)\s*,", RegexOptions.Compiled);
+    private static readonly Regex AddUse = new(@"^\s*add\.f32\s+%f\d+\s*,\s*(%f\d+)\s*,\s*(%f\d+)\s*;", RegexOptions.Compiled);
+
+    /// <summary>
+    /// The add.f32 lines (no rounding modifier) fed by a mul.f32 (no rounding modifier): the PTX ISA
+    /// lets ptxas contract such a pair into one fused multiply-add, and it does by default (--fmad=true).
+    /// Returned as line texts, which are unique in ILGPU's output (every result gets a fresh register).
+    /// </summary>
+    private static HashSet<string> ContractibleAdds(string[] lines)
+    {
+        var products = new HashSet<string>();
+        foreach (var l in lines) { var m = MulDef.Match(l); if (m.Success) products.Add(m.Groups[1].Value); }
+        var adds = new HashSet<string>();
+        foreach (var l in lines)
+        {
+            var a = AddUse.Match(l);
+            if (a.Success && (products.Contains(a.Groups[1].Value) || products.Contains(a.Groups[2].Value))) adds.Add(l);
+        }
+        return adds;
+    }
+
+    /// <summary>Basic blocks of one PTX entry and their successors (labels and bra split blocks).</summary>
+    private sealed class Cfg
+    {
+        private readonly string[] _lines;
+        private readonly List<(int From, int To)> _blocks = [];
+        private readonly List<List<int>> _succ = [];
+
+        private Cfg(string[] lines) => _lines = lines;
+
+        public IEnumerable<string> Lines(int b) { for (int i = _blocks[b].From; i <= _blocks[b].To; i++) yield return _lines[i]; }
+
+        public static Cfg Build(string[] lines)
+        {
+            var g = new Cfg(lines);
+            int begin = Array.FindIndex(lines, l => l.Contains(".entry"));
+            if (begin < 0) begin = 0;
+            var labelBlock = new Dictionary<string, int>();
+            int start = -1;
+            for (int i = begin; i < lines.Length; i++)
+            {
+                var l = Label.Match(lines[i]);
+                bool isLabel = l.Success && !lines[i].TrimStart().StartsWith('.') && !lines[i].Contains(".entry");
+                if (isLabel)
+                {
+                    if (start >= 0 && start < i) g._blocks.Add((start, i - 1));
+                    start = i;
+                    labelBlock[l.Groups[1].Value] = g._blocks.Count;
+                }
+                else if (start < 0) start = i;
+                if (Branch.IsMatch(lines[i]) || Regex.IsMatch(lines[i], @"^\s*(?:@!?%\w+\s+)?(ret|exit)\s*;"))
+                {
+                    g._blocks.Add((start, i));
+                    start = i + 1;
+                }
+            }
+            if (start >= 0 && start < lines.Length) g._blocks.Add((start, lines.Length - 1));
+            for (int b = 0; b < g._blocks.Count; b++)
+            {
+                var succ = new List<int>();
+                string last = lines[g._blocks[b].To];
+                var br = Branch.Match(last);
+                bool conditional = Regex.IsMatch(last, @"^\s*@");
+                bool ends = Regex.IsMatch(last, @"^\s*(ret|exit)\s*;");
+                if (br.Success && labelBlock.TryGetValue(br.Groups[1].Value, out int t)) succ.Add(t);
+                if ((!br.Success || conditional) && !ends && b + 1 < g._blocks.Count) succ.Add(b + 1);
+                g._succ.Add(succ);
+            }
+            return g;
+        }
+
+        /// <summary>Natural loops (one per header: the union of its back edges' loops), as block sets.</summary>
+        public List<HashSet<int>> NaturalLoops()
+        {
+            int n = _blocks.Count;
+            var preds = Enumerable.Range(0, n).Select(_ => new List<int>()).ToList();
+            // Only reachable predecessors count: a blank line between a branch and the next label forms
+            // an unreachable block, which would otherwise empty the dominator sets below it.
+            var reachable = new bool[n];
+            var work = new Stack<int>();
+            if (n > 0) { reachable[0] = true; work.Push(0); }
+            while (work.Count > 0)
+                foreach (int s in _succ[work.Pop()])
+                    if (!reachable[s]) { reachable[s] = true; work.Push(s); }
+            for (int b = 0; b < n; b++) if (reachable[b]) foreach (int s in _succ[b]) preds[s].Add(b);
+            // Dominators by the iterative data-flow algorithm over reachable blocks.
+            var dom = new System.Collections.BitArray[n];
+            var all = new System.Collections.BitArray(n, true);
+            for (int b = 0; b < n; b++) dom[b] = b == 0 ? new System.Collections.BitArray(n) { [0] = true } : (System.Collections.BitArray)all.Clone();
+            bool changed = true;
+            while (changed)
+            {
+                changed = false;
+                for (int b = 1; b < n; b++)
+                {
+                    var nd = (System.Collections.BitArray)all.Clone();
+                    bool any = false;
+                    foreach (int p in preds[b]) { nd.And(dom[p]); any = true; }
+                    if (!any) nd.SetAll(false);
+                    nd[b] = true;
+                    for (int i = 0; i < n; i++) if (nd[i] != dom[b][i]) { dom[b] = nd; changed = true; break; }
+                }
+            }
+            var loops = new Dictionary<int, HashSet<int>>();
+            for (int u = 0; u < n; u++)
+                foreach (int h in reachable[u] ? _succ[u] : [])
+                {
+                    if (!dom[u][h]) continue;
+                    if (!loops.TryGetValue(h, out var body)) loops[h] = body = [h];
+                    var stack = new Stack<int>();
+                    if (body.Add(u)) stack.Push(u);
+                    while (stack.Count > 0)
+                        foreach (int p in preds[stack.Pop()])
+                            if (body.Add(p)) stack.Push(p);
+                }
+            return loops.Values.ToList();
+        }
     }
 
     private static int ElementBytes(string type) => type switch
