@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Runtime;
 using KernelVision.Backends;
 using KernelVision.Gpu.Device;
 using KernelVision.Gpu.Runtime;
@@ -33,6 +34,77 @@ internal static class ConvSetup
             ActKind = (int)act.Kind, ActA = act.Alpha, ActB = act.Beta,
         };
     }
+
+    /// <summary>
+    /// The per-k table of a forward convolution's B loader (<see cref="ConvProblem.KTab"/>): for k =
+    /// (c, kd, kh, kw) in weight order, the input offset of that channel and tap relative to the window
+    /// origin, and the tap's offsets along each axis (for the bounds check).
+    /// </summary>
+    public static int[] KTable(ConvProblem p)
+    {
+        int taps = p.KD * p.KH * p.KW;
+        var t = new int[Math.Max(1, p.Cg * taps) * 4];
+        int plane = p.ID * p.IH * p.IW, i = 0;
+        for (int c = 0; c < p.Cg; c++)
+            for (int kd = 0; kd < p.KD; kd++)
+                for (int kh = 0; kh < p.KH; kh++)
+                    for (int kw = 0; kw < p.KW; kw++)
+                    {
+                        int dd = kd * p.DD, dh = kh * p.DH, dw = kw * p.DW;
+                        t[i++] = c * plane + dd * p.IH * p.IW + dh * p.IW + dw;
+                        t[i++] = dd;
+                        t[i++] = dh;
+                        t[i++] = dw;
+                    }
+        return t;
+    }
+}
+
+/// <summary>
+/// Device state of one Conv node on the register-tiled engine: the k-offset table (rebuilt when the
+/// geometry changes) and the weights packed k-major (once per session when the weights are a
+/// constant initializer, else on every run).
+/// </summary>
+internal sealed class PackedConvState : IDisposable
+{
+    private string? _tableKey;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _table;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _packed;
+    private Tensor? _packedFrom;
+
+    /// <summary>Runs <paramref name="p"/> (forward convolution, <paramref name="groups"/> channel groups) on the packed engine.</summary>
+    public void Run(GpuDevice d, ConvProblem p, int groups, Tensor weights, bool weightsConstant)
+    {
+        string key = $"{p.Cg},{p.ID},{p.IH},{p.IW},{p.KD},{p.KH},{p.KW},{p.DD},{p.DH},{p.DW}";
+        if (_tableKey != key)
+        {
+            _table?.Dispose();
+            _table = d.Memory.Table(ConvSetup.KTable(p));
+            _tableKey = key;
+        }
+        p.KTab = _table!.View;
+        var (mp, kp) = Launch.PackedSizes(p.M, p.K);
+        long size = (long)groups * mp * kp;
+        if (_packed is null || _packed.Length != size)
+        {
+            _packed?.Dispose();
+            _packed = d.Accelerator.Allocate1D<float>(Math.Max(size, 1));
+            _packedFrom = null;
+        }
+        if (!weightsConstant || !ReferenceEquals(_packedFrom, weights))
+        {
+            Launch.PackA(d, p, groups, _packed.View);
+            _packedFrom = weightsConstant ? weights : null;
+        }
+        Launch.Packed(d, p, groups, _packed.View);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _table?.Dispose();
+        _packed?.Dispose();
+    }
 }
 
 /// <summary>
@@ -43,6 +115,8 @@ internal static class ConvSetup
 [BackendKernel("gpu")]
 public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
 {
+    private readonly PackedConvState _packed = new();
+
     /// <inheritdoc/>
     protected override void Execute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
@@ -59,7 +133,11 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
         ArrayView<float>? bv = b is null ? null : Param(inputs, 2);
         var yv = Out(outputs, 0);
         if (!(group == cin && g.Rank == 2 && TryDepthwise(g, batch, cin, cout, xv, wv, bv, yv)))
-            Launch.Gemm(Device, ConvSetup.Problem(g, false, batch, cin, group, cout / group, xv, wv, bv, yv, Op.Activation), group);
+        {
+            var p = ConvSetup.Problem(g, false, batch, cin, group, cout / group, xv, wv, bv, yv, Op.Activation);
+            if (Tiles.Packed) _packed.Run(Device, p, group, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
+            else Launch.Gemm(Device, p, group);
+        }
         Done(outputs);
     }
 

@@ -53,6 +53,68 @@ internal static class Launch
         Dispatch(d, tile, p, slices);
     }
 
+    /// <summary>Padded sizes of a packed A: Mp a multiple of 4 (16-byte rows), Kp a multiple of every tile's K-step (and at least one step).</summary>
+    public static (int Mp, int Kp) PackedSizes(int m, int k) =>
+        ((m + 3) / 4 * 4, (Math.Max(k, 1) + PackedGemm.KMultiple - 1) / PackedGemm.KMultiple * PackedGemm.KMultiple);
+
+    /// <summary>Writes A of <paramref name="p"/> (all <paramref name="slices"/>) packed k-major and zero-padded into <paramref name="dest"/>.</summary>
+    public static void PackA<TProblem>(GpuDevice d, TProblem p, int slices, ArrayView<float> dest) where TProblem : struct, IGemmProblem
+    {
+        var (mp, kp) = PackedSizes(p.M, p.K);
+        long count = (long)slices * mp * kp;
+        if (count > int.MaxValue) throw new NotSupportedException($"packed operand of {count} floats exceeds the 2^31 limit of one launch");
+        Elements(d, PackedGemm.PackA<TProblem>, (int)count, new PackAArgs<TProblem> { P = p, APacked = dest, Mp = mp, Kp = kp });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="p"/> on the register-tiled kernels. <paramref name="aPacked"/> is A already
+    /// packed by <see cref="PackA{TProblem}"/> (convolution weights, packed once per session); null packs
+    /// it now into a scratch buffer (Gemm/MatMul operands that change every run).
+    /// </summary>
+    public static void Packed<TProblem>(GpuDevice d, TProblem p, int slices, ArrayView<float>? aPacked = null)
+        where TProblem : struct, IPackedGemmProblem
+    {
+        if (p.M <= 0 || p.N <= 0 || slices <= 0) return;
+        var (mp, kp) = PackedSizes(p.M, p.K);
+        ArrayView<float> a;
+        if (aPacked is { } given) a = given;
+        else
+        {
+            a = d.Scratch((long)slices * mp * kp, 1);
+            PackA(d, p, slices, a);
+        }
+        var tile = d.Tiles.PickPacked(p.M, p.N, slices);
+        int splits = d.Tiles.SplitKPacked(p.M, p.N, p.K, slices, tile);
+        int chunk = kp;
+        if (splits > 1)
+        {
+            chunk = (kp / splits + PackedGemm.KMultiple - 1) / PackedGemm.KMultiple * PackedGemm.KMultiple;
+            chunk = Math.Max(chunk, PackedGemm.KMultiple);
+            splits = (kp + chunk - 1) / chunk;
+        }
+        var args = new PackedGemmArgs<TProblem>
+        {
+            P = p, APacked = a, Mp = mp, Kp = kp, Splits = splits, Chunk = chunk,
+            Partial = splits > 1 ? d.Scratch((long)slices * splits * p.M * p.N) : a,
+        };
+        var (tm, tn) = TileConfig.Shape(tile);
+        var grid = new Index3D((p.N + tn - 1) / tn, (p.M + tm - 1) / tm, slices * splits);
+        switch (tile)
+        {
+            case PackedTile.T128x128: Groups(d, PackedGemm.Gemm128x128<TProblem>, grid, 256, args); break;
+            case PackedTile.T128x64: Groups(d, PackedGemm.Gemm128x64<TProblem>, grid, 128, args); break;
+            case PackedTile.T64x128: Groups(d, PackedGemm.Gemm64x128<TProblem>, grid, 128, args); break;
+            case PackedTile.T64x64: Groups(d, PackedGemm.Gemm64x64<TProblem>, grid, 64, args); break;
+            case PackedTile.T32x32: Groups(d, PackedGemm.Gemm32x32<TProblem>, grid, 16, args); break;
+            default: Groups(d, PackedGemm.GemmSim64<TProblem>, grid, 16, args); break;
+        }
+        if (splits > 1)
+        {
+            var split = new SplitKProblem<TProblem> { Inner = p, Partial = args.Partial, Splits = splits, Chunk = chunk };
+            Elements(d, GemmEngine.ReduceSplitK<TProblem>, slices * p.M * p.N, new SplitKReduceArgs<TProblem> { Split = split });
+        }
+    }
+
     private static void Dispatch<TProblem>(GpuDevice d, GemmTile tile, TProblem p, int slices) where TProblem : struct, IGemmProblem
     {
         switch (tile)

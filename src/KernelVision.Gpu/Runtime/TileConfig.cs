@@ -15,6 +15,23 @@ public enum GemmTile
     Large128,
 }
 
+/// <summary>Which generated register-tiled kernel (Device/PackedGemm.g.cs) a launch uses.</summary>
+public enum PackedTile
+{
+    /// <summary>128×128, 256 threads.</summary>
+    T128x128,
+    /// <summary>128×64, 128 threads.</summary>
+    T128x64,
+    /// <summary>64×128, 128 threads.</summary>
+    T64x128,
+    /// <summary>64×64, 64 threads.</summary>
+    T64x64,
+    /// <summary>32×32, 16 threads: small-group devices.</summary>
+    T32x32,
+    /// <summary>64×64 with K-step 32, 16 threads of 16×16: the simulator.</summary>
+    Sim64,
+}
+
 /// <summary>
 /// Launch shapes chosen for one accelerator from its warp size, maximum group size and shared
 /// memory per group. Kernels are compiled once per variant they actually use.
@@ -51,6 +68,66 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
         var gemm = a.AcceleratorType == AcceleratorType.CPU && g == 16 ? GemmTile.Sim64 : GemmTile.Small16;
         return new TileConfig($"small-{g}", [gemm], g, g, 4, 4, mps, elementThreads);
     }
+
+    /// <summary>
+    /// True (default): Conv, Gemm and MatMul run on the register-tiled kernels (PackedGemm); false: on
+    /// the original GemmEngine (transposed convolution always does, until it is split by stride phase).
+    /// </summary>
+    public bool Packed { get; init; } = true;
+
+    /// <summary>(TM, TN) of a packed tile.</summary>
+    public static (int TM, int TN) Shape(PackedTile t) => t switch
+    {
+        PackedTile.T128x128 => (128, 128),
+        PackedTile.T128x64 => (128, 64),
+        PackedTile.T64x128 => (64, 128),
+        PackedTile.T32x32 => (32, 32),
+        _ => (64, 64),
+    };
+
+    /// <summary>
+    /// The register-tiled kernel for an M×N output of <paramref name="slices"/> slices. Simulator and
+    /// small-group devices have one each. 256-thread GPUs take the largest tile whose groups still make
+    /// two full waves over the multiprocessors (tall or wide following the output's shape), else 64×64,
+    /// which split-K then multiplies when even that leaves multiprocessors idle.
+    /// </summary>
+    public PackedTile PickPacked(long m, long n, long slices)
+    {
+        if (ForcePackedTile is PackedTile forced) return forced;
+        if (GemmTiles.Contains(GemmTile.Sim64)) return PackedTile.Sim64;
+        if (!GemmTiles.Contains(GemmTile.Medium64)) return PackedTile.T32x32;
+        var order = m >= n
+            ? new[] { PackedTile.T128x128, PackedTile.T128x64, PackedTile.T64x128 }
+            : new[] { PackedTile.T128x128, PackedTile.T64x128, PackedTile.T128x64 };
+        foreach (var t in order)
+        {
+            var (tm, tn) = Shape(t);
+            long groups = (m + tm - 1) / tm * ((n + tn - 1) / tn) * slices;
+            if (m >= tm * 3 / 4 && n >= tn * 3 / 4 && groups >= 2L * Multiprocessors) return t;
+        }
+        return PackedTile.T64x64;
+    }
+
+    /// <summary>K chunks for a packed launch (split-K as in <see cref="SplitK"/>), for tile <paramref name="tile"/>.</summary>
+    public int SplitKPacked(long m, long n, long k, long slices, PackedTile tile)
+    {
+        if (ForceSplitK is int forced) return Math.Max(1, (int)Math.Min(forced, Math.Max(1, k)));
+        if (tile == PackedTile.Sim64) return 1;
+        var (tm, tn) = Shape(tile);
+        long tiles = (m + tm - 1) / tm * ((n + tn - 1) / tn) * slices;
+        if (tiles >= Multiprocessors) return 1;
+        long splits = Math.Min((2L * Multiprocessors + tiles - 1) / tiles, k / 256);
+        return (int)Math.Max(1, Math.Min(splits, 64));
+    }
+
+    /// <summary>Forces this packed tile on every launch from this thread (tests run every generated kernel); null: <see cref="PickPacked"/> decides.</summary>
+    public static PackedTile? ForcePackedTile
+    {
+        get => t_forcePackedTile;
+        set => t_forcePackedTile = value;
+    }
+
+    [ThreadStatic] private static PackedTile? t_forcePackedTile;
 
     /// <summary>Forces this many K chunks on every GEMM launched from this thread (tests run split-K on the simulator); null: <see cref="SplitK"/> decides.</summary>
     public static int? ForceSplitK
