@@ -93,6 +93,33 @@ public class PackedGemmTests
         Same("MatMul", [Random(46, 2, 5, 65), Random(47, 65, 18)], device: Sim256);
     });
 
+    [Theory]
+    // C, H, W, M, k, stride, pad, output_padding, dilation, group: every stride phase, ragged.
+    [InlineData(3, 4, 5, 2, 4, 2, 1, 0, 1, 1)]
+    [InlineData(4, 3, 3, 3, 3, 2, 1, 1, 1, 2)]
+    [InlineData(2, 5, 4, 5, 3, 1, 0, 0, 2, 1)]
+    [InlineData(3, 2, 3, 4, 3, 3, 0, 2, 1, 1)]
+    [InlineData(5, 3, 4, 3, 2, 3, 0, 1, 1, 1)]  // stride 3 > kernel 2: a phase without taps stores bias only
+    [InlineData(3, 4, 3, 2, 3, 2, 2, 1, 2, 1)]  // dilated, padded past the kernel: negative input offsets
+    public void ConvTransposeByStridePhase(int c, int h, int w, int m, int k, int s, int p, int op, int d, int g)
+    {
+        Same("ConvTranspose", [Random(50, 2, c, h, w), Random(51, c, m, k, k), Random(52, m * g)],
+            [Attr.Ints("strides", s, s), Attr.Ints("pads", p, p, p, p), Attr.Ints("output_padding", op, op), Attr.Ints("dilations", d, d), Attr.Int("group", g)]);
+        Assert.Contains(Sim.CompiledKernelKeys, key => key.Contains("PackedGemm.GemmSim64<ConvPhaseProblem>"));
+    }
+
+    [Fact]
+    public void ConvTransposeShapesAndTiles()
+    {
+        Same("ConvTranspose", [Random(53, 1, 2, 3, 3), Random(54, 2, 3, 3, 3)], [Attr.Ints("strides", 2, 2), Attr.Ints("output_shape", 7, 8)]);
+        Same("ConvTranspose", [Random(55, 1, 3, 5), Random(56, 3, 2, 4)], [Attr.Ints("strides", 3), Attr.Ints("pads", 1, 2)]);
+        Same("ConvTranspose", [Random(57, 1, 2, 2, 3, 3), Random(58, 2, 3, 2, 3, 2)], [Attr.Ints("strides", 2, 1, 2), Attr.Ints("pads", 0, 1, 0, 1, 0, 1)]);
+        // Asymmetric strides (2, 3) and M 70 across two 64-row tiles on the GPU-shaped simulator.
+        WithTile(PackedTile.T64x64, null, () =>
+            Same("ConvTranspose", [Random(59, 1, 3, 3, 4), Random(60, 3, 70, 3, 3), Random(61, 70)], [Attr.Ints("strides", 2, 3), Attr.Ints("pads", 1, 1, 1, 1)], device: Sim256));
+        Same("ConvTranspose", [Random(62, 1, 3, 4, 5), Random(63, 3, 5, 4, 4)], [Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1)], device: Sim16Tile);
+    }
+
     [Fact]
     public void PackedSizesAreAlignedAndPadded()
     {

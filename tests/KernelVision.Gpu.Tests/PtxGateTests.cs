@@ -35,7 +35,7 @@ public class PtxGateTests
 
     [Fact]
     public void CatalogHasEveryPackedTileForEveryProblem() =>
-        Assert.Equal(PackedGemm.Tiles.Length * 3, PackedKernels().Count());
+        Assert.Equal(PackedGemm.Tiles.Length * 4, PackedKernels().Count());
 
     [Fact]
     public void GateRejectsTheLoopedEngine()

@@ -209,3 +209,93 @@ public struct MatMulProblem : IPackedGemmProblem
     /// <inheritdoc/>
     public readonly void Store(int z, int m, int n, float acc) => Y[(z * Mv + m) * Nv + n] = acc;
 }
+
+/// <summary>
+/// One stride phase of a transposed convolution over one channel group (z), as a dense implicit GEMM
+/// with no division in its loaders. The outputs o ≡ ρ (mod stride) on every axis form a grid
+/// o = ρ + stride·q; for such an output, tap t contributes exactly when (ρ + pad − t·dil) is a multiple
+/// of the stride, reading input cell q + (ρ + pad − t·dil)/stride. So each phase is a stride-1
+/// convolution over q with only its own taps, whose input offsets come from a host-built table
+/// (<see cref="KTab"/>), and whose weights are packed per phase (<see cref="ATab"/> selects them).
+/// W is [Cin, Mg, taps]. Epilogue: bias, activation, NCHW store at o = ρ + stride·q.
+/// </summary>
+public struct ConvPhaseProblem : IPackedGemmProblem
+{
+    /// <summary>Input X [N, Cin, D, H, W].</summary>
+    public ArrayView<float> X;
+    /// <summary>Weights [Cin, Mg, KD, KH, KW].</summary>
+    public ArrayView<float> W;
+    /// <summary>Bias [Cout] (ignored when <see cref="HasBias"/> is 0).</summary>
+    public ArrayView<float> Bias;
+    /// <summary>Output Y [N, Cout, OD, OH, OW].</summary>
+    public ArrayView<float> Y;
+    /// <summary>Per-k B table, 4 ints: input offset c·plane + ed·IH·IW + eh·IW + ew, then ed, eh, ew.</summary>
+    public ArrayView<int> KTab;
+    /// <summary>Per-k weight offset c·Mg·taps + tap (A(m, k) = W[z·Cg·Mg·taps + ATab[k] + m·taps]).</summary>
+    public ArrayView<int> ATab;
+    /// <summary>1 when a bias is given.</summary>
+    public int HasBias;
+    /// <summary>Channels: input total, input per group, output per group, output total; taps of the full kernel.</summary>
+    public int Cin, Cg, Mg, Cout, Taps;
+    /// <summary>Input spatial extents.</summary>
+    public int ID, IH, IW;
+    /// <summary>Output spatial extents.</summary>
+    public int OD, OH, OW;
+    /// <summary>Phase grid extents (outputs of this phase per axis).</summary>
+    public int QD, QH, QW;
+    /// <summary>Phase origin ρ per axis.</summary>
+    public int RD, RH, RW;
+    /// <summary>Strides (the step between a phase's outputs).</summary>
+    public int SD, SH, SW;
+    /// <summary>GEMM sizes: Mg, N·phase grid, Cg·(taps of this phase).</summary>
+    public int Mv, Nv, Kv;
+    /// <summary>Fused activation.</summary>
+    public int ActKind;
+    /// <summary>Activation parameters.</summary>
+    public float ActA, ActB;
+
+    /// <inheritdoc/>
+    public readonly int M => Mv;
+    /// <inheritdoc/>
+    public readonly int N => Nv;
+    /// <inheritdoc/>
+    public readonly int K => Kv;
+
+    /// <inheritdoc/>
+    public readonly float A(int z, int m, int k) => W[z * Cg * Mg * Taps + ATab[k] + m * Taps];
+
+    /// <inheritdoc/>
+    public readonly float B(int z, int k, int n) => B(Column(z, n), k);
+
+    /// <inheritdoc/>
+    public readonly BColumn Column(int z, int n)
+    {
+        int qhw = QH * QW, plane = QD * qhw;
+        int b = n / plane, q = n - b * plane;
+        int qd = q / qhw; q -= qd * qhw;
+        int qh = q / QW, qw = q - qh * QW;
+        return new BColumn { Base = ((b * Cin + z * Cg) * ID + qd) * IH * IW + qh * IW + qw, D0 = qd, H0 = qh, W0 = qw };
+    }
+
+    /// <inheritdoc/>
+    public readonly float B(BColumn c, int k)
+    {
+        int t = k * 4;
+        int id = c.D0 + KTab[t + 1], ih = c.H0 + KTab[t + 2], iw = c.W0 + KTab[t + 3];
+        if ((uint)id >= (uint)ID || (uint)ih >= (uint)IH || (uint)iw >= (uint)IW) return 0f;
+        return X[c.Base + KTab[t]];
+    }
+
+    /// <inheritdoc/>
+    public readonly void Store(int z, int m, int n, float acc)
+    {
+        int qhw = QH * QW, plane = QD * qhw;
+        int b = n / plane, q = n - b * plane;
+        int qd = q / qhw; q -= qd * qhw;
+        int qh = q / QW, qw = q - qh * QW;
+        int o = ((RD + SD * qd) * OH + RH + SH * qh) * OW + RW + SW * qw;
+        int co = z * Mg + m;
+        float v = acc + (HasBias != 0 ? Bias[co] : 0f);
+        Y[(b * Cout + co) * (OD * OH * OW) + o] = DeviceMath.Activate(ActKind, ActA, ActB, v);
+    }
+}

@@ -175,10 +175,14 @@ public static class KernelCatalog
                 yield return Item(gemm.MakeGenericMethod(tile, split), true);
             }
             yield return Item(reduce.MakeGenericMethod(problem), false);
+        }
+        foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+        {
             foreach (var (name, _, _, _, _) in PackedGemm.Tiles)
                 yield return Item(typeof(PackedGemm).GetMethod(name)!.MakeGenericMethod(problem), true);
             yield return Item(typeof(PackedGemm).GetMethod(nameof(PackedGemm.PackA))!.MakeGenericMethod(problem), false);
         }
+        yield return Item(reduce.MakeGenericMethod(typeof(ConvPhaseProblem)), false);
     }
 
     /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
