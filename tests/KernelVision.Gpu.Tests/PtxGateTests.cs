@@ -38,18 +38,6 @@ public class PtxGateTests
         Assert.Equal(PackedGemm.Tiles.Length * 4, PackedKernels().Count());
 
     [Fact]
-    public void GateRejectsTheLoopedEngine()
-    {
-        // The original engine keeps its accumulators in a LocalMemory array (ILGPU never unrolls), divides
-        // in its loaders and synchronises twice per K step: the gate must see all three.
-        var r = Report("Kernel<Tile128,ConvProblem>");
-        Assert.True(r.LocalBytes >= 256, $"{r.LocalBytes} bytes local");
-        Assert.True(r.FmaLoopDivRem > 0);
-        Assert.Equal(2, r.KLoopBarriers);
-        Assert.NotEmpty(r.GemmGateFailures());
-    }
-
-    [Fact]
     public void AnalyserReadsHandWrittenPtx()
     {
         const string ptx = """
@@ -83,5 +71,47 @@ public class PtxGateTests
         Assert.Equal(1, r.FmaLoopDivRem);
         Assert.Equal(1, r.KLoopBarriers);
         Assert.Equal(1, r.SharedLoadsV4);
+        // The gate names each violation: .local memory, a division in the loop, 2 multiply-adds per shared load.
+        var failures = r.GemmGateFailures();
+        Assert.Equal(3, failures.Count);
+        Assert.Contains(failures, f => f.Contains(".local"));
+        Assert.Contains(failures, f => f.Contains("div/rem"));
+        Assert.Contains(failures, f => f.Contains("per shared load"));
+    }
+
+    [Fact]
+    public void AnalyserSeesNestedBarriersAndOutOfOrderLoops()
+    {
+        // ILGPU places an if-body after the loop and branches back into it: that backward branch is no
+        // loop of its own. The k-loop has a nested loop with a barrier: two barriers per K step.
+        const string ptx = """
+            .visible .entry k(
+            )
+            {
+            	mov.b32 %r1, 0;
+            L_1:
+            	@%p1 bra L_9;
+            	@%p2 bra L_5;
+            L_2:
+            	ld.shared.v4.f32 {%f1, %f2, %f3, %f4}, [%rd1];
+            	fma.rn.f32 %f8, %f1, %f3, %f8;
+            	@%p3 bra L_2;
+            L_3:
+            	bar.sync 0;
+            	@%p4 bra L_3;
+            	bra.uni L_1;
+            L_5:
+            	div.s32 %r2, %r1, %r3;
+            	bra.uni L_2;
+            L_9:
+            	ret;
+            }
+            """;
+        var r = PtxReport.Analyse(ptx);
+        Assert.Equal(1, r.MainLoopFmas);
+        Assert.Equal(1, r.KLoopBarriers);
+        Assert.True(r.NestedBarrier);
+        Assert.Equal(1, r.FmaLoopDivRem);   // L_5 belongs to the k-loop (it returns into it), not to a loop of its own
+        Assert.Contains(r.GemmGateFailures(), f => f.Contains("nested"));
     }
 }

@@ -3,16 +3,15 @@ using ILGPU;
 namespace KernelVision.Gpu.Device;
 
 /// <summary>
-/// Convolution and transposed convolution as implicit GEMM over one channel group (z):
-/// C[Mg, N·outPlane] = W_g[Mg, Cg·taps] · B, where B is the im2col matrix read on the fly from X
-/// (never materialised). Up to 3 spatial axes (1-D and 2-D use unit leading axes). Transposed
-/// (gather form, no atomics): output cell o takes input cell i = (o + pad − tap·dil) / stride when
-/// that divides exactly and lies inside X; W is [Cin, Mg, taps]. Epilogue: bias, activation, NCHW store.
+/// Convolution as implicit GEMM over one channel group (z): C[Mg, N·outPlane] = W_g[Mg, Cg·taps] · B,
+/// where B is the im2col matrix read on the fly from X (never materialised) through the per-k table
+/// <see cref="KTab"/>. Up to 3 spatial axes (1-D and 2-D use unit leading axes). Epilogue: bias,
+/// activation, NCHW store. (Transposed convolution: <see cref="ConvPhaseProblem"/>.)
 /// </summary>
 public struct ConvProblem : IPackedGemmProblem
 {
     /// <summary>
-    /// Per-k table for the register-tiled engine (forward convolution only), 4 ints per k = (c, tap):
+    /// Per-k table of the B loader, 4 ints per k = (c, tap):
     /// input offset c·ID·IH·IW + kd·DD·IH·IW + kh·DH·IW + kw·DW, then kd·DD, kh·DH, kw·DW: built once
     /// on the host so the B loader needs no division.
     /// </summary>
@@ -27,8 +26,6 @@ public struct ConvProblem : IPackedGemmProblem
     public ArrayView<float> Y;
     /// <summary>1 when a bias is given.</summary>
     public int HasBias;
-    /// <summary>1 for ConvTranspose.</summary>
-    public int Transposed;
     /// <summary>Channels: input total, input per group, output per group, output total.</summary>
     public int Cin, Cg, Mg, Cout;
     /// <summary>Input spatial extents.</summary>
@@ -58,42 +55,10 @@ public struct ConvProblem : IPackedGemmProblem
     public readonly int K => Kv;
 
     /// <inheritdoc/>
-    public readonly float A(int z, int m, int k)
-    {
-        if (Transposed == 0) return W[(z * Mg + m) * Kv + k];
-        int taps = KD * KH * KW;
-        int c = k / taps, tap = k - c * taps;
-        return W[((z * Cg + c) * Mg + m) * taps + tap];
-    }
+    public readonly float A(int z, int m, int k) => W[(z * Mg + m) * Kv + k];
 
     /// <inheritdoc/>
-    public readonly float B(int z, int k, int n)
-    {
-        int khw = KH * KW, taps = KD * khw;
-        int c = k / taps, r = k - c * taps;
-        int kd = r / khw; r -= kd * khw;
-        int kh = r / KW, kw = r - kh * KW;
-        int ohw = OH * OW, plane = OD * ohw;
-        int b = n / plane, o = n - b * plane;
-        int od = o / ohw; o -= od * ohw;
-        int oh = o / OW, ow = o - oh * OW;
-        int id, ih, iw;
-        if (Transposed == 0)
-        {
-            id = od * SD - PD + kd * DD;
-            ih = oh * SH - PH + kh * DH;
-            iw = ow * SW - PW + kw * DW;
-        }
-        else
-        {
-            int td = od + PD - kd * DD, th = oh + PH - kh * DH, tw = ow + PW - kw * DW;
-            if (td < 0 || th < 0 || tw < 0) return 0f;
-            id = td / SD; ih = th / SH; iw = tw / SW;
-            if (id * SD != td || ih * SH != th || iw * SW != tw) return 0f;
-        }
-        if ((uint)id >= (uint)ID || (uint)ih >= (uint)IH || (uint)iw >= (uint)IW) return 0f;
-        return X[(((b * Cin + z * Cg + c) * ID + id) * IH + ih) * IW + iw];
-    }
+    public readonly float B(int z, int k, int n) => B(Column(z, n), k);
 
     /// <inheritdoc/>
     public readonly BColumn Column(int z, int n)

@@ -9,11 +9,11 @@ using KernelVision.Tensors;
 
 namespace KernelVision.Gpu.Kernels;
 
-/// <summary>Shared set-up of Conv and ConvTranspose launches.</summary>
+/// <summary>Set-up of Conv launches.</summary>
 internal static class ConvSetup
 {
-    /// <summary>The GEMM problem for a (transposed) convolution, spatial axes padded to 3.</summary>
-    public static ConvProblem Problem(WindowGeometry g, bool transposed, int batch, int cin, int group, int mg,
+    /// <summary>The GEMM problem for a forward convolution, spatial axes padded to 3 (KTab still to be set).</summary>
+    public static ConvProblem Problem(WindowGeometry g, int batch, int cin, int group, int mg,
         ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, FusedActivation act)
     {
         var i = Shapes.To3(g.InputSpatial, 1);
@@ -25,7 +25,7 @@ internal static class ConvSetup
         int cg = cin / group;
         return new ConvProblem
         {
-            X = x, W = w, Bias = bias ?? w, Y = y, HasBias = bias is null ? 0 : 1, Transposed = transposed ? 1 : 0,
+            X = x, W = w, Bias = bias ?? w, Y = y, HasBias = bias is null ? 0 : 1,
             Cin = cin, Cg = cg, Mg = mg, Cout = mg * group,
             ID = i[0], IH = i[1], IW = i[2], OD = o[0], OH = o[1], OW = o[2],
             KD = k[0], KH = k[1], KW = k[2], SD = s[0], SH = s[1], SW = s[2],
@@ -134,9 +134,8 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
         var yv = Out(outputs, 0);
         if (!(group == cin && g.Rank == 2 && TryDepthwise(g, batch, cin, cout, xv, wv, bv, yv)))
         {
-            var p = ConvSetup.Problem(g, false, batch, cin, group, cout / group, xv, wv, bv, yv, Op.Activation);
-            if (Tiles.Packed) _packed.Run(Device, p, group, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
-            else Launch.Gemm(Device, p, group);
+            var p = ConvSetup.Problem(g, batch, cin, group, cout / group, xv, wv, bv, yv, Op.Activation);
+            _packed.Run(Device, p, group, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
         }
         Done(outputs);
     }
@@ -173,10 +172,8 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
 
 /// <summary>
 /// ConvTranspose without atomics: split by stride phase (<see cref="ConvPhaseProblem"/>), each phase a
-/// stride-1 implicit GEMM over its own taps on the register-tiled engine. (With
-/// <see cref="TileConfig.Packed"/> off, the original engine's gather form, where taps whose
-/// (o + pad − tap·dil) is not a multiple of the stride read zero.) output_padding, output_shape and
-/// auto_pad are already in the resolved geometry.
+/// stride-1 implicit GEMM over its own taps on the register-tiled engine (no gather with divisions).
+/// output_padding, output_shape and auto_pad are already in the resolved geometry.
 /// </summary>
 [BackendKernel("gpu")]
 public sealed class ConvTransposeGpu(ConvTranspose op) : GpuKernel<ConvTranspose>(op)
@@ -198,8 +195,7 @@ public sealed class ConvTransposeGpu(ConvTranspose op) : GpuKernel<ConvTranspose
         var wv = Param(inputs, 1);
         ArrayView<float>? bv = b is null ? null : Param(inputs, 2);
         var yv = Out(outputs, 0);
-        if (Tiles.Packed) _phases.Run(Device, g, batch, cin, group, mg, xv, wv, bv, yv, Op.Activation, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
-        else Launch.Gemm(Device, ConvSetup.Problem(g, true, batch, cin, group, mg, xv, wv, bv, yv, Op.Activation), group);
+        _phases.Run(Device, g, batch, cin, group, mg, xv, wv, bv, yv, Op.Activation, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
         Done(outputs);
     }
 }

@@ -28,31 +28,6 @@ internal static class Launch
         k(new KernelConfig(groups, new Index3D(threads, 1, 1)), args);
     }
 
-    /// <summary>Runs the tiled GEMM engine on <paramref name="p"/> with the tile the device picks for its size.</summary>
-    public static void Gemm<TProblem>(GpuDevice d, TProblem p, int slices) where TProblem : struct, IGemmProblem
-    {
-        var tile = d.Tiles.PickGemm(p.M, p.N, slices);
-        int splits = d.Tiles.SplitK(p.M, p.N, p.K, slices, tile);
-        if (splits > 1 && p.M > 0 && p.N > 0)
-        {
-            // Split-K: partial products over K chunks, then one pass that sums them and runs the epilogue.
-            int chunk = (p.K + splits - 1) / splits;
-            chunk = (chunk + 15) / 16 * 16;
-            splits = (p.K + chunk - 1) / chunk;
-            var split = new SplitKProblem<TProblem>
-            {
-                Inner = p,
-                Partial = d.Scratch((long)slices * splits * p.M * p.N),
-                Splits = splits,
-                Chunk = chunk,
-            };
-            Dispatch(d, tile, split, slices * splits);
-            Elements(d, GemmEngine.ReduceSplitK<TProblem>, slices * p.M * p.N, new SplitKReduceArgs<TProblem> { Split = split });
-            return;
-        }
-        Dispatch(d, tile, p, slices);
-    }
-
     /// <summary>Padded sizes of a packed A: Mp a multiple of 4 (16-byte rows), Kp a multiple of every tile's K-step (and at least one step).</summary>
     public static (int Mp, int Kp) PackedSizes(int m, int k) =>
         ((m + 3) / 4 * 4, (Math.Max(k, 1) + PackedGemm.KMultiple - 1) / PackedGemm.KMultiple * PackedGemm.KMultiple);
@@ -115,28 +90,6 @@ internal static class Launch
         }
     }
 
-    private static void Dispatch<TProblem>(GpuDevice d, GemmTile tile, TProblem p, int slices) where TProblem : struct, IGemmProblem
-    {
-        switch (tile)
-        {
-            case GemmTile.Large128: Gemm<Tile128, TProblem>(d, p, slices); break;
-            case GemmTile.Medium64: Gemm<Tile64, TProblem>(d, p, slices); break;
-            case GemmTile.Sim64: Gemm<TileSim, TProblem>(d, p, slices); break;
-            default: Gemm<Tile16, TProblem>(d, p, slices); break;
-        }
-    }
-
-    /// <summary>Runs the GEMM engine with an explicit tile (tests run every tile).</summary>
-    public static void Gemm<TTile, TProblem>(GpuDevice d, TProblem p, int slices)
-        where TTile : struct, IGemmTile where TProblem : struct, IGemmProblem
-    {
-        TTile t = default;
-        int threads = t.TM / t.RM * (t.TN / t.RN);
-        if (threads > d.Accelerator.MaxNumThreadsPerGroup)
-            throw new InvalidOperationException($"tile {typeof(TTile).Name} needs {threads} threads per group; {d.Accelerator.Name} allows {d.Accelerator.MaxNumThreadsPerGroup}");
-        Groups(d, GemmEngine.Kernel<TTile, TProblem>, new Index3D((p.N + t.TN - 1) / t.TN, (p.M + t.TM - 1) / t.TM, slices), threads, p);
-    }
-
     private static string Key(MethodInfo m) =>
         m.DeclaringType!.FullName + "." + m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(TypeName)) + ">" : "");
 
@@ -164,31 +117,20 @@ public static class KernelCatalog
         yield return Item(((Action<RowArgs>)NeuralKernels.GlobalPool).Method, true);
         yield return Item(((Action<RowArgs>)NeuralKernels.InstanceNorm).Method, true);
         yield return Item(((Action<ReduceArgs>)NeuralKernels.ReduceRows).Method, true);
-        var gemm = typeof(GemmEngine).GetMethod(nameof(GemmEngine.Kernel))!;
         var reduce = typeof(GemmEngine).GetMethod(nameof(GemmEngine.ReduceSplitK))!;
-        foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
-        {
-            var split = typeof(SplitKProblem<>).MakeGenericType(problem);
-            foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
-            {
-                yield return Item(gemm.MakeGenericMethod(tile, problem), true);
-                yield return Item(gemm.MakeGenericMethod(tile, split), true);
-            }
-            yield return Item(reduce.MakeGenericMethod(problem), false);
-        }
         foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
         {
             foreach (var (name, _, _, _, _) in PackedGemm.Tiles)
                 yield return Item(typeof(PackedGemm).GetMethod(name)!.MakeGenericMethod(problem), true);
             yield return Item(typeof(PackedGemm).GetMethod(nameof(PackedGemm.PackA))!.MakeGenericMethod(problem), false);
         }
-        yield return Item(reduce.MakeGenericMethod(typeof(ConvPhaseProblem)), false);
+        foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+            yield return Item(reduce.MakeGenericMethod(problem), false);
     }
 
     /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
     public static bool IsGemmEngine(MethodInfo m) =>
-        m.DeclaringType == typeof(GemmEngine) && m.Name == nameof(GemmEngine.Kernel)
-        || m.DeclaringType == typeof(PackedGemm) && PackedGemm.Tiles.Any(t => t.Name == m.Name);
+        m.DeclaringType == typeof(PackedGemm) && PackedGemm.Tiles.Any(t => t.Name == m.Name);
 
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>
         (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(Launch.TypeName)) + ">" : ""), m, isExplicit);

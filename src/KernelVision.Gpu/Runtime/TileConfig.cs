@@ -2,7 +2,7 @@ using ILGPU.Runtime;
 
 namespace KernelVision.Gpu.Runtime;
 
-/// <summary>Which compiled variant of the tiled GEMM engine a launch uses.</summary>
+/// <summary>The GEMM tile class of a device (it decides the register-tiled kernel: <see cref="TileConfig.PickPacked"/>).</summary>
 public enum GemmTile
 {
     /// <summary>16×16 output tile, K-step 8, 4×4 per thread, 16 threads: small-group devices other than the simulator.</summary>
@@ -69,12 +69,6 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
         return new TileConfig($"small-{g}", [gemm], g, g, 4, 4, mps, elementThreads);
     }
 
-    /// <summary>
-    /// True (default): Conv, Gemm and MatMul run on the register-tiled kernels (PackedGemm); false: on
-    /// the original GemmEngine (transposed convolution always does, until it is split by stride phase).
-    /// </summary>
-    public bool Packed { get; init; } = true;
-
     /// <summary>(TM, TN) of a packed tile.</summary>
     public static (int TM, int TN) Shape(PackedTile t) => t switch
     {
@@ -108,7 +102,12 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
         return PackedTile.T64x64;
     }
 
-    /// <summary>K chunks for a packed launch (split-K as in <see cref="SplitK"/>), for tile <paramref name="tile"/>.</summary>
+    /// <summary>
+    /// K chunks for an M×N×K product of <paramref name="slices"/> slices with <paramref name="tile"/>:
+    /// 1 unless its groups cannot fill the device (fewer than the multiprocessors) and K is long;
+    /// then enough chunks for about two groups per multiprocessor, each at least 256 deep. The
+    /// simulator never splits (it runs one group at a time anyway).
+    /// </summary>
     public int SplitKPacked(long m, long n, long k, long slices, PackedTile tile)
     {
         if (ForceSplitK is int forced) return Math.Max(1, (int)Math.Min(forced, Math.Max(1, k)));
@@ -129,7 +128,7 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
 
     [ThreadStatic] private static PackedTile? t_forcePackedTile;
 
-    /// <summary>Forces this many K chunks on every GEMM launched from this thread (tests run split-K on the simulator); null: <see cref="SplitK"/> decides.</summary>
+    /// <summary>Forces this many K chunks on every GEMM launched from this thread (tests run split-K on the simulator); null: <see cref="SplitKPacked"/> decides.</summary>
     public static int? ForceSplitK
     {
         get => t_forceSplitK;
@@ -138,35 +137,4 @@ public sealed record TileConfig(string Name, GemmTile[] GemmTiles, int GroupSize
 
     [ThreadStatic] private static int? t_forceSplitK;
 
-    /// <summary>
-    /// K chunks for an M×N×K product of <paramref name="slices"/> slices with <paramref name="tile"/>:
-    /// 1 unless its tiles cannot fill the device (fewer than the multiprocessors) and K is long;
-    /// then enough chunks for about two groups per multiprocessor, each at least 256 deep. The
-    /// simulator never splits (it runs one group at a time anyway).
-    /// </summary>
-    public int SplitK(long m, long n, long k, long slices, GemmTile tile)
-    {
-        if (ForceSplitK is int forced) return Math.Max(1, (int)Math.Min(forced, k));
-        if (GemmTiles.Contains(GemmTile.Sim64)) return 1;
-        int side = tile switch { GemmTile.Large128 => 128, GemmTile.Small16 => 16, _ => 64 };
-        long tiles = (m + side - 1) / side * ((n + side - 1) / side) * slices;
-        if (tiles >= Multiprocessors) return 1;
-        long splits = Math.Min((2L * Multiprocessors + tiles - 1) / tiles, k / 256);
-        return (int)Math.Max(1, Math.Min(splits, 64));
-    }
-
-    /// <summary>
-    /// The GEMM tile for an M×N output (per batch/group slice, <paramref name="slices"/> of them):
-    /// the 128 tile when it still yields a couple of groups per multiprocessor, else 64, else the small-group one.
-    /// </summary>
-    public GemmTile PickGemm(long m, long n, long slices)
-    {
-        if (GemmTiles.Contains(GemmTile.Large128))
-        {
-            long tiles128 = (m + 127) / 128 * ((n + 127) / 128) * slices;
-            if (m >= 96 && n >= 96 && tiles128 >= 2L * Multiprocessors) return GemmTile.Large128;
-        }
-        if (GemmTiles.Contains(GemmTile.Medium64)) return GemmTile.Medium64;
-        return GemmTiles.Contains(GemmTile.Sim64) ? GemmTile.Sim64 : GemmTile.Small16;
-    }
 }
