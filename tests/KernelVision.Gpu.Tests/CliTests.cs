@@ -2,7 +2,7 @@ using Xunit;
 
 namespace KernelVision.Gpu.Tests;
 
-/// <summary>kv devices, kv verify, and the gpu backend's error when no GPU exists.</summary>
+/// <summary>kv devices, kv verify, kv kernels, and the gpu backend's error when no GPU exists.</summary>
 public class CliTests
 {
     private static (int Code, string Out, string Err) Kv(params string[] args)
@@ -34,6 +34,27 @@ public class CliTests
         Assert.Contains("err gpu-sim", output);
         Assert.Contains("ConvTranspose", output);
         Assert.Contains("agree within", output);
+    }
+
+    [Fact]
+    public void KernelsReportsTheGate()
+    {
+        var (code, output, err) = Kv("kernels", "--filter", "Gemm32x32", "--json");
+        Assert.True(code == 0, output + err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(4, rows.Count); // Conv, ConvPhase, Dense, MatMul
+        foreach (var r in rows)
+        {
+            Assert.Equal("pass", r.GetProperty("gate").GetString());
+            Assert.Equal(0, r.GetProperty("localBytes").GetInt32());
+            Assert.True(r.GetProperty("fmasPerSharedLoad").GetDouble() >= 16);
+        }
+        var (tableCode, table, _) = Kv("kernels", "--filter", "Softmax", "--arch", "sm_75");
+        Assert.Equal(0, tableCode);
+        Assert.Contains("Softmax", table);
+        Assert.Contains("1 kernels; GEMM-engine kernels failing the gate: 0", table);
+        Assert.Equal(2, Kv("kernels", "--arch", "sm_9").Code);
     }
 
     [Fact]

@@ -17,10 +17,10 @@ public class GpuTileConfigTests
     {
         Assert.Equal("gpu-256", Sim256.Tiles.Name);
         Assert.StartsWith("small-", Sim.Tiles.Name);
-        Assert.Equal(GemmTile.Medium64, Sim256.Tiles.PickGemm(20, 30, 1));
-        Assert.Equal(GemmTile.Large128, Sim256.Tiles.PickGemm(100, 225, 1));
-        Assert.Equal(GemmTile.Sim64, Sim.Tiles.PickGemm(1000, 1000, 8));
-        Assert.Equal(GemmTile.Small16, Sim16Tile.Tiles.PickGemm(1000, 1000, 8));
+        Assert.Equal(PackedTile.T64x64, Sim256.Tiles.PickPacked(20, 30, 1));
+        Assert.Equal(PackedTile.T128x128, Sim256.Tiles.PickPacked(100, 225, 1));
+        Assert.Equal(PackedTile.Sim64, Sim.Tiles.PickPacked(1000, 1000, 8));
+        Assert.Equal(PackedTile.T32x32, Sim16Tile.Tiles.PickPacked(1000, 1000, 8));
     }
 
     [Fact]
@@ -67,11 +67,11 @@ public class GpuTileConfigTests
     {
         var h100 = Sim256.Tiles with { Multiprocessors = 132 };
         // ResNet-18's last stage: 512×49 is 8 tiles of 64 for 132 multiprocessors; K 4608 allows 18 chunks of 256.
-        Assert.Equal(18, h100.SplitK(512, 49, 4608, 1, GemmTile.Medium64));
-        Assert.Equal(2, h100.SplitK(64, 3136, 576, 1, GemmTile.Medium64));
-        Assert.Equal(1, h100.SplitK(512, 12544, 576, 1, GemmTile.Large128)); // fills the device already
-        Assert.Equal(1, h100.SplitK(8, 8, 200, 1, GemmTile.Medium64));       // K too short to split
-        Assert.Equal(1, Sim.Tiles.SplitK(512, 49, 4608, 1, GemmTile.Sim64)); // the simulator never splits
+        Assert.Equal(18, h100.SplitKPacked(512, 49, 4608, 1, PackedTile.T64x64));
+        Assert.Equal(2, h100.SplitKPacked(64, 3136, 576, 1, PackedTile.T64x64));
+        Assert.Equal(1, h100.SplitKPacked(512, 12544, 576, 1, PackedTile.T128x128)); // fills the device already
+        Assert.Equal(1, h100.SplitKPacked(8, 8, 200, 1, PackedTile.T64x64));         // K too short to split
+        Assert.Equal(1, Sim.Tiles.SplitKPacked(512, 49, 4608, 1, PackedTile.Sim64)); // the simulator never splits
     }
 
     [Fact]

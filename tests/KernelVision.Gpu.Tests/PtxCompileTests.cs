@@ -38,7 +38,7 @@ public class PtxCompileTests
         var all = typeof(KernelCatalog).Assembly.GetTypes()
             .Where(t => t.Namespace == "KernelVision.Gpu.Device")
             .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
-            .Where(m => m.ReturnType == typeof(void) && m.DeclaringType!.Name.EndsWith("Kernels") || m.DeclaringType == typeof(Device.GemmEngine))
+            .Where(m => m.ReturnType == typeof(void) && m.DeclaringType!.Name.EndsWith("Kernels") || m.DeclaringType == typeof(Device.GemmEngine) || m.DeclaringType == typeof(Device.PackedGemm))
             .ToList();
         Assert.NotEmpty(all);
         foreach (var m in all) Assert.Contains(m, listed);

@@ -38,7 +38,7 @@ public sealed class GemmGpu(Gemm op) : GpuKernel<Gemm>(op)
             Mv = m, Nv = n, Kv = k, Alpha = Op.Alpha, Beta = Op.Beta,
             ActKind = (int)Op.Activation.Kind, ActA = Op.Activation.Alpha, ActB = Op.Activation.Beta,
         };
-        Launch.Gemm(Device, p, 1);
+        Launch.Packed(Device, p, 1);
         Done(outputs);
     }
 }
@@ -73,7 +73,7 @@ public sealed class MatMulGpu(MatMul op) : GpuKernel<MatMul>(op)
             AData = In(inputs, 0), BData = Param(inputs, 1), Y = Out(outputs, 0),
             AOffsets = _aOffsets!.View, BOffsets = _bOffsets!.View, Mv = g.M, Nv = g.N, Kv = g.K,
         };
-        Launch.Gemm(Device, p, batches);
+        Launch.Packed(Device, p, batches);
         Done(outputs);
     }
 

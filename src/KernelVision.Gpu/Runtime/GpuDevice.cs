@@ -134,27 +134,31 @@ public sealed class GpuDevice : IDisposable
     internal T Kernel<T>(string key, Func<Accelerator, T> load) where T : class =>
         (T)_kernels.GetOrAdd(key, _ => load(Accelerator));
 
-    private MemoryBuffer1D<float, Stride1D.Dense>? _scratch;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _scratch = new MemoryBuffer1D<float, Stride1D.Dense>?[2];
 
     /// <summary>
-    /// A device scratch buffer of at least <paramref name="floats"/> floats (split-K partial sums),
-    /// grown on demand. Launches are stream-ordered under <see cref="Gate"/>, so one buffer serves
-    /// every kernel; before a smaller one is replaced the stream is drained, since a kernel still
-    /// running may read it.
+    /// A device scratch buffer of at least <paramref name="floats"/> floats, grown on demand: slot 0
+    /// holds split-K partial sums, slot 1 the packed A operand of a Gemm/MatMul. Launches are
+    /// stream-ordered under <see cref="Gate"/>, so one buffer per slot serves every kernel; before a
+    /// smaller one is replaced the stream is drained, since a kernel still running may read it.
     /// </summary>
-    internal ArrayView<float> Scratch(long floats)
+    internal ArrayView<float> Scratch(long floats, int slot = 0)
     {
-        if (_scratch is null || _scratch.Length < floats)
+        var s = _scratch[slot];
+        if (s is null || s.Length < floats)
         {
-            if (_scratch is not null)
+            if (s is not null)
             {
                 Accelerator.Synchronize();
-                _scratch.Dispose();
+                s.Dispose();
             }
-            _scratch = Accelerator.Allocate1D<float>(Math.Max(floats, 1L << 16));
+            _scratch[slot] = s = Accelerator.Allocate1D<float>(Math.Max(floats, 1L << 16));
         }
-        return _scratch.View;
+        return s.View;
     }
+
+    /// <summary>Cache keys of the kernels compiled so far (tests check which engine ran).</summary>
+    internal IReadOnlyCollection<string> CompiledKernelKeys => _kernels.Keys.ToList();
 
     /// <summary>Number of kernels compiled so far (tests check the cache).</summary>
     internal int CompiledKernelCount => _kernels.Count;
@@ -162,7 +166,7 @@ public sealed class GpuDevice : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _scratch?.Dispose();
+        foreach (var s in _scratch) s?.Dispose();
         Memory.Dispose();
         Accelerator.Dispose();
         Context.Dispose();

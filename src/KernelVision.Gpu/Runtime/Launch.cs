@@ -28,51 +28,66 @@ internal static class Launch
         k(new KernelConfig(groups, new Index3D(threads, 1, 1)), args);
     }
 
-    /// <summary>Runs the tiled GEMM engine on <paramref name="p"/> with the tile the device picks for its size.</summary>
-    public static void Gemm<TProblem>(GpuDevice d, TProblem p, int slices) where TProblem : struct, IGemmProblem
+    /// <summary>Padded sizes of a packed A: Mp a multiple of 4 (16-byte rows), Kp a multiple of every tile's K-step (and at least one step).</summary>
+    public static (int Mp, int Kp) PackedSizes(int m, int k) =>
+        ((m + 3) / 4 * 4, (Math.Max(k, 1) + PackedGemm.KMultiple - 1) / PackedGemm.KMultiple * PackedGemm.KMultiple);
+
+    /// <summary>Writes A of <paramref name="p"/> (all <paramref name="slices"/>) packed k-major and zero-padded into <paramref name="dest"/>.</summary>
+    public static void PackA<TProblem>(GpuDevice d, TProblem p, int slices, ArrayView<float> dest) where TProblem : struct, IGemmProblem
     {
-        var tile = d.Tiles.PickGemm(p.M, p.N, slices);
-        int splits = d.Tiles.SplitK(p.M, p.N, p.K, slices, tile);
-        if (splits > 1 && p.M > 0 && p.N > 0)
-        {
-            // Split-K: partial products over K chunks, then one pass that sums them and runs the epilogue.
-            int chunk = (p.K + splits - 1) / splits;
-            chunk = (chunk + 15) / 16 * 16;
-            splits = (p.K + chunk - 1) / chunk;
-            var split = new SplitKProblem<TProblem>
-            {
-                Inner = p,
-                Partial = d.Scratch((long)slices * splits * p.M * p.N),
-                Splits = splits,
-                Chunk = chunk,
-            };
-            Dispatch(d, tile, split, slices * splits);
-            Elements(d, GemmEngine.ReduceSplitK<TProblem>, slices * p.M * p.N, new SplitKReduceArgs<TProblem> { Split = split });
-            return;
-        }
-        Dispatch(d, tile, p, slices);
+        var (mp, kp) = PackedSizes(p.M, p.K);
+        long count = (long)slices * mp * kp;
+        if (count > int.MaxValue) throw new NotSupportedException($"packed operand of {count} floats exceeds the 2^31 limit of one launch");
+        Elements(d, PackedGemm.PackA<TProblem>, (int)count, new PackAArgs<TProblem> { P = p, APacked = dest, Mp = mp, Kp = kp });
     }
 
-    private static void Dispatch<TProblem>(GpuDevice d, GemmTile tile, TProblem p, int slices) where TProblem : struct, IGemmProblem
+    /// <summary>
+    /// Runs <paramref name="p"/> on the register-tiled kernels. <paramref name="aPacked"/> is A already
+    /// packed by <see cref="PackA{TProblem}"/> (convolution weights, packed once per session); null packs
+    /// it now into a scratch buffer (Gemm/MatMul operands that change every run).
+    /// </summary>
+    public static void Packed<TProblem>(GpuDevice d, TProblem p, int slices, ArrayView<float>? aPacked = null)
+        where TProblem : struct, IPackedGemmProblem
     {
+        if (p.M <= 0 || p.N <= 0 || slices <= 0) return;
+        var (mp, kp) = PackedSizes(p.M, p.K);
+        ArrayView<float> a;
+        if (aPacked is { } given) a = given;
+        else
+        {
+            a = d.Scratch((long)slices * mp * kp, 1);
+            PackA(d, p, slices, a);
+        }
+        var tile = d.Tiles.PickPacked(p.M, p.N, slices);
+        int splits = d.Tiles.SplitKPacked(p.M, p.N, p.K, slices, tile);
+        int chunk = kp;
+        if (splits > 1)
+        {
+            chunk = (kp / splits + PackedGemm.KMultiple - 1) / PackedGemm.KMultiple * PackedGemm.KMultiple;
+            chunk = Math.Max(chunk, PackedGemm.KMultiple);
+            splits = (kp + chunk - 1) / chunk;
+        }
+        var args = new PackedGemmArgs<TProblem>
+        {
+            P = p, APacked = a, Mp = mp, Kp = kp, Splits = splits, Chunk = chunk,
+            Partial = splits > 1 ? d.Scratch((long)slices * splits * p.M * p.N) : a,
+        };
+        var (tm, tn) = TileConfig.Shape(tile);
+        var grid = new Index3D((p.N + tn - 1) / tn, (p.M + tm - 1) / tm, slices * splits);
         switch (tile)
         {
-            case GemmTile.Large128: Gemm<Tile128, TProblem>(d, p, slices); break;
-            case GemmTile.Medium64: Gemm<Tile64, TProblem>(d, p, slices); break;
-            case GemmTile.Sim64: Gemm<TileSim, TProblem>(d, p, slices); break;
-            default: Gemm<Tile16, TProblem>(d, p, slices); break;
+            case PackedTile.T128x128: Groups(d, PackedGemm.Gemm128x128<TProblem>, grid, 256, args); break;
+            case PackedTile.T128x64: Groups(d, PackedGemm.Gemm128x64<TProblem>, grid, 128, args); break;
+            case PackedTile.T64x128: Groups(d, PackedGemm.Gemm64x128<TProblem>, grid, 128, args); break;
+            case PackedTile.T64x64: Groups(d, PackedGemm.Gemm64x64<TProblem>, grid, 64, args); break;
+            case PackedTile.T32x32: Groups(d, PackedGemm.Gemm32x32<TProblem>, grid, 16, args); break;
+            default: Groups(d, PackedGemm.GemmSim64<TProblem>, grid, 16, args); break;
         }
-    }
-
-    /// <summary>Runs the GEMM engine with an explicit tile (tests run every tile).</summary>
-    public static void Gemm<TTile, TProblem>(GpuDevice d, TProblem p, int slices)
-        where TTile : struct, IGemmTile where TProblem : struct, IGemmProblem
-    {
-        TTile t = default;
-        int threads = t.TM / t.RM * (t.TN / t.RN);
-        if (threads > d.Accelerator.MaxNumThreadsPerGroup)
-            throw new InvalidOperationException($"tile {typeof(TTile).Name} needs {threads} threads per group; {d.Accelerator.Name} allows {d.Accelerator.MaxNumThreadsPerGroup}");
-        Groups(d, GemmEngine.Kernel<TTile, TProblem>, new Index3D((p.N + t.TN - 1) / t.TN, (p.M + t.TM - 1) / t.TM, slices), threads, p);
+        if (splits > 1)
+        {
+            var split = new SplitKProblem<TProblem> { Inner = p, Partial = args.Partial, Splits = splits, Chunk = chunk };
+            Elements(d, GemmEngine.ReduceSplitK<TProblem>, slices * p.M * p.N, new SplitKReduceArgs<TProblem> { Split = split });
+        }
     }
 
     private static string Key(MethodInfo m) =>
@@ -102,19 +117,20 @@ public static class KernelCatalog
         yield return Item(((Action<RowArgs>)NeuralKernels.GlobalPool).Method, true);
         yield return Item(((Action<RowArgs>)NeuralKernels.InstanceNorm).Method, true);
         yield return Item(((Action<ReduceArgs>)NeuralKernels.ReduceRows).Method, true);
-        var gemm = typeof(GemmEngine).GetMethod(nameof(GemmEngine.Kernel))!;
         var reduce = typeof(GemmEngine).GetMethod(nameof(GemmEngine.ReduceSplitK))!;
-        foreach (var problem in new[] { typeof(ConvProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+        foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
         {
-            var split = typeof(SplitKProblem<>).MakeGenericType(problem);
-            foreach (var tile in new[] { typeof(Tile16), typeof(TileSim), typeof(Tile64), typeof(Tile128) })
-            {
-                yield return Item(gemm.MakeGenericMethod(tile, problem), true);
-                yield return Item(gemm.MakeGenericMethod(tile, split), true);
-            }
-            yield return Item(reduce.MakeGenericMethod(problem), false);
+            foreach (var (name, _, _, _, _) in PackedGemm.Tiles)
+                yield return Item(typeof(PackedGemm).GetMethod(name)!.MakeGenericMethod(problem), true);
+            yield return Item(typeof(PackedGemm).GetMethod(nameof(PackedGemm.PackA))!.MakeGenericMethod(problem), false);
         }
+        foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
+            yield return Item(reduce.MakeGenericMethod(problem), false);
     }
+
+    /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
+    public static bool IsGemmEngine(MethodInfo m) =>
+        m.DeclaringType == typeof(PackedGemm) && PackedGemm.Tiles.Any(t => t.Name == m.Name);
 
     private static (string, MethodInfo, bool) Item(MethodInfo m, bool isExplicit) =>
         (m.Name + (m.IsGenericMethod ? "<" + string.Join(",", m.GetGenericArguments().Select(Launch.TypeName)) + ">" : ""), m, isExplicit);
