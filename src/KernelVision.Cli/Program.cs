@@ -32,6 +32,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(ProfileCommand.Create(stdout));
+        root.Subcommands.Add(TransferCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
