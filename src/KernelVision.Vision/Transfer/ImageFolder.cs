@@ -37,8 +37,6 @@ public sealed class ImageFolder
         if (dirs.Count == 0)
             throw new InputException($"{root}: folder holds no class folders; put each class's images in a sub-folder named as the label (e.g. {Path.Combine(root, "indoor")}, {Path.Combine(root, "outdoor")})");
         var names = dirs.Select(d => Path.GetFileName(d)!).ToList();
-        if (classes is null && names.Count < 2)
-            throw new InputException($"{root}: holds one class folder ('{names[0]}'); a classifier needs at least two classes");
         var labelOf = (classes ?? names).Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
         var images = new List<LabeledImage>();
         foreach (var dir in dirs)
@@ -52,6 +50,8 @@ public sealed class ImageFolder
             if (files.Count == 0) throw new InputException($"{dir}: class folder holds no image files ({string.Join(", ", ImageIO.Extensions.Order())})");
             images.AddRange(files.Select(f => new LabeledImage(f, label)));
         }
+        if (classes is null && names.Count < 2)
+            throw new InputException($"{root}: holds one class folder ('{names[0]}'); a classifier needs at least two classes");
         return new ImageFolder(root, classes ?? names, images);
     }
 
