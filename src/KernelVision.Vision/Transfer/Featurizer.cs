@@ -91,6 +91,7 @@ public sealed class Featurizer : IDisposable
     private static Featurizer Build(ModelProto proto, ImageInputSpec input, string description, string? backend)
     {
         OnnxGraphs.MakeBatchSymbolic(proto);
+        OnnxGraphs.Tidy(proto);
         OnnxGraphs.FlattenOutput(proto, FeatureOutput);
         return new Featurizer(proto, input, description, backend);
     }

@@ -108,6 +108,20 @@ public static class OnnxGraphs
         g.ValueInfo.Clear();
     }
 
+    /// <summary>
+    /// Raises the IR version to at least 4, where initializers need not be listed as graph inputs, and
+    /// drops such listings. CNTK's exports say IR 3 but omit those listings (onnx.checker refuses
+    /// them); after this the files pass the checker and no runtime treats weights as overridable inputs.
+    /// </summary>
+    public static void Tidy(ModelProto m)
+    {
+        if (m.IrVersion < 4) m.IrVersion = 4;
+        var inits = m.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var real = m.Graph.Input.Where(i => !inits.Contains(i.Name)).ToList();
+        m.Graph.Input.Clear();
+        m.Graph.Input.AddRange(real);
+    }
+
     /// <summary>Appends Flatten(axis 1) to the only output, which becomes <paramref name="name"/> [N, D] with <paramref name="dim"/> features (shape left open when 0).</summary>
     public static void FlattenOutput(ModelProto m, string name, int dim = 0)
     {

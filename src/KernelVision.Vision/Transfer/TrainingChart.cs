@@ -19,7 +19,7 @@ public static class TrainingChart
         var img = new RgbImage(width, height, Rgb.White);
         int lh = BitmapFont.LineHeight();
         BitmapFont.DrawText(img, 10, 6, title, Ink);
-        int top = 6 + 3 * lh, bottom = height - 4 * lh, gap = 60, left = 60;
+        int top = 6 + 5 * lh, bottom = height - 5 * lh, gap = 60, left = 60;
         int pw = (width - 2 * left - gap) / 2;
         var losses = history.SelectMany(h => new[] { h.TrainLoss, h.ValLoss }).Where(double.IsFinite).ToList();
         double lossMax = losses.Count > 0 ? losses.Max() : 1;
