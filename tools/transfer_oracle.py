@@ -2,7 +2,7 @@
 """PyTorch oracle for ``kv transfer``: trains the same head on the same features and reports its accuracy.
 
     kv transfer resnet18-imagenet DATA -o MODEL --test TEST --export-features FEAT
-    /usr/bin/python3 tools/transfer_oracle.py FEAT [--json]
+    /usr/bin/python3 tools/transfer_oracle.py FEAT [--runs N] [--json]
 
 FEAT holds what kv wrote: {train,val,test}_{features,labels}.npy and config.json (hidden units,
 batch size, learning rate, weight decay, patience, max epochs, Adam betas/epsilon, seed). The head
@@ -56,16 +56,8 @@ def evaluate(model, data):
         return F.cross_entropy(logits, data[1]).item(), (logits.argmax(1) == data[1]).float().mean().item()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("features", help="folder written by kv transfer --export-features")
-    ap.add_argument("--seed", type=int, default=None, help="torch seed (default: config.json's)")
-    ap.add_argument("--json", action="store_true", help="also print one JSON line with the results")
-    a = ap.parse_args()
-    cfg = json.load(open(os.path.join(a.features, "config.json")))
-    torch.manual_seed(cfg["seed"] if a.seed is None else a.seed)
-    torch.set_num_threads(2)
-    train, val, test = load(a.features, "train"), load(a.features, "val"), load(a.features, "test")
+def train_once(cfg, train, val, test, seed):
+    torch.manual_seed(seed)
     classes = len(cfg["classes"])
     model = build(train[0].shape[1], cfg["hidden"], classes)
     weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
@@ -91,18 +83,40 @@ def main():
         elif epoch - best_epoch >= cfg["patience"]:
             break
     model.load_state_dict(best)
-    result = {
-        "epochs_run": epoch, "best_epoch": best_epoch, "seconds": round(time.time() - t0, 2),
+    return {
+        "seed": seed, "epochs_run": epoch, "best_epoch": best_epoch, "seconds": round(time.time() - t0, 2),
         "train_accuracy": round(100 * evaluate(model, train)[1], 2),
         "validation_accuracy": round(100 * evaluate(model, val)[1], 2) if has_val else None,
         "test_accuracy": round(100 * evaluate(model, test)[1], 2) if test is not None else None,
         "test_samples": int(len(test[1])) if test is not None else 0,
     }
-    print(f"oracle (PyTorch {torch.__version__}): {epoch} epochs, kept {best_epoch}; "
-          f"train {result['train_accuracy']}%, validation {result['validation_accuracy']}%, "
-          f"test {result['test_accuracy']}% on {result['test_samples']} pictures")
-    if a.json:
-        print(json.dumps(result))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("features", help="folder written by kv transfer --export-features")
+    ap.add_argument("--seed", type=int, default=None, help="torch seed of the first run (default: config.json's)")
+    ap.add_argument("--runs", type=int, default=1, help="train this many times (seeds seed, seed+1, ...) and report the mean")
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    a = ap.parse_args()
+    cfg = json.load(open(os.path.join(a.features, "config.json")))
+    torch.set_num_threads(2)
+    train, val, test = load(a.features, "train"), load(a.features, "val"), load(a.features, "test")
+    first = cfg["seed"] if a.seed is None else a.seed
+    results = []
+    for seed in range(first, first + a.runs):
+        r = train_once(cfg, train, val, test, seed)
+        results.append(r)
+        print(f"oracle (PyTorch {torch.__version__}, seed {seed}): {r['epochs_run']} epochs, kept {r['best_epoch']}; "
+              f"train {r['train_accuracy']}%, validation {r['validation_accuracy']}%, "
+              f"test {r['test_accuracy']}% on {r['test_samples']} pictures")
+        if a.json:
+            print(json.dumps(r))
+    if a.runs > 1:
+        for key in ("validation_accuracy", "test_accuracy"):
+            v = [r[key] for r in results if r[key] is not None]
+            if v:
+                print(f"{key}: mean {np.mean(v):.2f}, min {min(v)}, max {max(v)} over {len(v)} runs")
 
 
 if __name__ == "__main__":

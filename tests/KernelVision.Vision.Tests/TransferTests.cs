@@ -221,6 +221,10 @@ public sealed class TransferTests : IDisposable
         var model = VisionModel.Open(dir, new VisionOptions { Backend = "reference" });
         var proto = OnnxGraphs.Read(Path.Combine(dir, "model.onnx"));
         Assert.Equal(["Conv", "Relu", "Flatten", "Gemm", "Relu", "Gemm", "Softmax"], proto.Graph.Node.Select(n => n.OpType));
+        // The featurizer declared batch 1; the export takes any batch (16 pictures go in below).
+        Assert.Equal(["data"], proto.Graph.Input.Select(i => i.Name));
+        Assert.Equal("N", proto.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.Equal([TransferLearning.ProbabilityOutput], proto.Graph.Output.Select(o => o.Name));
         var classifier = new Classifier(model);
         Assert.Equal(folder.Classes, classifier.Labels);
         var pictures = folder.Images.Select(i => Preprocessing.Fit(ImageIO.Load(i.Path), classifier.Input).Image).ToList();
