@@ -269,6 +269,26 @@ public sealed class TransferTests : IDisposable
     }
 
     [Fact]
+    public void Cli_retrains_on_exported_features_reproducibly_and_checks_their_classes()
+    {
+        string data = Pictures("reuse", 6, 6, 5);
+        string first = _m.Path("reuse-a"), second = _m.Path("reuse-b"), feats = _m.Path("reuse-features");
+        var (code, o, err) = Kv("transfer", TinyFeaturizer(), data, "-o", first, "--backend", "reference", "--epochs", "6", "--export-features", feats);
+        Assert.True(code == 0, err + o);
+        (code, o, err) = Kv("transfer", TinyFeaturizer(), data, "-o", second, "--backend", "reference", "--epochs", "6", "--reuse-features", feats);
+        Assert.True(code == 0, err + o);
+        Assert.Contains("reused from", o);
+        // Same features, same seed: the same epochs to the last digit.
+        Assert.Equal(File.ReadAllText(Path.Combine(first, "training.csv")), File.ReadAllText(Path.Combine(second, "training.csv")));
+
+        string other = Pictures("reuse-other", 2, 2, 6);
+        Directory.Move(Path.Combine(other, "blue"), Path.Combine(other, "green"));
+        var (c3, _, e3) = Kv("transfer", TinyFeaturizer(), other, "-o", _m.Path("never"), "--backend", "reference", "--reuse-features", feats);
+        Assert.Equal(2, c3);
+        Assert.Contains("config.json", e3);
+    }
+
+    [Fact]
     public void Cli_reports_an_empty_data_folder_as_an_error_naming_it()
     {
         string empty = _m.Path("nothing-here");

@@ -32,6 +32,7 @@ internal static class TransferCommand
         var augment = new Option<string>("--augment") { Description = "Extra training pictures: none, flip, crop or flip,crop", DefaultValueFactory = _ => "none" };
         var featureBatch = new Option<int>("--feature-batch") { Description = "Pictures per featurizer run", DefaultValueFactory = _ => 16 };
         var test = new Option<string?>("--test") { Description = "Held-out pictures (same class folders) to score the trained model on" };
+        var reuse = new Option<string?>("--reuse-features") { Description = "Train on features an earlier --export-features wrote (its split and pictures) instead of running the featurizer; --seed then sets only the initial weights and shuffles" };
         var export = new Option<string?>("--export-features") { Description = "Folder for the features as .npy (train/val/test) plus config.json, for tools/transfer_oracle.py" };
         var plot = new Option<string?>("--plot") { Description = "Training curves PNG (default MODEL_DIR/training.png)" };
         var name = new Option<string?>("--name") { Description = "Model name in model.json (default: the output folder's name)" };
@@ -39,7 +40,7 @@ internal static class TransferCommand
         var threads = VisionCli.Threads();
         var cmd = new Command("transfer", "Train a classifier for your own classes on a pretrained featurizer (transfer learning)")
         {
-            baseArg, data, outDir, hidden, epochs, batch, lr, wd, patience, valSplit, seed, augment, featureBatch, test, export, plot, name, backend, threads,
+            baseArg, data, outDir, hidden, epochs, batch, lr, wd, patience, valSplit, seed, augment, featureBatch, test, reuse, export, plot, name, backend, threads,
         };
         cmd.SetAction(p =>
         {
@@ -68,17 +69,29 @@ internal static class TransferCommand
                 (testFolder is null ? "" : $"; test: {testFolder.Images.Count}"));
 
             var sw = Stopwatch.StartNew();
-            int skipped = 0;
-            void Warn(string w) { skipped++; o.WriteLine(w); }
-            var limits = ImageLimits.Default;
-            var trainSet = Features(o, "training", featurizer, folder, trainIdx, fb, aug, s, limits, Warn);
-            var valSet = Features(o, "validation", featurizer, folder, valIdx, fb, Augmentation.None, s, limits, Warn);
-            var testSet = testFolder is null ? null
-                : Features(o, "test", featurizer, testFolder, Enumerable.Range(0, testFolder.Images.Count).ToArray(), fb, Augmentation.None, s, limits, Warn);
-            sw.Stop();
-            int pictures = trainSet.Count + valSet.Count + (testSet?.Count ?? 0);
-            o.WriteLine($"features: {pictures} pictures{(aug == Augmentation.None ? "" : " (augmented copies included)")} x {featurizer.Dim} in {Seconds(sw.Elapsed)} " +
-                $"({VisionCli.F(pictures / Math.Max(1e-9, sw.Elapsed.TotalSeconds), "0.0")}/s){(skipped > 0 ? $"; {skipped} unreadable skipped" : "")}");
+            FeatureSet trainSet, valSet;
+            FeatureSet? testSet;
+            if (p.GetValue(reuse) is { } reuseDir)
+            {
+                (trainSet, valSet, testSet) = LoadFeatures(reuseDir, folder.Classes);
+                featurizer.Features([Preprocessing.Fit(new RgbImage(featurizer.Input.Width, featurizer.Input.Height), featurizer.Input).Image]); // sets and checks Dim
+                if (trainSet.Dim != featurizer.Dim) throw new InputException($"{reuseDir}: features have {trainSet.Dim} values, {featurizer.Description} gives {featurizer.Dim}");
+                o.WriteLine($"features: reused from {reuseDir}: {trainSet.Count} training, {valSet.Count} validation, {testSet?.Count ?? 0} test");
+            }
+            else
+            {
+                int skipped = 0;
+                void Warn(string w) { skipped++; o.WriteLine(w); }
+                var limits = ImageLimits.Default;
+                trainSet = Features(o, "training", featurizer, folder, trainIdx, fb, aug, s, limits, Warn);
+                valSet = Features(o, "validation", featurizer, folder, valIdx, fb, Augmentation.None, s, limits, Warn);
+                testSet = testFolder is null ? null
+                    : Features(o, "test", featurizer, testFolder, Enumerable.Range(0, testFolder.Images.Count).ToArray(), fb, Augmentation.None, s, limits, Warn);
+                sw.Stop();
+                int pictures = trainSet.Count + valSet.Count + (testSet?.Count ?? 0);
+                o.WriteLine($"features: {pictures} pictures{(aug == Augmentation.None ? "" : " (augmented copies included)")} x {featurizer.Dim} in {Seconds(sw.Elapsed)} " +
+                    $"({VisionCli.F(pictures / Math.Max(1e-9, sw.Elapsed.TotalSeconds), "0.0")}/s){(skipped > 0 ? $"; {skipped} unreadable skipped" : "")}");
+            }
             var missing = Enumerable.Range(0, folder.Classes.Count).Where(c => !trainSet.Labels.Contains(c)).Select(c => folder.Classes[c]).ToList();
             if (missing.Count > 0)
                 throw new InputException($"{folder.Root}: no readable training picture for class{(missing.Count > 1 ? "es" : "")} {string.Join(", ", missing)}");
@@ -118,6 +131,37 @@ internal static class TransferCommand
     /// <summary>The NuGet global-packages folder the build restored into (baked into kv by its .csproj).</summary>
     internal static string? RestoreRoot() =>
         typeof(TransferCommand).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "KvNuGetPackageRoot")?.Value;
+
+    /// <summary>Reads what <see cref="ExportFeatures"/> wrote; the classes must be the data folder's.</summary>
+    private static (FeatureSet Train, FeatureSet Val, FeatureSet? Test) LoadFeatures(string dir, IReadOnlyList<string> classes)
+    {
+        string config = Path.Combine(dir, "config.json");
+        if (!File.Exists(config)) throw new InputException($"{config}: not found (--reuse-features takes a folder written by --export-features)");
+        string[] saved;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            saved = doc.RootElement.GetProperty("classes").EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InputException($"{config}: no class list ({e.Message})", e);
+        }
+        if (!saved.SequenceEqual(classes))
+            throw new InputException($"{config}: classes ({string.Join(", ", saved)}) are not the data folder's ({string.Join(", ", classes)})");
+        FeatureSet? Read(string name, bool required)
+        {
+            string f = Path.Combine(dir, $"{name}_features.npy"), l = Path.Combine(dir, $"{name}_labels.npy");
+            if (!File.Exists(f) && !required) return null;
+            var x = KernelVision.Tensors.NpyReader.Read(f);
+            var y = KernelVision.Tensors.NpyReader.Read(l);
+            if (x.Type != KernelVision.Tensors.DataType.Float32 || x.Rank != 2 || y.Type != KernelVision.Tensors.DataType.Int64 || y.Rank != 1 || y.Shape[0] != x.Shape[0])
+                throw new InputException($"{f}: expected float32 [n, D] features with int64 [n] labels, got {x.Describe()} and {y.Describe()}");
+            var labels = y.Int64s.ToArray().Select(v => v >= 0 && v < classes.Count ? (int)v : throw new InputException($"{l}: label {v} is not a class index")).ToArray();
+            return new FeatureSet(x.Floats.ToArray(), labels, x.Shape[1]);
+        }
+        return (Read("train", true)!, Read("val", true)!, Read("test", false));
+    }
 
     private static Augmentation ParseAugment(string text)
     {
