@@ -119,6 +119,25 @@ public sealed class TransferTests : IDisposable
         Assert.Equal([2], u.Shape);
     }
 
+    [Fact]
+    public void Augmentation_adds_a_mirror_image_and_a_crop_of_the_input_size()
+    {
+        var img = new RgbImage(3, 2);
+        img[0, 0] = new Rgb(10, 0, 0);
+        img[2, 1] = new Rgb(0, 0, 30);
+        var m = TransferLearning.Mirror(img);
+        Assert.Equal(new Rgb(10, 0, 0), m[2, 0]);
+        Assert.Equal(new Rgb(0, 0, 30), m[0, 1]);
+        Assert.Equal(Rgb.Black, m[0, 0]);
+        var spec = new ImageInputSpec { Name = "x", Width = 3, Height = 2, Mean = [0, 0, 0], Std = [1, 1, 1] };
+        var v = TransferLearning.Variants(img, spec, Augmentation.Flip | Augmentation.Crop, new LatentRng(1)).ToList();
+        Assert.Equal(3, v.Count);
+        Assert.Equal(img.Pixels, v[0].Pixels); // already the input size: unchanged
+        Assert.Equal(m.Pixels, v[1].Pixels);
+        Assert.All(v, p => Assert.Equal((3, 2), (p.Width, p.Height)));
+        Assert.Single(TransferLearning.Variants(img, spec, Augmentation.None, new LatentRng(1)));
+    }
+
     // ---------------------------------------------------------------- data folders
 
     /// <summary>
