@@ -33,6 +33,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(ProfileCommand.Create(stdout));
         root.Subcommands.Add(KernelsCommand.Create(stdout));
+        root.Subcommands.Add(TransferCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
