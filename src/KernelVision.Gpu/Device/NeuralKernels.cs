@@ -1,6 +1,5 @@
 using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Algorithms.ScanReduceOperations;
 
 namespace KernelVision.Gpu.Device;
 
@@ -175,7 +174,7 @@ public static class NeuralKernels
 
     private static int RowStart(int row, int length, int inner) => (row / inner) * length * inner + row % inner;
 
-    /// <summary>Softmax / LogSoftmax: one group per row; max and sum are group reductions (warp shuffles inside).</summary>
+    /// <summary>Softmax / LogSoftmax: one group per row; max and sum are group reductions.</summary>
     public static void Softmax(RowArgs a)
     {
         int row = Grid.IdxX;
@@ -183,10 +182,10 @@ public static class NeuralKernels
         int tid = Group.IdxX, threads = Group.DimX;
         float m = float.NegativeInfinity;
         for (int j = tid; j < a.Length; j += threads) m = XMath.Max(m, a.X[start + j * a.Inner]);
-        m = GroupExtensions.AllReduce<float, MaxFloat>(m);
+        m = GroupReduce.Max(m);
         float s = 0f;
         for (int j = tid; j < a.Length; j += threads) s += XMath.Exp(a.X[start + j * a.Inner] - m);
-        s = GroupExtensions.AllReduce<float, AddFloat>(s);
+        s = GroupReduce.Sum(s);
         float logS = XMath.Log(s);
         for (int j = tid; j < a.Length; j += threads)
         {
@@ -207,7 +206,7 @@ public static class NeuralKernels
             float x = a.X[start + j];
             v = a.Flag != 0 ? XMath.Max(v, x) : v + x;
         }
-        float r = a.Flag != 0 ? GroupExtensions.AllReduce<float, MaxFloat>(v) : GroupExtensions.AllReduce<float, AddFloat>(v);
+        float r = a.Flag != 0 ? GroupReduce.Max(v) : GroupReduce.Sum(v);
         if (tid == 0) a.Y[row] = a.Flag != 0 ? r : r / a.Length;
     }
 
@@ -220,10 +219,10 @@ public static class NeuralKernels
         int tid = Group.IdxX, threads = Group.DimX;
         float s = 0f;
         for (int j = tid; j < a.Length; j += threads) s += a.X[start + j];
-        float mean = GroupExtensions.AllReduce<float, AddFloat>(s) / a.Length;
+        float mean = GroupReduce.Sum(s) / a.Length;
         float q = 0f;
         for (int j = tid; j < a.Length; j += threads) { float d = a.X[start + j] - mean; q += d * d; }
-        float variance = GroupExtensions.AllReduce<float, AddFloat>(q) / a.Length;
+        float variance = GroupReduce.Sum(q) / a.Length;
         float scale = a.Scale[c] * XMath.Rsqrt(variance + a.Epsilon), shift = a.Shift[c];
         for (int j = tid; j < a.Length; j += threads) a.Y[start + j] = (a.X[start + j] - mean) * scale + shift;
     }
@@ -240,7 +239,7 @@ public static class NeuralKernels
             a.Reduced.Offsets(r, out int off, out _);
             s += a.X[start + off];
         }
-        float total = GroupExtensions.AllReduce<float, AddFloat>(s);
+        float total = GroupReduce.Sum(s);
         if (tid == 0) a.Y[o] = total / a.Count;
     }
 
