@@ -1,6 +1,5 @@
 using System.CommandLine;
 using KernelVision.Cli.Commands;
-using KernelVision.Gpu;
 
 namespace KernelVision.Cli;
 
@@ -16,8 +15,6 @@ public static class Program
     /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        GpuBackend.Register();
-        KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));

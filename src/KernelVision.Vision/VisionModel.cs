@@ -8,7 +8,7 @@ namespace KernelVision.Vision;
 /// <summary>How a <see cref="VisionModel"/> is opened.</summary>
 public sealed record VisionOptions
 {
-    /// <summary>Backend name for <see cref="BackendFactory"/>; null picks "cpu" when registered, else "reference".</summary>
+    /// <summary>Backend name for <see cref="BackendFactory"/> ("auto" included); null picks <see cref="BackendFactory.DefaultName"/> (cpu).</summary>
     public string? Backend { get; init; }
     /// <summary>Image decoding limits.</summary>
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
@@ -18,9 +18,10 @@ public sealed record VisionOptions
 
 /// <summary>
 /// An ONNX model opened for a vision task: the inference session on the chosen backend plus the
-/// model.json metadata beside it (when present).
+/// model.json metadata beside it (when present). Dispose it (or use <c>using</c>) to release the
+/// session's plans and kernels.
 /// </summary>
-public sealed class VisionModel
+public sealed class VisionModel : IDisposable
 {
     /// <summary>The .onnx file.</summary>
     public string ModelPath { get; }
@@ -56,9 +57,21 @@ public sealed class VisionModel
         var meta = metaPath is null ? null : ModelMetadata.Load(metaPath);
         var session = InferenceSession.Load(onnx, new SessionOptions { Backend = CreateBackend(options.Backend) });
         var m = new VisionModel(onnx, meta, session, options);
-        if (meta is not null) m.CheckAgainstGraph(meta);
+        try
+        {
+            if (meta is not null) m.CheckAgainstGraph(meta);
+        }
+        catch
+        {
+            // The caller never sees a model that failed its metadata check, so it cannot dispose it.
+            m.Dispose();
+            throw;
+        }
         return m;
     }
+
+    /// <summary>Releases the inference session (its plans, arenas and kernels). Idempotent.</summary>
+    public void Dispose() => Session.Dispose();
 
     /// <summary>The .onnx file meant by <paramref name="path"/> (a file, or a folder with model.onnx).</summary>
     public static string ResolveModelPath(string path)
@@ -76,15 +89,10 @@ public sealed class VisionModel
     }
 
     /// <summary>
-    /// The backend called <paramref name="name"/>; for null, "cpu" when some assembly registered it
-    /// (the CLI does), else the Reference backend.
+    /// The backend called <paramref name="name"/>; for null the default one: cpu (this package
+    /// depends on KernelVision.Cpu, which registers itself), else Reference.
     /// </summary>
-    public static IBackend CreateBackend(string? name)
-    {
-        if (name is not null) return BackendFactory.Create(name);
-        try { return BackendFactory.Create("cpu"); }
-        catch (UnsupportedException) { return BackendFactory.Create("reference"); }
-    }
+    public static IBackend CreateBackend(string? name) => name is null ? BackendFactory.CreateDefault() : BackendFactory.Create(name);
 
     /// <summary>The metadata, required to be present and of <paramref name="task"/>.</summary>
     public ModelMetadata RequireMetadata(VisionTask task)

@@ -10,8 +10,6 @@ public class TinyModelTests : IDisposable
 {
     private readonly TinyModels _t = new();
 
-    static TinyModelTests() => KernelVision.Cpu.CpuBackend.Register();
-
     public void Dispose() => _t.Dispose();
 
     internal static (int Code, string Out, string Err) Kv(params string[] args)
@@ -28,6 +26,21 @@ public class TinyModelTests : IDisposable
         Assert.StartsWith("error: ", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Contains(contains, err);
+    }
+
+    // ---- opening ----
+
+    [Fact]
+    public void OpenDefaultsToCpuAndDisposeReleasesTheSession()
+    {
+        // No CpuBackend.Register call anywhere in this assembly: the cpu backend registers itself.
+        var m = VisionModel.Open(_t.Classifier());
+        Assert.Equal("cpu", m.Session.Options.Backend.Name);
+        var c = new Classifier(m);
+        Assert.Single(c.Classify([new RgbImage(2, 2)], 1));
+        m.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => c.Classify([new RgbImage(2, 2)], 1));
+        m.Dispose(); // idempotent
     }
 
     // ---- classification ----

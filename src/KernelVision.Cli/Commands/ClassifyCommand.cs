@@ -36,7 +36,7 @@ internal static class ClassifyCommand
         {
             int k = p.GetValue(top);
             if (k < 1) throw new InputException($"--top must be at least 1, got {k}");
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
             var spec = Override(m, p.GetValue(size), p.GetValue(color), p.GetValue(resize), p.GetValue(mean), p.GetValue(std), p.GetValue(scale), p.GetValue(crop));
             string? labelsPath = p.GetValue(labels);

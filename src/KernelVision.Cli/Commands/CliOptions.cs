@@ -7,10 +7,11 @@ namespace KernelVision.Cli.Commands;
 /// <summary>Options several verbs share.</summary>
 internal static class CliOptions
 {
-    public static Option<string> Backend(string defaultName = "reference") => new("--backend", "-b")
+    /// <summary>--backend; unset means <paramref name="defaultName"/>, or the library's default (cpu) when null.</summary>
+    public static Option<string> Backend(string? defaultName = null) => new("--backend", "-b")
     {
-        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)}",
-        DefaultValueFactory = _ => defaultName,
+        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)} (default: {defaultName ?? "cpu"}; auto = gpu when a GPU is present)",
+        DefaultValueFactory = _ => defaultName ?? BackendFactory.DefaultName,
     };
 
     public static SessionOptions Session(string backend) => new() { Backend = BackendFactory.Create(backend) };

@@ -29,7 +29,7 @@ internal static class DetectCommand
             int mx = p.GetValue(max);
             if (mx < 1) throw new InputException($"--max must be at least 1, got {mx}");
             int? z = p.GetValue(zoom) is int zz ? VisionCli.Zoom(zz) : null;
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var detector = new Detector(m);
             var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
             var results = VisionCli.WithProgress(o, $"detecting in {files.Count} image{(files.Count == 1 ? "" : "s")}",

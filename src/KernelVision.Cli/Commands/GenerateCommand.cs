@@ -33,7 +33,7 @@ internal static class GenerateCommand
         };
         cmd.SetAction(p =>
         {
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var g = new Generator(m);
             var opts = new Options(p.GetValue(count), p.GetValue(seed), p.GetValue(cls), p.GetValue(grid), p.GetValue(columns),
                 p.GetValue(interp), p.GetValue(steps), p.GetValue(delay), VisionCli.Zoom(p.GetValue(zoom)), p.GetValue(outFile)!);

@@ -26,7 +26,7 @@ internal static class InpaintCommand
             string? maskPath = p.GetValue(mask), rectText = p.GetValue(rect);
             if ((maskPath is null) == (rectText is null)) throw new InputException("give exactly one of --mask MASK.png or --rect x,y,w,h");
             int z = VisionCli.Zoom(p.GetValue(zoom));
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var painter = new Inpainter(m);
             var img = ImageIO.Load(p.GetValue(image)!, m.Options.Limits);
             var result = Run(painter, img, maskPath, rectText, m.Options.Limits);

@@ -23,6 +23,7 @@ internal static class ModelInputs
     public static IBackend Backend(string name, int? threads)
     {
         if (threads is int t && (t < 1 || t > 1024)) throw new InputException($"--threads must be 1..1024, got {t}");
+        if (string.Equals(name, BackendFactory.Auto, StringComparison.OrdinalIgnoreCase)) name = BackendFactory.ResolveAuto();
         if (string.Equals(name, "cpu", StringComparison.OrdinalIgnoreCase)) return new CpuBackend(threads ?? CpuBackend.DefaultThreads);
         var backend = BackendFactory.Create(name);
         if (threads is not null) throw new InputException($"--threads applies to the cpu backend only, not '{backend.Name}'");

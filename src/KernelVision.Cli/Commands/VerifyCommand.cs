@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using KernelVision.Backends;
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Gpu;
 using KernelVision.Onnx;
@@ -34,7 +35,7 @@ internal static class VerifyCommand
     {
         var names = backendList is null ? DefaultBackends() : backendList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         names.RemoveAll(n => n.Equals("reference", StringComparison.OrdinalIgnoreCase));
-        var reference = InferenceSession.Load(modelPath, new SessionOptions { Optimize = false });
+        var reference = InferenceSession.Load(modelPath, new SessionOptions { Optimize = false, Backend = ReferenceBackend.Instance });
         var feeds = Inputs(reference, inputFiles);
         var captures = new List<Capture> { Run(reference, feeds) };
         foreach (var name in names)

@@ -12,7 +12,7 @@ internal static class VisionCli
     /// <summary>--backend for vision verbs: unset means cpu when built, else reference.</summary>
     public static Option<string?> Backend() => new("--backend", "-b")
     {
-        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)} (default: cpu when available, else reference)",
+        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)} (default: cpu; auto = gpu when a GPU is present)",
     };
 
     /// <summary>--threads for the cpu backend.</summary>

@@ -30,7 +30,7 @@ internal static class VisualizeCommand
             if (!listing && (which is null || outPath is null)) throw new InputException("give --layer NAME|INDEX and --out FILE.png, or --list");
             int mm = p.GetValue(maxMaps);
             if (mm < 1) throw new InputException($"--max-maps must be at least 1, got {mm}");
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             string? imagePath = p.GetValue(image);
             RgbImage? img = imagePath is null ? null : ImageIO.Load(imagePath, m.Options.Limits);
             bool needsImage = m.Metadata?.Task != VisionTask.Generation;

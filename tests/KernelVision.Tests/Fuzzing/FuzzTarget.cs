@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Onnx;
 using KernelVision.Tensors;
@@ -64,7 +65,7 @@ public static class FuzzTarget
         try
         {
             var model = OnnxLoader.Load(bytes, baseDir, "fuzz.onnx", Limits);
-            using var session = new InferenceSession(model, new SessionOptions { Limits = Limits });
+            using var session = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance, Limits = Limits });
             var inputs = SynthesizeInputs(session);
             if (inputs is null) return (FuzzOutcome.NotRun, null);
             session.Run(inputs, null, cancellationToken);

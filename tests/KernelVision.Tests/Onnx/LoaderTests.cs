@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -151,7 +152,7 @@ public class LoaderTests
     [Fact]
     public void WrongInputShapeIsAnInputError()
     {
-        var s = new InferenceSession(OnnxLoader.Load(ReluModel(op: "Identity").ToByteArray(), null, "m.onnx"));
+        var s = new InferenceSession(OnnxLoader.Load(ReluModel(op: "Identity").ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         var e = Assert.Throws<InputException>(() => s.Run(Tensor.Zeros(DataType.Float32, [3, 2])));
         Assert.Contains("'x'", e.Message);
         Assert.Throws<InputException>(() => s.Run(new Dictionary<string, Tensor>()));
