@@ -21,7 +21,7 @@ public static class Program
         root.Subcommands.Add(ConformanceCommand.Create(stdout));
         root.Subcommands.Add(DevicesCommand.Create(stdout));
         root.Subcommands.Add(VerifyCommand.Create(stdout));
-        root.Subcommands.Add(ClassifyCommand.Create(stdout));
+        root.Subcommands.Add(ClassifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(DetectCommand.Create(stdout));
         root.Subcommands.Add(GenerateCommand.Create(stdout));
         root.Subcommands.Add(InpaintCommand.Create(stdout));

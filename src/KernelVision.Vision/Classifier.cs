@@ -9,6 +9,12 @@ public readonly record struct ClassScore(int Index, string Label, float Probabil
 public sealed record Classification(string Source, IReadOnlyList<ClassScore> Top);
 
 /// <summary>
+/// One file of a batch run: its classification, or the error that made it skipped (unreadable,
+/// corrupt or unsuitable image). Exactly one of <see cref="Result"/> and <see cref="Error"/> is set.
+/// </summary>
+public sealed record FileClassification(string Source, Classification? Result, KernelVisionException? Error);
+
+/// <summary>
 /// Image classification (also scene recognition: a scene model with its labels). Works with a shipped
 /// model's metadata or with any ImageNet-style model given an input spec and labels.
 /// </summary>
@@ -98,7 +104,42 @@ public sealed class Classifier
         return result;
     }
 
-    /// <summary>Classifies image files in batches; <paramref name="progress"/> gets (done, total) after each batch.</summary>
+    /// <summary>
+    /// Classifies image files in batches and yields each file's outcome, in input order, as soon as
+    /// its batch has run. A file that cannot be read or preprocessed is yielded with its error and
+    /// left out of the batch, so one bad file costs only itself; errors of the model itself still throw.
+    /// </summary>
+    public IEnumerable<FileClassification> ClassifyEach(IReadOnlyList<string> files, int top, CancellationToken cancel = default)
+    {
+        for (int start = 0; start < files.Count; start += BatchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int n = Math.Min(BatchSize, files.Count - start);
+            var errors = new KernelVisionException?[n];
+            var fitted = new List<RgbImage>(n);
+            for (int i = 0; i < n; i++)
+            {
+                string f = files[start + i];
+                try { fitted.Add(Preprocessing.Fit(ImageIO.Load(f, Model.Options.Limits), Input).Image); }
+                catch (KernelVisionException e) { errors[i] = e; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = new InputException($"{f}: {e.Message}", e);
+                }
+            }
+            var probs = fitted.Count > 0 ? Probabilities(Preprocessing.ToTensor(fitted, Input)) : [];
+            int next = 0;
+            for (int i = 0; i < n; i++)
+            {
+                string f = files[start + i];
+                yield return errors[i] is { } err
+                    ? new FileClassification(f, null, err)
+                    : new FileClassification(f, new Classification(f, Top(probs[next++], top)), null);
+            }
+        }
+    }
+
+    /// <summary>Classifies image files in batches; <paramref name="progress"/> gets (done, total) after each batch. The first bad file throws (see <see cref="ClassifyEach"/>).</summary>
     public List<Classification> ClassifyFiles(IReadOnlyList<string> files, int top, Action<int, int>? progress = null)
     {
         var result = new List<Classification>();

@@ -99,6 +99,44 @@ public class TinyModelTests : IDisposable
     }
 
     [Fact]
+    public void ClassifyFolderSkipsACorruptFileStreamsTheRestAndExitsOne()
+    {
+        string dir = _t.Classifier();
+        string pics = _t.Path("mixed");
+        Directory.CreateDirectory(pics);
+        File.Move(_t.GrayPng("tl2.png", new byte[,] { { 255, 0 }, { 0, 0 } }), Path.Combine(pics, "a-tl.png"));
+        string good = _t.GrayPng("br2.png", new byte[,] { { 0, 0 }, { 0, 255 } });
+        // A truncated PNG between the good ones (sorted order a-, b-, c-).
+        File.WriteAllBytes(Path.Combine(pics, "b-truncated.png"), File.ReadAllBytes(good)[..40]);
+        File.Move(good, Path.Combine(pics, "c-br.png"));
+        string csv = _t.Path("r.csv"), jsonl = _t.Path("r.jsonl");
+
+        var (code, output, err) = Kv("classify", dir, pics, "-k", "2", "--out", csv);
+        Assert.Equal(1, code);
+        Assert.Contains("a-tl.png: top-left 99.7%", output);
+        Assert.Contains("c-br.png: bottom-right 99.7%", output);
+        Assert.Contains("classified 2 images", output);
+        Assert.Contains("b-truncated.png", err);
+        Assert.StartsWith("warning: ", err);
+        Assert.DoesNotContain("error:", err);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("file,top1_index,top1_label,top1_probability,top2_index,top2_label,top2_probability", rows[0]);
+        Assert.Equal(3, rows.Length); // header + one row per good image
+        Assert.EndsWith("a-tl.png,0,top-left,0.997", rows[1][..(rows[1].IndexOf(",0.997", StringComparison.Ordinal) + 6)]);
+        Assert.Contains("c-br.png,1,bottom-right,", rows[2]);
+
+        (code, _, _) = Kv("classify", dir, pics, "-k", "1", "--out", jsonl);
+        Assert.Equal(1, code);
+        var lines = File.ReadAllLines(jsonl);
+        Assert.Equal(2, lines.Length);
+        using var doc = JsonDocument.Parse(lines[1]);
+        Assert.Equal("bottom-right", doc.RootElement.GetProperty("top")[0].GetProperty("label").GetString());
+
+        (code, _, err) = Kv("classify", dir, pics, "--out", _t.Path("r.txt"));
+        AssertOneError(code, err, "--out");
+    }
+
+    [Fact]
     public void ClassifyWithoutMetadataUsesLabelsFileAndDeclaredShape()
     {
         string dir = _t.Classifier("bare", withJson: false);

@@ -42,11 +42,14 @@ internal static class BenchCommand
         var feeds = Random(session, "kv bench feeds random data of fixed shapes (use a model with fixed input sizes)");
         int n = BatchOf(feeds, session);
 
+        // Progress on stderr (throttled to 10 redraws/s) between runs, never inside a timed one.
+        using var progress = ProgressLine.Start(o, "bench", 1 + warmup + runs);
         long t0 = Stopwatch.GetTimestamp();
         var first = session.Run(feeds);
         var firstTime = Stopwatch.GetElapsedTime(t0);
         long outputBytes = first.Values.Sum(t => Bytes(t.Type, t.Shape));
-        for (int i = 0; i < warmup; i++) session.Run(feeds);
+        progress.Report(1, 1 + warmup + runs);
+        for (int i = 0; i < warmup; i++) { session.Run(feeds); progress.Report(2 + i, 1 + warmup + runs); }
 
         var ms = new double[runs];
         long heapPeak = GC.GetTotalMemory(false);
@@ -61,7 +64,9 @@ internal static class BenchCommand
             session.Run(feeds);
             ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
             heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
+            progress.Report(1 + warmup + i + 1, 1 + warmup + runs);
         }
+        progress.Dispose();
         var poolStats = (pool?.Stats ?? default) - pool0;
         double allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)runs;
         int gen0 = GC.CollectionCount(0) - gc0, gen2 = GC.CollectionCount(2) - gc2;

@@ -87,6 +87,8 @@ internal static class ProfileCommand
         int batch = BatchOf(feeds, session);
         var planned = session.InferShapes(feeds);
 
+        int totalRuns = s.Warmup + s.Runs;
+        using var progress = ProgressLine.Start(o, "profile", totalRuns);
         // First run: learn which nodes run, in which order, and their actual output shapes.
         var steps = new List<CompiledNode>();
         var observed = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
@@ -96,7 +98,8 @@ internal static class ProfileCommand
             for (int i = 0; i < outs.Length && i < cn.Node.Outputs.Count; i++)
                 if (outs[i] is { } t && cn.Node.Outputs[i].Length > 0) observed[cn.Node.Outputs[i]] = new TensorInfo(t.Type, (int[])t.Shape.Clone());
         });
-        for (int i = 1; i < s.Warmup; i++) session.Run(feeds);
+        progress.Report(1, totalRuns);
+        for (int i = 1; i < s.Warmup; i++) { session.Run(feeds); progress.Report(i + 1, totalRuns); }
 
         // Timed runs: the observer takes a timestamp and nothing else.
         var stamps = new long[steps.Count];
@@ -122,7 +125,9 @@ internal static class ProfileCommand
             }
             totalMs[r] = Stopwatch.GetElapsedTime(t0, end).TotalMilliseconds;
             sumMs[r] = steps.Count > 0 ? Stopwatch.GetElapsedTime(t0, stamps[^1]).TotalMilliseconds : 0;
+            progress.Report(s.Warmup + r + 1, totalRuns);
         }
+        progress.Dispose();
 
         int calibrationThreads = Threads(backend) ?? Environment.ProcessorCount;
         var peak = MachinePeak.Measure(calibrationThreads);

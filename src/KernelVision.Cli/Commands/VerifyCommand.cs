@@ -37,13 +37,17 @@ internal static class VerifyCommand
         names.RemoveAll(n => n.Equals("reference", StringComparison.OrdinalIgnoreCase));
         var reference = InferenceSession.Load(modelPath, new SessionOptions { Optimize = false, Backend = ReferenceBackend.Instance });
         var feeds = Inputs(reference, inputFiles);
+        using var progress = ProgressLine.Start(o, "verify", 1 + names.Count);
         var captures = new List<Capture> { Run(reference, feeds) };
+        progress.Report(1, 1 + names.Count);
         foreach (var name in names)
         {
             var backend = BackendFactory.Create(name);
             if (backend is GpuBackend gpu) gpu.SyncEveryOutput = true; // the observer reads every intermediate
             captures.Add(Run(InferenceSession.Load(modelPath, new SessionOptions { Optimize = false, Backend = backend }), feeds));
+            progress.Report(captures.Count, 1 + names.Count);
         }
+        progress.Dispose();
         foreach (var c in captures)
             o.WriteLine($"{c.Backend}: ran in {CliOptions.Ms(c.Elapsed)}{(c.Fallbacks > 0 ? $" ({c.Fallbacks} nodes on the Reference fallback)" : "")}");
 
