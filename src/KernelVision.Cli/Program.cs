@@ -30,15 +30,17 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(ProfileCommand.Create(stdout));
 
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        if (args.Length == 0) return root.Parse(["--help"]).Invoke(config); // kv alone: help, exit 0
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see 'kv --help')");
+            stderr.WriteLine($"error: {Suggest.UnknownVerb(root, args) ?? $"{parsed.Errors[0].Message} (see 'kv --help')"}");
             return UserError;
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(config);
         }
         catch (KernelVisionException e)
         {

@@ -14,6 +14,12 @@ internal static class CliOptions
         DefaultValueFactory = _ => defaultName ?? BackendFactory.DefaultName,
     };
 
+    /// <summary>The model argument every verb takes: an .onnx file, or a folder holding model.onnx (or one .onnx file).</summary>
+    public static Argument<string> Model() => new("model") { Description = "ONNX model file, or a folder holding model.onnx" };
+
+    /// <summary>The .onnx file meant by a model argument (file or folder), or an error naming it.</summary>
+    public static string ModelFile(string path) => KernelVision.Vision.VisionModel.ResolveModelPath(path);
+
     public static SessionOptions Session(string backend) => new() { Backend = BackendFactory.Create(backend) };
 
     public static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString(t.TotalMilliseconds < 10 ? "F2" : "F1") + " ms";

@@ -14,7 +14,7 @@ internal static class DemoCommand
     public static Command Create(TextWriter o)
     {
         var outDir = new Option<string>("--out", "-o") { Description = "Folder for the demo's pictures", DefaultValueFactory = _ => "demo-output" };
-        var weights = new Option<string?>("--weights", "-w") { Description = "The weights folder (default: weights/ of this repository)" };
+        var weights = new Option<string?>("--weights") { Description = "The weights folder (default: weights/ of this repository)" };
         var backend = VisionCli.Backend();
         var threads = VisionCli.Threads();
         var cmd = new Command("demo", "Run every vision task on the shipped weights and sample images; write the pictures to a folder")

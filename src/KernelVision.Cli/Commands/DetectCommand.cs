@@ -15,7 +15,7 @@ internal static class DetectCommand
     {
         var model = new Argument<string>("model") { Description = "Detection model: folder with model.onnx + model.json, or the .onnx file" };
         var inputs = new Argument<string[]>("images") { Description = "Image files or folders", Arity = ArgumentArity.OneOrMore };
-        var score = new Option<float>("--score", "-s") { Description = "Minimum score σ(obj)·p(class)", DefaultValueFactory = _ => 0.25f };
+        var score = new Option<float>("--score") { Description = "Minimum score σ(obj)·p(class)", DefaultValueFactory = _ => 0.25f };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (same-class boxes overlapping more are dropped)", DefaultValueFactory = _ => 0.45f };
         var max = new Option<int>("--max") { Description = "Most boxes per image", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for the drawn PNGs and detections.json", Required = true };

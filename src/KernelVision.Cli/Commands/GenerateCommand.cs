@@ -15,7 +15,7 @@ internal static class GenerateCommand
     public static Command Create(TextWriter o)
     {
         var model = new Argument<string>("model") { Description = "Generator: folder with model.onnx + model.json, or the .onnx file" };
-        var count = new Option<int>("--count", "-n") { Description = "Number of images", DefaultValueFactory = _ => 1 };
+        var count = new Option<int>("--count") { Description = "Number of images", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Latent seed (image i uses the i-th latent of this seed's stream)", DefaultValueFactory = _ => 0UL };
         var cls = new Option<string?>("--class", "-c") { Description = "Class index or label for a conditional generator (default: cycle through all classes)" };
         var grid = new Option<bool>("--grid") { Description = "Write all images as one grid picture" };

@@ -31,7 +31,8 @@ internal static class ProfileCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var model = CliOptions.Model();
+        var shapes = ModelInputs.ShapeOption();
         var inputs = new Option<string[]>("--input", "-i")
         {
             Description = "Input tensor file (.pb TensorProto or .npy), optionally NAME=FILE, as for 'kv run' (default: random data of the declared shapes)",
@@ -49,15 +50,15 @@ internal static class ProfileCommand
         var all = new Option<bool>("--all") { Description = "List nodes folded at planning time in the table too (they never run: 0 ms)" };
         var cmd = new Command("profile", "Per-node time, FLOPs, bytes and roofline position against the measured machine peak")
         {
-            model, inputs, backend, threads, runs, warmup, batch, png, pngSize, csv, all, idle,
+            model, inputs, shapes, backend, threads, runs, warmup, batch, png, pngSize, csv, all, idle,
         };
         cmd.SetAction(p => Execute(o, new Settings(p.GetValue(model)!, p.GetValue(inputs) ?? [], p.GetValue(backend)!, p.GetValue(threads),
-            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all), p.GetValue(idle))));
+            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all), p.GetValue(idle), p.GetValue(shapes) ?? [])));
         return cmd;
     }
 
     private sealed record Settings(string Model, string[] Inputs, string Backend, int? Threads, int Runs, int Warmup, int? Batch,
-        string? Png, string PngSize, string? Csv, bool All, int IdleMs);
+        string? Png, string PngSize, string? Csv, bool All, int IdleMs, string[] Shapes);
 
     /// <summary>One row of the table: a compiled node; <see cref="Step"/> is null for folded nodes.</summary>
     private sealed record Row(int Index, int? Step, string Name, string OpType, string Op, string Kernel, string Output, double Ms, long Flops, long Bytes)
@@ -81,9 +82,7 @@ internal static class ProfileCommand
         var backend = Backend(s.Backend, s.Threads);
         var (session, loadTime) = Open(s.Model, backend, s.Batch);
         using var _ = session;
-        var feeds = s.Inputs.Length > 0
-            ? FromFiles(session, s.Inputs)
-            : Random(session, "give the inputs with --input FILE");
+        var feeds = Feeds(session, s.Inputs, s.Shapes, "give the inputs with --input NAME=FILE");
         int batch = BatchOf(feeds, session);
         var planned = session.InferShapes(feeds);
 

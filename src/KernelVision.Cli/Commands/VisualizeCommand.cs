@@ -14,7 +14,7 @@ internal static class VisualizeCommand
     {
         var model = new Argument<string>("model") { Description = "ONNX model file, or a folder with model.onnx + model.json" };
         var image = new Argument<string?>("image") { Description = "Input image (not needed for a generator or for --list on a model with metadata)", Arity = ArgumentArity.ZeroOrOne };
-        var layer = new Option<string?>("--layer", "-l") { Description = "Layer index (negative counts from the end) or node/output name (see --list)" };
+        var layer = new Option<string?>("--layer") { Description = "Layer index (negative counts from the end) or node/output name (see --list)" };
         var list = new Option<bool>("--list") { Description = "List the layers (after optimisation) with their output shapes" };
         var outFile = new Option<string?>("--out", "-o") { Description = "Output PNG" };
         var maxMaps = new Option<int>("--max-maps") { Description = "Draw at most this many channels", DefaultValueFactory = _ => 64 };
