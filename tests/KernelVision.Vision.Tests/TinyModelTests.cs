@@ -272,6 +272,31 @@ public class TinyModelTests : IDisposable
     }
 
     [Fact]
+    public void OutputFormatFollowsTheExtension()
+    {
+        string dir = _t.Generator();
+        var magic = new Dictionary<string, byte[]>
+        {
+            [".png"] = [0x89, (byte)'P', (byte)'N', (byte)'G'],
+            [".jpg"] = [0xFF, 0xD8, 0xFF],
+            [".webp"] = [(byte)'R', (byte)'I', (byte)'F', (byte)'F'],
+            [".bmp"] = [(byte)'B', (byte)'M'],
+        };
+        foreach (var (ext, head) in magic)
+        {
+            string path = _t.Path("fmt" + ext);
+            var (code, _, err) = Kv("generate", dir, "--zoom", "4", "--out", path);
+            Assert.True(code == 0, err);
+            Assert.Equal(head, File.ReadAllBytes(path)[..head.Length]);
+            var back = ImageIO.Load(path);
+            Assert.Equal((8, 8), (back.Width, back.Height));
+        }
+        var (c, _, e) = Kv("generate", dir, "--out", _t.Path("fmt.xyz"));
+        AssertOneError(c, e, "cannot tell the image format from '.xyz'");
+        Assert.False(File.Exists(_t.Path("fmt.xyz")));
+    }
+
+    [Fact]
     public void GenerateCliSizesGridsStripsAndGifs()
     {
         string dir = _t.Generator();

@@ -33,6 +33,7 @@ internal static class GenerateCommand
         };
         cmd.SetAction(p =>
         {
+            ImageIO.CheckSaveFormat(p.GetValue(outFile)!, "--out");
             using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var g = new Generator(m);
             var opts = new Options(p.GetValue(count), p.GetValue(seed), p.GetValue(cls), p.GetValue(grid), p.GetValue(columns),
@@ -73,7 +74,7 @@ internal static class GenerateCommand
             else
             {
                 var strip = RgbImage.Grid(frames, frames.Count, 2, Rgb.White);
-                ImageIO.SavePng(strip, opt.Out);
+                ImageIO.Save(strip, opt.Out);
                 lines.Add($"wrote {opt.Out}: {strip.Width}x{strip.Height} strip of {frames.Count} frames, slerp seed {seedA} -> {seedB}");
             }
             return lines;

@@ -30,6 +30,7 @@ internal static class VisualizeCommand
             if (!listing && (which is null || outPath is null)) throw new InputException("give --layer NAME|INDEX and --out FILE.png, or --list");
             int mm = p.GetValue(maxMaps);
             if (mm < 1) throw new InputException($"--max-maps must be at least 1, got {mm}");
+            if (!listing) ImageIO.CheckSaveFormat(outPath!, "--out");
             using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             string? imagePath = p.GetValue(image);
             RgbImage? img = imagePath is null ? null : ImageIO.Load(imagePath, m.Options.Limits);
@@ -54,7 +55,7 @@ internal static class VisualizeCommand
             var target = FeatureMaps.Find(layers, which!);
             var t = FeatureMaps.Capture(m.Session, feeds, target);
             var picture = FeatureMaps.Render(t, mm);
-            ImageIO.SavePng(picture, outPath!);
+            ImageIO.Save(picture, outPath!);
             int channels = t.Rank >= 3 ? t.Shape[1] : 1;
             o.WriteLine($"wrote {outPath}: layer {target.Index} '{target.Name}' ({target.OpType}) {t.Describe()}, {Math.Min(channels, mm)} of {channels} maps, {picture.Width}x{picture.Height}");
             return 0;
