@@ -34,7 +34,11 @@ public sealed class Classifier
     /// Prepares classification. <paramref name="input"/> and <paramref name="labels"/> override the
     /// metadata; without metadata the input spec comes from <see cref="VisionModel.DefaultImageInput"/>.
     /// </summary>
-    public Classifier(VisionModel model, ImageInputSpec? input = null, IReadOnlyList<string>? labels = null)
+    /// <param name="model">The opened model.</param>
+    /// <param name="input">Input spec overriding the metadata.</param>
+    /// <param name="labels">Labels overriding the metadata and the ONNX metadata_props.</param>
+    /// <param name="raw">Accept an output that does not look like class scores (see <see cref="NotClassScores"/>).</param>
+    public Classifier(VisionModel model, ImageInputSpec? input = null, IReadOnlyList<string>? labels = null, bool raw = false)
     {
         Model = model;
         var meta = model.Metadata;
@@ -44,10 +48,51 @@ public sealed class Classifier
         string src = input is null && meta is not null ? meta.SourcePath : "options";
         Input.Validate(src);
         model.CheckImageInput(Input, src);
-        Labels = labels ?? meta?.Labels ?? [];
+        Labels = labels ?? meta?.Labels ?? model.OnnxLabels ?? [];
         if (model.Session.Outputs.Count == 0) throw new InputException($"{model.DisplayName}: model has no outputs");
         _output = model.Session.Outputs[0].Name;
+        if (!raw && NotClassScores(model, _output, Labels) is { } why)
+            throw new InputException($"{model.DisplayName}: {why}; pass --raw (raw: true) to rank its values anyway, or give --labels");
         BatchSize = model.MaxBatch(Input.Name);
+    }
+
+    // Ops a class-score vector may pass through after the layer that computes it.
+    private static readonly HashSet<string> PassThrough = new(StringComparer.Ordinal)
+    {
+        "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Cast", "GlobalAveragePool", "GlobalMaxPool", "Relu", "Clip",
+    };
+
+    // Layers that compute class scores: a fully connected layer, a 1x1 conv classifier (SqueezeNet), a softmax.
+    private static readonly HashSet<string> Scoring = new(StringComparer.Ordinal)
+    {
+        "Gemm", "MatMul", "Conv", "Softmax", "LogSoftmax", "Sigmoid",
+    };
+
+    /// <summary>
+    /// Why <paramref name="output"/> of <paramref name="model"/> does not look like class scores, or
+    /// null when it does. Its declared shape must be [N, K] (or [N, K, 1, 1]); with labels known that
+    /// is enough; without, the layer that computes it (looking through reshapes, pooling and ReLU)
+    /// must be a classifier layer (Gemm, MatMul, MatMul + Add, Conv, Softmax). A 512-d featurizer ends
+    /// in a residual Add or a pooled BatchNorm and is refused.
+    /// </summary>
+    public static string? NotClassScores(VisionModel model, string output, IReadOnlyList<string> labels)
+    {
+        var decl = model.Session.Outputs.First(o => o.Name == output);
+        if (decl.Shape is { } s && !(s.Length == 2 || s.Length == 4 && s[2].Value == 1 && s[3].Value == 1))
+            return $"output '{output}' is {decl.Describe()}, not class scores [N,K]";
+        if (labels.Count > 0) return null;
+        var producers = new Dictionary<string, KernelVision.Graph.Node>(StringComparer.Ordinal);
+        foreach (var n in model.Session.Model.Graph.Nodes)
+            foreach (var o in n.Outputs) if (o.Length > 0) producers[o] = n;
+        string value = output;
+        for (int hop = 0; hop < 64 && producers.TryGetValue(value, out var node); hop++)
+        {
+            if (PassThrough.Contains(node.OpType) && node.Inputs.Count > 0) { value = node.Inputs[0]; continue; }
+            if (Scoring.Contains(node.OpType)) return null;
+            if (node.OpType == "Add" && node.Inputs.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "MatMul")) return null;
+            return $"output '{output}' comes from {node.DisplayName}, not a classifier layer (Gemm, MatMul, Conv, Softmax): it looks like features, not class scores";
+        }
+        return null; // a graph input or constant: nothing to judge
     }
 
     /// <summary>Label of class <paramref name="i"/> ("class i" when unnamed).</summary>

@@ -94,6 +94,63 @@ public sealed class VisionModel : IDisposable
     /// </summary>
     public static IBackend CreateBackend(string? name) => name is null ? BackendFactory.CreateDefault() : BackendFactory.Create(name);
 
+    /// <summary>ONNX metadata_props keys that may hold class labels, in the order they are tried.</summary>
+    public static IReadOnlyList<string> LabelKeys { get; } = ["labels", "class_labels", "classes", "class_names", "names"];
+
+    /// <summary>
+    /// Class labels from the ONNX file's metadata_props (first of <see cref="LabelKeys"/> present),
+    /// or null. Accepted: a JSON array of strings, a JSON object or Python dict of index → name
+    /// (Ultralytics' "names"), or one name per line / comma-separated.
+    /// </summary>
+    public IReadOnlyList<string>? OnnxLabels
+    {
+        get
+        {
+            foreach (var key in LabelKeys)
+                if (Session.Model.Metadata.TryGetValue(key, out var text) && ParseLabels(text) is { Count: > 0 } labels) return labels;
+            return null;
+        }
+    }
+
+    /// <summary>Parses a labels text (see <see cref="OnnxLabels"/>); null when it holds none.</summary>
+    public static IReadOnlyList<string>? ParseLabels(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0) return null;
+        if (text[0] is '[' or '{')
+        {
+            // JSON as is; else a Python dict/list repr ({0: 'person', 1: "bicycle"}) turned into JSON.
+            return ParseJsonLabels(text) ?? ParseJsonLabels(PythonToJson(text));
+        }
+        var parts = text.Contains('\n') ? text.Split('\n') : text.Split(',');
+        var list = parts.Select(x => x.Trim()).Where(x => x.Length > 0).ToList();
+        return list.Count > 0 ? list : null;
+    }
+
+    private static string PythonToJson(string text)
+    {
+        string json = System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[{,]\s*)(\d+)\s*:", "\"$1\":");
+        return System.Text.RegularExpressions.Regex.Replace(json, @"'((?:[^'\\]|\\.)*)'", m => System.Text.Json.JsonSerializer.Serialize(m.Groups[1].Value));
+    }
+
+    private static List<string>? ParseJsonLabels(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array)
+                return doc.RootElement.EnumerateArray().Select(e => e.ToString()).ToList();
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
+            var byIndex = new SortedDictionary<int, string>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (int.TryParse(p.Name, out int i) && i >= 0) byIndex[i] = p.Value.ToString();
+                else return null;
+            // Indices must be exactly 0..K-1.
+            return byIndex.Count > 0 && byIndex.Keys.Last() == byIndex.Count - 1 ? byIndex.Values.ToList() : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
     /// <summary>The metadata, required to be present and of <paramref name="task"/>.</summary>
     public ModelMetadata RequireMetadata(VisionTask task)
     {

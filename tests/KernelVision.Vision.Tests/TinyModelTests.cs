@@ -136,6 +136,59 @@ public class TinyModelTests : IDisposable
         AssertOneError(code, err, "--out");
     }
 
+    /// <summary>input [N,1,2,2] → Flatten → [N,4]; then Add(x, x) (a "residual" featurizer) or Gemm (a classifier).</summary>
+    private string FlatModel(string name, bool classifier, string? labelsProp = null)
+    {
+        var g = new KernelVision.Onnx.Proto.GraphProto { Name = name };
+        g.Input.Add(TinyModels.Vi("input", "N", 1, 2, 2));
+        g.Output.Add(TinyModels.Vi("output", "N", 4));
+        g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "flatten", OpType = "Flatten", Input = { "input" }, Output = { "flat" } });
+        if (classifier)
+        {
+            g.Initializer.Add(TinyModels.Floats("W", [4, 4], 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1));
+            g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "fc", OpType = "Gemm", Input = { "flat", "W" }, Output = { "output" } });
+        }
+        else g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "residual", OpType = "Add", Input = { "flat", "flat" }, Output = { "output" } });
+        var m = TinyModels.Model(g);
+        if (labelsProp is not null) m.MetadataProps.Add(new KernelVision.Onnx.Proto.StringStringEntryProto { Key = "names", Value = labelsProp });
+        return _t.Write(name, m, null);
+    }
+
+    [Fact]
+    public void ClassifyRefusesFeaturesUnlessRawAndReadsOnnxLabels()
+    {
+        string img = _t.GrayPng("px.png", new byte[,] { { 0, 0 }, { 0, 255 } });
+        string features = FlatModel("features", classifier: false);
+        var (code, output, err) = Kv("classify", features, img);
+        AssertOneError(code, err, "node 'residual' (Add), not a classifier layer");
+        Assert.Contains("--raw", err);
+        (code, output, err) = Kv("classify", features, img, "--raw", "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("px.png: class 3", output);
+
+        // The same features with labels given are taken as scores (the user said what they are).
+        string labels = _t.Path("four.txt");
+        File.WriteAllLines(labels, ["a", "b", "c", "d"]);
+        Assert.Equal(0, Kv("classify", features, img, "--labels", labels).Code);
+
+        // A Gemm classifier with an Ultralytics-style Python dict in metadata_props["names"].
+        string named = FlatModel("named", classifier: true, "{0: 'tl', 1: 'tr', 2: \"bl\", 3: 'br'}");
+        (code, output, err) = Kv("classify", named, img, "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("px.png: br ", output);
+    }
+
+    [Theory]
+    [InlineData("[\"a\", \"men's\"]", "a|men's")]
+    [InlineData("{\"0\": \"x\", \"1\": \"y\"}", "x|y")]
+    [InlineData("{0: 'person', 1: 'bicycle'}", "person|bicycle")]
+    [InlineData("cat, dog", "cat|dog")]
+    [InlineData("cat\ndog\n", "cat|dog")]
+    [InlineData("{1: 'gap'}", null)]
+    [InlineData("", null)]
+    public void OnnxLabelTextsParse(string text, string? expected) =>
+        Assert.Equal(expected, VisionModel.ParseLabels(text) is { } l ? string.Join("|", l) : null);
+
     [Fact]
     public void ClassifyWithoutMetadataUsesLabelsFileAndDeclaredShape()
     {

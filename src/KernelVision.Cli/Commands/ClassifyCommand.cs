@@ -24,6 +24,7 @@ internal static class ClassifyCommand
         var top = new Option<int>("--top", "-k") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var labels = new Option<string?>("--labels", "-l") { Description = "Labels file: one class name per line (or a JSON array); overrides the metadata" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var raw = new Option<bool>("--raw") { Description = "Rank the first output's values even when it does not look like class scores (e.g. features)" };
         var outFile = new Option<string?>("--out", "-o") { Description = "Also write results to FILE.csv or FILE.jsonl, one record per image as it is classified" };
         var size = new Option<string?>("--size") { Description = "Input size N or WxH (default: metadata, else the model's declared size, else 224)" };
         var color = new Option<string?>("--color") { Description = "gray | rgb | bgr" };
@@ -36,7 +37,7 @@ internal static class ClassifyCommand
         var threads = VisionCli.Threads();
         var cmd = new Command("classify", "Classify images (top-K classes with probabilities)")
         {
-            model, inputs, top, labels, json, outFile, size, color, resize, mean, std, scale, crop, backend, threads,
+            model, inputs, top, labels, json, raw, outFile, size, color, resize, mean, std, scale, crop, backend, threads,
         };
         cmd.SetAction(p =>
         {
@@ -46,7 +47,7 @@ internal static class ClassifyCommand
             var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
             var spec = Override(m, p.GetValue(size), p.GetValue(color), p.GetValue(resize), p.GetValue(mean), p.GetValue(std), p.GetValue(scale), p.GetValue(crop));
             string? labelsPath = p.GetValue(labels);
-            var classifier = new Classifier(m, spec, labelsPath is null ? null : ModelMetadata.LoadLabels(labelsPath));
+            var classifier = new Classifier(m, spec, labelsPath is null ? null : ModelMetadata.LoadLabels(labelsPath), p.GetValue(raw));
             string? outPath = p.GetValue(outFile);
             bool asJson = p.GetValue(json);
             // One named file: its error is the command's error (exit 2). Several: skip and count.
