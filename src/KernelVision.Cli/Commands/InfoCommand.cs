@@ -29,6 +29,7 @@ internal static class InfoCommand
         foreach (var i in g.Outputs) o.WriteLine($"output:     {i.Name} {i.Describe()}");
         long parameters = g.Initializers.Values.Where(t => t.Type == DataType.Float32).Sum(t => (long)t.Length);
         o.WriteLine($"parameters: {parameters:N0} float32 ({g.Initializers.Count} initializers, {parameters * 4 / 1024.0 / 1024.0:F1} MiB)");
+        if (m.ConvertedFromFloat16) o.WriteLine("float16:    weights, inputs and outputs converted to float32 on load (runs in float32)");
         o.WriteLine($"nodes:      {g.Nodes.Count}");
         foreach (var grp in g.Nodes.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).ThenBy(x => x.Key))
             o.WriteLine($"  {grp.Key,-24} {grp.Count(),5}{(OpRegistry.IsSupported(grp.First()) ? "" : "   UNSUPPORTED")}");
