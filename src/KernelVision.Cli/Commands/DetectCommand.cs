@@ -63,8 +63,11 @@ internal static class DetectCommand
             string stem = Path.GetFileNameWithoutExtension(f);
             string name = stem;
             for (int i = 2; !used.Add(name); i++) name = $"{stem}-{i}";
-            string outPath = Path.Combine(outDir, name + ".png");
-            ImageIO.SavePng(Detector.Draw(img, boxes, detector.LabelOf, z), outPath);
+            // Keep the source's format (a 4000x3000 JPEG photo as PNG was 33 MB); PNG otherwise.
+            string ext = Path.GetExtension(f).ToLowerInvariant();
+            if (ext == ".gif" || !ImageIO.SaveExtensions.Contains(ext)) ext = ".png";
+            string outPath = Path.Combine(outDir, name + ext);
+            ImageIO.Save(Detector.Draw(img, boxes, detector.LabelOf, z), outPath);
             results.Add(new Result(f, img.Width, img.Height, boxes, outPath));
             progress?.Invoke(results.Count, files.Count);
         }
