@@ -430,6 +430,31 @@ public class TinyModelTests : IDisposable
     }
 
     [Fact]
+    public void InpaintingWorksAtTheSourceResolutionAndKeepsColour()
+    {
+        // A 40x30 red picture and a 4x4 model: the model sees an 8x8 window around the 4x4 hole.
+        using var m = VisionModel.Open(_t.Inpainter());
+        var p = new Inpainter(m);
+        var red = new Rgb(200, 10, 10);
+        var img = new RgbImage(40, 30, red);
+        var r = p.Inpaint(img, Inpainter.RectMask(40, 30, 10, 12, 4, 4));
+        Assert.Equal((40, 30), (r.Completed.Width, r.Completed.Height));
+        for (int y = 0; y < 30; y++)
+            for (int x = 0; x < 40; x++)
+            {
+                bool hole = x is >= 10 and < 14 && y is >= 12 and < 16;
+                Assert.Equal(hole, r.Mask[y * 40 + x]);
+                var c = r.Completed[x, y];
+                if (!hole) Assert.Equal(red, c); // everything outside the hole keeps its colour, pixel for pixel
+                else Assert.True(c.R == c.G && c.G == c.B && c.R > red.G, $"hole pixel ({x},{y}) = {c}"); // the gray model's fill
+            }
+        // The hole's centre maps to the model's hole, where the model answers 1.0 = 255.
+        Assert.Equal(Rgb.White, r.Completed[11, 13]);
+        Assert.Equal(new Rgb(255, 0, 255), r.Masked[12, 14]);
+        Assert.Equal(red, r.Masked[0, 0]);
+    }
+
+    [Fact]
     public void InpaintCliWithRectAndMaskFile()
     {
         string dir = _t.Inpainter();

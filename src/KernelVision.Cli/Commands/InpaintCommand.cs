@@ -38,7 +38,8 @@ internal static class InpaintCommand
             o.WriteLine($"wrote {outPath}: {result.Completed.Width * z}x{result.Completed.Height * z}, {holes} of {result.Mask.Length} pixels filled ({VisionCli.F(100.0 * holes / result.Mask.Length, "0.0")}%)");
             if (p.GetValue(compare) is string cmp)
             {
-                var side = result.SideBySide(Math.Max(z, 4));
+                // Small pictures (the 28x28 items) are enlarged to be seen; photos are not.
+                var side = result.SideBySide(Math.Max(z, Math.Max(result.Completed.Width, result.Completed.Height) < 128 ? 4 : 1));
                 ImageIO.Save(side, cmp);
                 o.WriteLine($"wrote {cmp}: input | inpainted | original, {side.Width}x{side.Height}");
             }
