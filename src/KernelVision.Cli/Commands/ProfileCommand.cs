@@ -203,23 +203,17 @@ internal static class ProfileCommand
             o.WriteLine($"note:     {backend.Name}: each kernel waits for its launches to finish, so node times are the kernels' own (plus a synchronisation each)");
         o.WriteLine();
 
-        int nameW = Math.Clamp(rows.Count == 0 ? 4 : rows.Max(r => r.Name.Length), 4, 40);
-        int opW = Math.Clamp(rows.Count == 0 ? 2 : rows.Max(r => r.Op.Length), 2, 18);
-        int kernW = Math.Clamp(rows.Count == 0 ? 6 : rows.Max(r => r.Kernel.Length), 6, 36);
-        int outW = Math.Clamp(rows.Count == 0 ? 6 : rows.Max(r => r.Output.Length), 6, 26);
-        string Header() =>
-            $"{"#",4}  {Fit("node", nameW)}  {Fit("op", opW)}  {Fit("kernel", kernW)}  {Fit("output", outW)}  {"ms",9} {"%",6} {"MFLOP",10} {"MB",8} {"GFLOP/s",8} {"GB/s",7} {"FLOP/B",7} {"%peak",6}  bound";
-        string Line(Row r) => r.Step is null
-            ? $"{r.Index,4}  {Fit(r.Name, nameW)}  {Fit(r.Op, opW)}  {Fit(r.Kernel, kernW)}  {Fit(r.Output, outW)}  {"0.000",9} {"-",6} {"-",10} {"-",8} {"-",8} {"-",7} {"-",7} {"-",6}  -"
-            : $"{r.Index,4}  {Fit(r.Name, nameW)}  {Fit(r.Op, opW)}  {Fit(r.Kernel, kernW)}  {Fit(r.Output, outW)}  " +
-              $"{F(r.Ms, "0.000"),9} {F(Pct(r.Ms, layers), "0.0"),6} {F(r.Flops / 1e6, "0.000"),10} {F(r.Bytes / 1e6, "0.000"),8} " +
-              $"{F(r.Gflops, "0.00"),8} {F(r.GBps, "0.00"),7} {F(r.Intensity, "0.00"),7} {F(Pct(r.Gflops, peak.Gflops), "0.0"),6}  {r.Bound(peak)}";
+        string[] header = ["#", "node", "op", "kernel", "output", ">ms", ">%", ">MFLOP", ">MB", ">GFLOP/s", ">GB/s", ">FLOP/B", ">%peak", "bound"];
+        string[] Cells(Row r) => r.Step is null
+            ? [r.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Shorten(r.Name, 40), Shorten(r.Op, 18), Shorten(r.Kernel, 36), Shorten(r.Output, 26),
+                "0.000", "-", "-", "-", "-", "-", "-", "-", "-"]
+            : [r.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Shorten(r.Name, 40), Shorten(r.Op, 18), Shorten(r.Kernel, 36), Shorten(r.Output, 26),
+                F(r.Ms, "0.000"), F(Pct(r.Ms, layers), "0.0"), F(r.Flops / 1e6, "0.000"), F(r.Bytes / 1e6, "0.000"),
+                F(r.Gflops, "0.00"), F(r.GBps, "0.00"), F(r.Intensity, "0.00"), F(Pct(r.Gflops, peak.Gflops), "0.0"), r.Bound(peak)];
 
         int folded = rows.Count(r => r.Step is null);
         o.WriteLine("per node, in execution order (% = share of the nodes' summed time):");
-        o.WriteLine(Header());
-        foreach (var r in rows)
-            if (s.All || r.Step is not null) o.WriteLine(Line(r));
+        CliTable.Write(o, header, rows.Where(r => s.All || r.Step is not null).Select(Cells));
         if (folded > 0)
             o.WriteLine($"  {folded} node{(folded == 1 ? "" : "s")} folded at planning time (computed once, 0 ms per run): " +
                 string.Join(", ", rows.Where(r => r.Step is null).GroupBy(r => r.OpType).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} x{g.Count()}")) +
@@ -228,19 +222,19 @@ internal static class ProfileCommand
 
         var top = rows.Where(r => r.Step is not null).OrderByDescending(r => r.Ms).Take(10).ToList();
         o.WriteLine($"top {top.Count} by time:");
-        o.WriteLine(Header());
-        foreach (var r in top) o.WriteLine(Line(r));
+        CliTable.Write(o, header, top.Select(Cells));
         o.WriteLine();
 
         o.WriteLine("by op type:");
-        o.WriteLine($"  {Fit("op", opW)}  {"nodes",5}  {"ms",9} {"%",6} {"GFLOP",9} {"GFLOP/s",8} {"%peak",6}");
-        foreach (var g in rows.Where(r => r.Step is not null).GroupBy(r => r.Op).OrderByDescending(g => g.Sum(r => r.Ms)))
+        var byOp = rows.Where(r => r.Step is not null).GroupBy(r => r.Op).OrderByDescending(g => g.Sum(r => r.Ms)).Select(g =>
         {
             double ms = g.Sum(r => r.Ms);
             long fl = g.Sum(r => r.Flops);
             double gf = ms > 0 ? fl / (ms * 1e6) : 0;
-            o.WriteLine($"  {Fit(g.Key, opW)}  {g.Count(),5}  {F(ms, "0.000"),9} {F(Pct(ms, layers), "0.0"),6} {F(fl / 1e9, "0.0000"),9} {F(gf, "0.00"),8} {F(Pct(gf, peak.Gflops), "0.0"),6}");
-        }
+            return (IReadOnlyList<string>)[g.Key, g.Count().ToString(System.Globalization.CultureInfo.InvariantCulture), F(ms, "0.000"), F(Pct(ms, layers), "0.0"),
+                F(fl / 1e9, "0.0000"), F(gf, "0.00"), F(Pct(gf, peak.Gflops), "0.0")];
+        });
+        CliTable.Write(o, ["op", ">nodes", ">ms", ">%", ">GFLOP", ">GFLOP/s", ">%peak"], byOp, indent: 2);
         o.WriteLine();
 
         long flops = rows.Sum(r => r.Flops), bytes = rows.Sum(r => r.Bytes);
@@ -254,9 +248,9 @@ internal static class ProfileCommand
 
     private static double Pct(double part, double whole) => whole > 0 ? 100 * part / whole : 0;
 
-    /// <summary>Pads or shortens (keeping the end, where ONNX names are most specific) to exactly <paramref name="width"/> characters.</summary>
-    private static string Fit(string text, int width) =>
-        text.Length <= width ? text.PadRight(width) : ".." + text[(text.Length - width + 2)..];
+    /// <summary>Shortens to at most <paramref name="width"/> characters, keeping the end (where ONNX names are most specific).</summary>
+    private static string Shorten(string text, int width) =>
+        text.Length <= width ? text : ".." + text[(text.Length - width + 2)..];
 
     private static void WriteCsv(string path, List<Row> rows, MachinePeak peak, double layers)
     {

@@ -214,6 +214,8 @@ public sealed class BenchProfileCliTests : IDisposable
         Assert.Contains("machine:  peak", o);
         Assert.Contains("top ", o);
         Assert.Contains("by op type:", o);
+        Assert.Contains("│ nodes │", o); // Spectre.Console tables, not hand padding
+        Assert.DoesNotContain(" \n", o.Replace("\r", "")); // no padding left at line ends
         double total = Number(o, "total time:");
         double layers = Number(o, "layers sum:");
         double runSum = Number(o, "median per-run sum");
