@@ -64,7 +64,7 @@ public class SessionTests
     {
         var x = Random(20, 1, 3, 10, 12);
         var expected = new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run(x);
-        var session = new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = optimize, Backend = new GpuBackend(Sim, "gpu-sim"), AllowReferenceFallback = false });
+        var session = new InferenceSession(UNetLike(), new SessionOptions { Optimize = optimize, Backend = new GpuBackend(Sim, "gpu-sim"), AllowReferenceFallback = false });
         var actual = session.Run(x);
         for (int i = 0; i < expected.Length; i++) Close(expected[i], actual[i], 1e-4, $"output {i}");
         // Second run: same plan, weights cached, still right.
@@ -76,7 +76,7 @@ public class SessionTests
     public void IntermediatesStayOnDeviceAndWeightsUploadOnce()
     {
         using var device = GpuDevice.OpenSimulator();
-        var session = new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false, Backend = new GpuBackend(device, "gpu-sim") });
+        var session = new InferenceSession(UNetLike(), new SessionOptions { Optimize = false, Backend = new GpuBackend(device, "gpu-sim") });
         var x = Random(21, 1, 3, 10, 12);
         var outputs = session.Run(x);
         long outputBytes = outputs.Sum(t => 4L * t.Length);
@@ -112,7 +112,7 @@ public class SessionTests
         var x = Random(31, 1, 2, 5, 6);
         var expected = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run(x);
         var backend = new GpuBackend(Sim, "gpu-sim") { SyncEveryOutput = true };
-        var session = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false, Backend = backend });
+        var session = new InferenceSession(model, new SessionOptions { Optimize = false, Backend = backend });
         var seen = new Dictionary<string, Tensor>();
         var actual = session.Run(new Dictionary<string, Tensor> { ["x"] = x }, (node, outs) => seen[node.Node.Outputs[0]] = outs[0]!.Clone());
         Close(expected[0], actual["y"], 1e-4, "y");
@@ -128,9 +128,9 @@ public class SessionTests
     {
         using var device = GpuDevice.OpenSimulator();
         var x = Random(40, 1, 3, 10, 12);
-        new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false, Backend = new GpuBackend(device, "gpu-sim") }).Run(x);
+        new InferenceSession(UNetLike(), new SessionOptions { Optimize = false, Backend = new GpuBackend(device, "gpu-sim") }).Run(x);
         int compiled = device.CompiledKernelCount;
-        new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false, Backend = new GpuBackend(device, "gpu-sim") }).Run(x);
+        new InferenceSession(UNetLike(), new SessionOptions { Optimize = false, Backend = new GpuBackend(device, "gpu-sim") }).Run(x);
         Assert.Equal(compiled, device.CompiledKernelCount);
     }
 }
