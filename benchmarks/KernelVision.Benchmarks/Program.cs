@@ -18,6 +18,8 @@ public static class Program
             Console.WriteLine("""
                 usage: dotnet run -c Release --project benchmarks/KernelVision.Benchmarks -- VERB [options]
                   peak [--threads N]                         FP32 FMA peak of one core and of N cores
+                  bandwidth [--threads N] [--repeats R] [--mib M]
+                                                             STREAM-like copy and kv profile's read bandwidth, measured alike
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
@@ -43,6 +45,8 @@ public static class Program
             case "peak":
                 PeakCommand.Run(new Options(rest));
                 return 0;
+            case "bandwidth":
+                return BandwidthCommand.Run(new Options(rest));
             case "gemm":
                 GemmCommand.Run(new Options(rest));
                 return 0;
@@ -67,7 +71,7 @@ public static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
             default:
-                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, gemm, pool, split, layer, compare, memory, bdn)");
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, bandwidth, gemm, pool, split, layer, compare, memory, bdn)");
                 return 2;
         }
     }

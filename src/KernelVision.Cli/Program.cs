@@ -1,6 +1,5 @@
 using System.CommandLine;
 using KernelVision.Cli.Commands;
-using KernelVision.Gpu;
 
 namespace KernelVision.Cli;
 
@@ -16,15 +15,13 @@ public static class Program
     /// <summary>Runs the CLI with explicit writers (tests call this in-process).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        GpuBackend.Register();
-        KernelVision.Cpu.CpuBackend.Register();
         var root = new RootCommand("KernelVision: a CNN/GAN inference runtime in C# that runs ONNX models.");
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(InfoCommand.Create(stdout));
         root.Subcommands.Add(ConformanceCommand.Create(stdout));
         root.Subcommands.Add(DevicesCommand.Create(stdout));
         root.Subcommands.Add(VerifyCommand.Create(stdout));
-        root.Subcommands.Add(ClassifyCommand.Create(stdout));
+        root.Subcommands.Add(ClassifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(DetectCommand.Create(stdout));
         root.Subcommands.Add(GenerateCommand.Create(stdout));
         root.Subcommands.Add(InpaintCommand.Create(stdout));
@@ -35,15 +32,17 @@ public static class Program
         root.Subcommands.Add(KernelsCommand.Create(stdout));
         root.Subcommands.Add(TransferCommand.Create(stdout));
 
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        if (args.Length == 0) return root.Parse(["--help"]).Invoke(config); // kv alone: help, exit 0
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see 'kv --help')");
+            stderr.WriteLine($"error: {Suggest.UnknownVerb(root, args) ?? $"{parsed.Errors[0].Message} (see 'kv --help')"}");
             return UserError;
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(config);
         }
         catch (KernelVisionException e)
         {

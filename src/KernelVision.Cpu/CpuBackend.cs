@@ -36,8 +36,15 @@ public sealed class CpuBackend : IBackend
     private static int _defaultThreads =
         int.TryParse(Environment.GetEnvironmentVariable("KV_THREADS"), out int t) && t >= 1 ? t : Environment.ProcessorCount;
 
-    /// <summary>Makes "cpu" available to <see cref="BackendFactory"/>. Idempotent.</summary>
+    /// <summary>Makes "cpu" available to <see cref="BackendFactory"/>. Idempotent; runs by itself when the assembly loads.</summary>
     public static void Register() => BackendFactory.Register("cpu", () => new CpuBackend());
+
+    // The core finds this assembly by name and runs this initializer (BackendFactory.Probe); a host
+    // that touches any Cpu type first gets the same registration. No call is needed either way.
+#pragma warning disable CA2255 // module initializer in a library: registering the backend is its purpose
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void RegisterOnLoad() => Register();
+#pragma warning restore CA2255
 
     /// <inheritdoc/>
     public string Name => "cpu";

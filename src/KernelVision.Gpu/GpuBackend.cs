@@ -40,9 +40,15 @@ public sealed class GpuBackend : IBackend
     /// <summary>Makes "gpu" (CUDA, then OpenCL; a clear error without one) and "gpu-sim" (ILGPU CPU accelerator) available. Idempotent.</summary>
     public static void Register()
     {
-        BackendFactory.Register("gpu", () => new GpuBackend(GpuDevice.Hardware, "gpu"));
+        BackendFactory.Register("gpu", () => new GpuBackend(GpuDevice.Hardware, "gpu"), () => GpuDevice.HardwarePresent);
         BackendFactory.Register("gpu-sim", () => new GpuBackend(GpuDevice.Simulator, "gpu-sim"));
     }
+
+    // Registration needs no call: BackendFactory loads this assembly by name when "gpu" is asked for.
+#pragma warning disable CA2255 // module initializer in a library: registering the backend is its purpose
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void RegisterOnLoad() => Register();
+#pragma warning restore CA2255
 
     /// <inheritdoc/>
     public string Name { get; }

@@ -74,7 +74,11 @@ public sealed class Detector
     public static RgbImage Draw(RgbImage image, IReadOnlyList<Box> boxes, Func<int, string> labelOf, int zoom = 1)
     {
         var canvas = image.Zoom(zoom);
-        int thickness = Math.Max(1, zoom / 2 + 1);
+        // Lines and labels scale with the picture: on a 4000x3000 photo 1-px boxes and 7-px text
+        // vanish. About 1/500 of the longer side for lines, 1/480 for the 5x7 font's scale.
+        int longSide = Math.Max(canvas.Width, canvas.Height);
+        int thickness = Math.Max(Math.Max(1, zoom / 2 + 1), (int)Math.Round(longSide / 500.0));
+        int fontScale = Math.Max(1, longSide / 480);
         // Draw low scores first so the best boxes end up on top.
         foreach (var b in boxes.OrderBy(b => b.Score))
         {
@@ -83,10 +87,10 @@ public sealed class Detector
             int x1 = Math.Min(canvas.Width - 1, (int)Math.Ceiling(b.X2 * zoom) - 1), y1 = Math.Min(canvas.Height - 1, (int)Math.Ceiling(b.Y2 * zoom) - 1);
             canvas.DrawRect(x0, y0, x1, y1, color, thickness);
             string text = $"{labelOf(b.ClassId)} {b.Score:0.00}";
-            int th = BitmapFont.LineHeight() + 2, tw = BitmapFont.MeasureWidth(text) + 2;
+            int th = BitmapFont.LineHeight(fontScale) + 2 * fontScale, tw = BitmapFont.MeasureWidth(text, fontScale) + 2 * fontScale;
             int ty = y0 - th >= 0 ? y0 - th : y0; // above the box when there is room, else inside
             int tx = Math.Clamp(x0, 0, Math.Max(0, canvas.Width - tw));
-            BitmapFont.DrawLabel(canvas, tx, ty, text, Rgb.White, color);
+            BitmapFont.DrawLabel(canvas, tx, ty, text, Rgb.White, color, fontScale);
         }
         return canvas;
     }

@@ -181,11 +181,38 @@ public static class ImageIO
         gif.SaveAsGif(path, new GifEncoder { ColorTableMode = GifColorTableMode.Local });
     }
 
-    /// <summary>Saves as PNG, or as a one-frame GIF when the name ends in .gif.</summary>
+    /// <summary>Extensions <see cref="Save"/> writes, each in its own format.</summary>
+    public static IReadOnlyList<string> SaveExtensions { get; } = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"];
+
+    /// <summary>Checks that <see cref="Save"/> can write <paramref name="path"/> (by extension) before any work is done; <paramref name="option"/> names it in the error.</summary>
+    public static void CheckSaveFormat(string path, string option)
+    {
+        if (!SaveExtensions.Contains(Path.GetExtension(path).ToLowerInvariant()))
+            throw new InputException($"{option} {path}: cannot tell the image format from '{Path.GetExtension(path)}' (use {string.Join(", ", SaveExtensions)})");
+    }
+
+    /// <summary>
+    /// Saves in the format the extension names: .png, .jpg/.jpeg (quality 90), .webp (lossless),
+    /// .bmp, .gif (one frame); another extension is an <see cref="InputException"/>. Folders are created.
+    /// </summary>
     public static void Save(RgbImage image, string path)
     {
-        if (path.EndsWith(".gif", StringComparison.OrdinalIgnoreCase)) SaveGif([image], path);
-        else SavePng(image, path);
+        CheckSaveFormat(path, "output");
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".gif": SaveGif([image], path); return;
+            case ".png": SavePng(image, path); return;
+        }
+        EnsureFolder(path);
+        using var img = ToImageSharp(image);
+        // Fully qualified: the using list at the top belongs to the loading code.
+        SixLabors.ImageSharp.Formats.IImageEncoder encoder = Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".webp" => new SixLabors.ImageSharp.Formats.Webp.WebpEncoder { FileFormat = SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossless },
+            ".bmp" => new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder { BitsPerPixel = SixLabors.ImageSharp.Formats.Bmp.BmpBitsPerPixel.Pixel24 },
+            _ => new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 },
+        };
+        img.Save(path, encoder);
     }
 
     private static void EnsureFolder(string path)

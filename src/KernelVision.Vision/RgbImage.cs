@@ -95,6 +95,18 @@ public sealed class RgbImage
     }
 
     /// <summary>A deep copy.</summary>
+    /// <summary>The w×h region whose top-left corner is (x, y); it must lie inside the image.</summary>
+    public RgbImage Crop(int x, int y, int w, int h)
+    {
+        if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > Width || y + h > Height)
+            throw new ArgumentOutOfRangeException(nameof(x), $"crop {x},{y},{w}x{h} is outside the {Width}x{Height} image");
+        var r = new RgbImage(w, h);
+        for (int row = 0; row < h; row++)
+            Array.Copy(Pixels, 3 * ((y + row) * Width + x), r.Pixels, 3 * row * w, 3 * w);
+        return r;
+    }
+
+    /// <summary>A copy.</summary>
     public RgbImage Clone() => new(Width, Height, (byte[])Pixels.Clone());
 
     /// <summary>

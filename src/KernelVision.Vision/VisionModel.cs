@@ -8,7 +8,7 @@ namespace KernelVision.Vision;
 /// <summary>How a <see cref="VisionModel"/> is opened.</summary>
 public sealed record VisionOptions
 {
-    /// <summary>Backend name for <see cref="BackendFactory"/>; null picks "cpu" when registered, else "reference".</summary>
+    /// <summary>Backend name for <see cref="BackendFactory"/> ("auto" included); null picks <see cref="BackendFactory.DefaultName"/> (cpu).</summary>
     public string? Backend { get; init; }
     /// <summary>Image decoding limits.</summary>
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
@@ -18,9 +18,10 @@ public sealed record VisionOptions
 
 /// <summary>
 /// An ONNX model opened for a vision task: the inference session on the chosen backend plus the
-/// model.json metadata beside it (when present).
+/// model.json metadata beside it (when present). Dispose it (or use <c>using</c>) to release the
+/// session's plans and kernels.
 /// </summary>
-public sealed class VisionModel
+public sealed class VisionModel : IDisposable
 {
     /// <summary>The .onnx file.</summary>
     public string ModelPath { get; }
@@ -56,9 +57,21 @@ public sealed class VisionModel
         var meta = metaPath is null ? null : ModelMetadata.Load(metaPath);
         var session = InferenceSession.Load(onnx, new SessionOptions { Backend = CreateBackend(options.Backend) });
         var m = new VisionModel(onnx, meta, session, options);
-        if (meta is not null) m.CheckAgainstGraph(meta);
+        try
+        {
+            if (meta is not null) m.CheckAgainstGraph(meta);
+        }
+        catch
+        {
+            // The caller never sees a model that failed its metadata check, so it cannot dispose it.
+            m.Dispose();
+            throw;
+        }
         return m;
     }
+
+    /// <summary>Releases the inference session (its plans, arenas and kernels). Idempotent.</summary>
+    public void Dispose() => Session.Dispose();
 
     /// <summary>The .onnx file meant by <paramref name="path"/> (a file, or a folder with model.onnx).</summary>
     public static string ResolveModelPath(string path)
@@ -76,14 +89,66 @@ public sealed class VisionModel
     }
 
     /// <summary>
-    /// The backend called <paramref name="name"/>; for null, "cpu" when some assembly registered it
-    /// (the CLI does), else the Reference backend.
+    /// The backend called <paramref name="name"/>; for null the default one: cpu (this package
+    /// depends on KernelVision.Cpu, which registers itself), else Reference.
     /// </summary>
-    public static IBackend CreateBackend(string? name)
+    public static IBackend CreateBackend(string? name) => name is null ? BackendFactory.CreateDefault() : BackendFactory.Create(name);
+
+    /// <summary>ONNX metadata_props keys that may hold class labels, in the order they are tried.</summary>
+    public static IReadOnlyList<string> LabelKeys { get; } = ["labels", "class_labels", "classes", "class_names", "names"];
+
+    /// <summary>
+    /// Class labels from the ONNX file's metadata_props (first of <see cref="LabelKeys"/> present),
+    /// or null. Accepted: a JSON array of strings, a JSON object or Python dict of index → name
+    /// (Ultralytics' "names"), or one name per line / comma-separated.
+    /// </summary>
+    public IReadOnlyList<string>? OnnxLabels
     {
-        if (name is not null) return BackendFactory.Create(name);
-        try { return BackendFactory.Create("cpu"); }
-        catch (UnsupportedException) { return BackendFactory.Create("reference"); }
+        get
+        {
+            foreach (var key in LabelKeys)
+                if (Session.Model.Metadata.TryGetValue(key, out var text) && ParseLabels(text) is { Count: > 0 } labels) return labels;
+            return null;
+        }
+    }
+
+    /// <summary>Parses a labels text (see <see cref="OnnxLabels"/>); null when it holds none.</summary>
+    public static IReadOnlyList<string>? ParseLabels(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0) return null;
+        if (text[0] is '[' or '{')
+        {
+            // JSON as is; else a Python dict/list repr ({0: 'person', 1: "bicycle"}) turned into JSON.
+            return ParseJsonLabels(text) ?? ParseJsonLabels(PythonToJson(text));
+        }
+        var parts = text.Contains('\n') ? text.Split('\n') : text.Split(',');
+        var list = parts.Select(x => x.Trim()).Where(x => x.Length > 0).ToList();
+        return list.Count > 0 ? list : null;
+    }
+
+    private static string PythonToJson(string text)
+    {
+        string json = System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[{,]\s*)(\d+)\s*:", "\"$1\":");
+        return System.Text.RegularExpressions.Regex.Replace(json, @"'((?:[^'\\]|\\.)*)'", m => System.Text.Json.JsonSerializer.Serialize(m.Groups[1].Value));
+    }
+
+    private static List<string>? ParseJsonLabels(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array)
+                return doc.RootElement.EnumerateArray().Select(e => e.ToString()).ToList();
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
+            var byIndex = new SortedDictionary<int, string>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (int.TryParse(p.Name, out int i) && i >= 0) byIndex[i] = p.Value.ToString();
+                else return null;
+            // Indices must be exactly 0..K-1.
+            return byIndex.Count > 0 && byIndex.Keys.Last() == byIndex.Count - 1 ? byIndex.Values.ToList() : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     /// <summary>The metadata, required to be present and of <paramref name="task"/>.</summary>

@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using System.Diagnostics;
 using KernelVision.Conformance;
 using KernelVision.Execution;
@@ -54,7 +55,7 @@ public class ExportedModelGpuSimTests(ITestOutputHelper log)
         var (inName, input) = TensorProtoConverter.ReadFile(Path.Combine(set, "input_0.pb"));
         var pytorch = TensorProtoConverter.ReadFile(Path.Combine(set, "output_0.pb")).Tensor;
 
-        var reference = Run(c.ModelPath, new SessionOptions(), inName, input);
+        var reference = Run(c.ModelPath, new SessionOptions { Backend = ReferenceBackend.Instance }, inName, input);
         var sw = Stopwatch.StartNew();
         var sim = Run(c.ModelPath, new SessionOptions { Backend = new GpuBackend(GpuCheck.Sim, "gpu-sim") }, inName, input);
         log.WriteLine($"{name}: gpu-sim {sw.Elapsed.TotalSeconds:F1} s");

@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Gpu.Runtime;
 using KernelVision.Graph;
@@ -62,7 +63,7 @@ public class SessionTests
     public void UNetLikeMatchesReference(bool optimize)
     {
         var x = Random(20, 1, 3, 10, 12);
-        var expected = new InferenceSession(UNetLike(), new SessionOptions { Optimize = false }).Run(x);
+        var expected = new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run(x);
         var session = new InferenceSession(UNetLike(), new SessionOptions { Optimize = optimize, Backend = new GpuBackend(Sim, "gpu-sim"), AllowReferenceFallback = false });
         var actual = session.Run(x);
         for (int i = 0; i < expected.Length; i++) Close(expected[i], actual[i], 1e-4, $"output {i}");
@@ -86,7 +87,7 @@ public class SessionTests
         var second = session.Run(x2);
         Assert.Equal(4L * x2.Length, device.Memory.BytesUploaded - up);
         Assert.Equal(outputBytes, device.Memory.BytesDownloaded - down);
-        var expected = new InferenceSession(UNetLike(), new SessionOptions { Optimize = false }).Run(x2);
+        var expected = new InferenceSession(UNetLike(), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run(x2);
         for (int i = 0; i < expected.Length; i++) Close(expected[i], second[i], 1e-4, $"output {i}");
     }
 
@@ -109,14 +110,14 @@ public class SessionTests
         var model = new Model { Graph = g };
         model.Opsets[""] = 17;
         var x = Random(31, 1, 2, 5, 6);
-        var expected = new InferenceSession(model, new SessionOptions { Optimize = false }).Run(x);
+        var expected = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run(x);
         var backend = new GpuBackend(Sim, "gpu-sim") { SyncEveryOutput = true };
         var session = new InferenceSession(model, new SessionOptions { Optimize = false, Backend = backend });
         var seen = new Dictionary<string, Tensor>();
         var actual = session.Run(new Dictionary<string, Tensor> { ["x"] = x }, (node, outs) => seen[node.Node.Outputs[0]] = outs[0]!.Clone());
         Close(expected[0], actual["y"], 1e-4, "y");
         Assert.Equal(expected[1].Int64s.ToArray(), actual["am"].Int64s.ToArray());
-        var reluRef = new InferenceSession(model, new SessionOptions { Optimize = false });
+        var reluRef = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
         var refSeen = new Dictionary<string, Tensor>();
         reluRef.Run(new Dictionary<string, Tensor> { ["x"] = x }, (node, outs) => refSeen[node.Node.Outputs[0]] = outs[0]!.Clone());
         Close(refSeen["r"], seen["r"], 1e-4, "observed r");

@@ -85,6 +85,25 @@ public class DrawingTests
     }
 
     [Fact]
+    public void DetectionDrawingScalesWithThePicture()
+    {
+        // A 4000x3000 photo: lines 8 px (4000/500), the 5x7 font at scale 8 (4000/480), label 72 px high.
+        var photo = new RgbImage(4000, 3000);
+        var drawn = Detector.Draw(photo, [new Box(1000, 1000, 2000, 2000, 1, 0.9f)], c => "shirt", zoom: 1);
+        var colour = Rgb.ForClass(1);
+        Assert.Equal(colour, drawn[1000, 1500]);
+        Assert.Equal(colour, drawn[1007, 1500]);
+        Assert.Equal(Rgb.Black, drawn[1008, 1500]);
+        // The label sits above the box: its background spans 7·8 + 2·8 = 72 rows.
+        Assert.Equal(colour, drawn[1000, 1000 - 72]);
+        Assert.Equal(Rgb.Black, drawn[1000, 1000 - 73]);
+
+        // A small picture keeps 1-px lines and the 1x font.
+        var small = Detector.Draw(new RgbImage(40, 40), [new Box(10, 20, 30, 35, 2, 0.9f)], c => "x", zoom: 1);
+        Assert.Equal(Rgb.Black, small[11, 27]);
+    }
+
+    [Fact]
     public void FeatureMapsRenderOneNormalisedTilePerChannel()
     {
         // 3 channels of 2x2: ramp, constant, negative ramp.

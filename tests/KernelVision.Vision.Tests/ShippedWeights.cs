@@ -1,13 +1,10 @@
 using System.Text.Json;
-using KernelVision.Backends;
 
 namespace KernelVision.Vision.Tests;
 
 /// <summary>Where the shipped weights live (weights/ at the repository root) and how tests open them.</summary>
 public static class ShippedWeights
 {
-    static ShippedWeights() => KernelVision.Cpu.CpuBackend.Register();
-
     /// <summary>The repository root (the folder holding KernelVision.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
@@ -23,15 +20,8 @@ public static class ShippedWeights
         return d;
     }
 
-    /// <summary>The cpu backend when built, else reference (the fast path for long tests).</summary>
-    public static string Backend
-    {
-        get
-        {
-            try { BackendFactory.Create("cpu"); return "cpu"; }
-            catch (UnsupportedException) { return "reference"; }
-        }
-    }
+    /// <summary>The cpu backend (the fast path for long tests); it registers itself.</summary>
+    public static string Backend => "cpu";
 
     /// <summary>Opens a shipped model on <see cref="Backend"/>.</summary>
     public static VisionModel Open(string name) => VisionModel.Open(Model(name), new VisionOptions { Backend = Backend });

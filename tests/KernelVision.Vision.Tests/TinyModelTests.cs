@@ -10,8 +10,6 @@ public class TinyModelTests : IDisposable
 {
     private readonly TinyModels _t = new();
 
-    static TinyModelTests() => KernelVision.Cpu.CpuBackend.Register();
-
     public void Dispose() => _t.Dispose();
 
     internal static (int Code, string Out, string Err) Kv(params string[] args)
@@ -28,6 +26,21 @@ public class TinyModelTests : IDisposable
         Assert.StartsWith("error: ", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Contains(contains, err);
+    }
+
+    // ---- opening ----
+
+    [Fact]
+    public void OpenDefaultsToCpuAndDisposeReleasesTheSession()
+    {
+        // No CpuBackend.Register call anywhere in this assembly: the cpu backend registers itself.
+        var m = VisionModel.Open(_t.Classifier());
+        Assert.Equal("cpu", m.Session.Options.Backend.Name);
+        var c = new Classifier(m);
+        Assert.Single(c.Classify([new RgbImage(2, 2)], 1));
+        m.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => c.Classify([new RgbImage(2, 2)], 1));
+        m.Dispose(); // idempotent
     }
 
     // ---- classification ----
@@ -84,6 +97,97 @@ public class TinyModelTests : IDisposable
         Assert.Equal("bottom-right", top[0].GetProperty("label").GetString());
         Assert.Equal(1, top[0].GetProperty("index").GetInt32());
     }
+
+    [Fact]
+    public void ClassifyFolderSkipsACorruptFileStreamsTheRestAndExitsOne()
+    {
+        string dir = _t.Classifier();
+        string pics = _t.Path("mixed");
+        Directory.CreateDirectory(pics);
+        File.Move(_t.GrayPng("tl2.png", new byte[,] { { 255, 0 }, { 0, 0 } }), Path.Combine(pics, "a-tl.png"));
+        string good = _t.GrayPng("br2.png", new byte[,] { { 0, 0 }, { 0, 255 } });
+        // A truncated PNG between the good ones (sorted order a-, b-, c-).
+        File.WriteAllBytes(Path.Combine(pics, "b-truncated.png"), File.ReadAllBytes(good)[..40]);
+        File.Move(good, Path.Combine(pics, "c-br.png"));
+        string csv = _t.Path("r.csv"), jsonl = _t.Path("r.jsonl");
+
+        var (code, output, err) = Kv("classify", dir, pics, "-k", "2", "--out", csv);
+        Assert.Equal(1, code);
+        Assert.Contains("a-tl.png: top-left 99.7%", output);
+        Assert.Contains("c-br.png: bottom-right 99.7%", output);
+        Assert.Contains("classified 2 images", output);
+        Assert.Contains("b-truncated.png", err);
+        Assert.StartsWith("warning: ", err);
+        Assert.DoesNotContain("error:", err);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("file,top1_index,top1_label,top1_probability,top2_index,top2_label,top2_probability", rows[0]);
+        Assert.Equal(3, rows.Length); // header + one row per good image
+        Assert.EndsWith("a-tl.png,0,top-left,0.997", rows[1][..(rows[1].IndexOf(",0.997", StringComparison.Ordinal) + 6)]);
+        Assert.Contains("c-br.png,1,bottom-right,", rows[2]);
+
+        (code, _, _) = Kv("classify", dir, pics, "-k", "1", "--out", jsonl);
+        Assert.Equal(1, code);
+        var lines = File.ReadAllLines(jsonl);
+        Assert.Equal(2, lines.Length);
+        using var doc = JsonDocument.Parse(lines[1]);
+        Assert.Equal("bottom-right", doc.RootElement.GetProperty("top")[0].GetProperty("label").GetString());
+
+        (code, _, err) = Kv("classify", dir, pics, "--out", _t.Path("r.txt"));
+        AssertOneError(code, err, "--out");
+    }
+
+    /// <summary>input [N,1,2,2] → Flatten → [N,4]; then Add(x, x) (a "residual" featurizer) or Gemm (a classifier).</summary>
+    private string FlatModel(string name, bool classifier, string? labelsProp = null)
+    {
+        var g = new KernelVision.Onnx.Proto.GraphProto { Name = name };
+        g.Input.Add(TinyModels.Vi("input", "N", 1, 2, 2));
+        g.Output.Add(TinyModels.Vi("output", "N", 4));
+        g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "flatten", OpType = "Flatten", Input = { "input" }, Output = { "flat" } });
+        if (classifier)
+        {
+            g.Initializer.Add(TinyModels.Floats("W", [4, 4], 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1));
+            g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "fc", OpType = "Gemm", Input = { "flat", "W" }, Output = { "output" } });
+        }
+        else g.Node.Add(new KernelVision.Onnx.Proto.NodeProto { Name = "residual", OpType = "Add", Input = { "flat", "flat" }, Output = { "output" } });
+        var m = TinyModels.Model(g);
+        if (labelsProp is not null) m.MetadataProps.Add(new KernelVision.Onnx.Proto.StringStringEntryProto { Key = "names", Value = labelsProp });
+        return _t.Write(name, m, null);
+    }
+
+    [Fact]
+    public void ClassifyRefusesFeaturesUnlessRawAndReadsOnnxLabels()
+    {
+        string img = _t.GrayPng("px.png", new byte[,] { { 0, 0 }, { 0, 255 } });
+        string features = FlatModel("features", classifier: false);
+        var (code, output, err) = Kv("classify", features, img);
+        AssertOneError(code, err, "node 'residual' (Add), not a classifier layer");
+        Assert.Contains("--raw", err);
+        (code, output, err) = Kv("classify", features, img, "--raw", "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("px.png: class 3", output);
+
+        // The same features with labels given are taken as scores (the user said what they are).
+        string labels = _t.Path("four.txt");
+        File.WriteAllLines(labels, ["a", "b", "c", "d"]);
+        Assert.Equal(0, Kv("classify", features, img, "--labels", labels).Code);
+
+        // A Gemm classifier with an Ultralytics-style Python dict in metadata_props["names"].
+        string named = FlatModel("named", classifier: true, "{0: 'tl', 1: 'tr', 2: \"bl\", 3: 'br'}");
+        (code, output, err) = Kv("classify", named, img, "-k", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("px.png: br ", output);
+    }
+
+    [Theory]
+    [InlineData("[\"a\", \"men's\"]", "a|men's")]
+    [InlineData("{\"0\": \"x\", \"1\": \"y\"}", "x|y")]
+    [InlineData("{0: 'person', 1: 'bicycle'}", "person|bicycle")]
+    [InlineData("cat, dog", "cat|dog")]
+    [InlineData("cat\ndog\n", "cat|dog")]
+    [InlineData("{1: 'gap'}", null)]
+    [InlineData("", null)]
+    public void OnnxLabelTextsParse(string text, string? expected) =>
+        Assert.Equal(expected, VisionModel.ParseLabels(text) is { } l ? string.Join("|", l) : null);
 
     [Fact]
     public void ClassifyWithoutMetadataUsesLabelsFileAndDeclaredShape()
@@ -221,6 +325,31 @@ public class TinyModelTests : IDisposable
     }
 
     [Fact]
+    public void OutputFormatFollowsTheExtension()
+    {
+        string dir = _t.Generator();
+        var magic = new Dictionary<string, byte[]>
+        {
+            [".png"] = [0x89, (byte)'P', (byte)'N', (byte)'G'],
+            [".jpg"] = [0xFF, 0xD8, 0xFF],
+            [".webp"] = [(byte)'R', (byte)'I', (byte)'F', (byte)'F'],
+            [".bmp"] = [(byte)'B', (byte)'M'],
+        };
+        foreach (var (ext, head) in magic)
+        {
+            string path = _t.Path("fmt" + ext);
+            var (code, _, err) = Kv("generate", dir, "--zoom", "4", "--out", path);
+            Assert.True(code == 0, err);
+            Assert.Equal(head, File.ReadAllBytes(path)[..head.Length]);
+            var back = ImageIO.Load(path);
+            Assert.Equal((8, 8), (back.Width, back.Height));
+        }
+        var (c, _, e) = Kv("generate", dir, "--out", _t.Path("fmt.xyz"));
+        AssertOneError(c, e, "cannot tell the image format from '.xyz'");
+        Assert.False(File.Exists(_t.Path("fmt.xyz")));
+    }
+
+    [Fact]
     public void GenerateCliSizesGridsStripsAndGifs()
     {
         string dir = _t.Generator();
@@ -298,6 +427,31 @@ public class TinyModelTests : IDisposable
             }
         Assert.Throws<InputException>(() => p.Inpaint(img, new RgbImage(4, 4)));
         Assert.Throws<InputException>(() => Inpainter.RectMask(4, 4, 5, 5, 1, 1));
+    }
+
+    [Fact]
+    public void InpaintingWorksAtTheSourceResolutionAndKeepsColour()
+    {
+        // A 40x30 red picture and a 4x4 model: the model sees an 8x8 window around the 4x4 hole.
+        using var m = VisionModel.Open(_t.Inpainter());
+        var p = new Inpainter(m);
+        var red = new Rgb(200, 10, 10);
+        var img = new RgbImage(40, 30, red);
+        var r = p.Inpaint(img, Inpainter.RectMask(40, 30, 10, 12, 4, 4));
+        Assert.Equal((40, 30), (r.Completed.Width, r.Completed.Height));
+        for (int y = 0; y < 30; y++)
+            for (int x = 0; x < 40; x++)
+            {
+                bool hole = x is >= 10 and < 14 && y is >= 12 and < 16;
+                Assert.Equal(hole, r.Mask[y * 40 + x]);
+                var c = r.Completed[x, y];
+                if (!hole) Assert.Equal(red, c); // everything outside the hole keeps its colour, pixel for pixel
+                else Assert.True(c.R == c.G && c.G == c.B && c.R > red.G, $"hole pixel ({x},{y}) = {c}"); // the gray model's fill
+            }
+        // The hole's centre maps to the model's hole, where the model answers 1.0 = 255.
+        Assert.Equal(Rgb.White, r.Completed[11, 13]);
+        Assert.Equal(new Rgb(255, 0, 255), r.Masked[12, 14]);
+        Assert.Equal(red, r.Masked[0, 0]);
     }
 
     [Fact]

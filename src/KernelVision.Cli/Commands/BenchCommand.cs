@@ -14,7 +14,13 @@ internal static class BenchCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var model = CliOptions.Model();
+        var inputs = new Option<string[]>("--input", "-i")
+        {
+            Description = "Input tensor file (.pb or .npy), optionally NAME=FILE, as for 'kv run' (default: random data)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var shapes = ModelInputs.ShapeOption();
         var backend = CliOptions.Backend("cpu");
         var runs = new Option<int>("--runs", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs after the first, before timing", DefaultValueFactory = _ => 3 };
@@ -24,14 +30,15 @@ internal static class BenchCommand
         var idle = new Option<int>("--idle-ms") { Description = "Sleep this long before each timed run, as between camera frames (caches and idle cores go cold)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("bench", "Measure a model's latency, throughput and memory on random inputs")
         {
-            model, backend, runs, warmup, threads, batch, json, idle,
+            model, inputs, shapes, backend, runs, warmup, threads, batch, json, idle,
         };
         cmd.SetAction(p => Execute(o, p.GetValue(model)!, p.GetValue(backend)!, p.GetValue(runs), p.GetValue(warmup),
-            p.GetValue(threads), p.GetValue(batch), p.GetValue(json), p.GetValue(idle)));
+            p.GetValue(threads), p.GetValue(batch), p.GetValue(json), p.GetValue(idle), p.GetValue(inputs), p.GetValue(shapes)));
         return cmd;
     }
 
-    private static int Execute(TextWriter o, string path, string backendName, int runs, int warmup, int? threads, int? batch, bool json, int idleMs)
+    private static int Execute(TextWriter o, string path, string backendName, int runs, int warmup, int? threads, int? batch, bool json, int idleMs,
+        string[]? inputSpecs = null, string[]? shapeSpecs = null)
     {
         Count(runs, "--runs", 1);
         Count(warmup, "--warmup", 0);
@@ -39,14 +46,17 @@ internal static class BenchCommand
         var backend = Backend(backendName, threads);
         var (session, loadTime) = Open(path, backend, batch);
         using var _ = session;
-        var feeds = Random(session, "kv bench feeds random data of fixed shapes (use a model with fixed input sizes)");
+        var feeds = Feeds(session, inputSpecs, shapeSpecs, "give the input with --input NAME=FILE");
         int n = BatchOf(feeds, session);
 
+        // Progress on stderr (throttled to 10 redraws/s) between runs, never inside a timed one.
+        using var progress = ProgressLine.Start(o, "bench", 1 + warmup + runs);
         long t0 = Stopwatch.GetTimestamp();
         var first = session.Run(feeds);
         var firstTime = Stopwatch.GetElapsedTime(t0);
         long outputBytes = first.Values.Sum(t => Bytes(t.Type, t.Shape));
-        for (int i = 0; i < warmup; i++) session.Run(feeds);
+        progress.Report(1, 1 + warmup + runs);
+        for (int i = 0; i < warmup; i++) { session.Run(feeds); progress.Report(2 + i, 1 + warmup + runs); }
 
         var ms = new double[runs];
         long heapPeak = GC.GetTotalMemory(false);
@@ -61,7 +71,9 @@ internal static class BenchCommand
             session.Run(feeds);
             ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
             heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
+            progress.Report(1 + warmup + i + 1, 1 + warmup + runs);
         }
+        progress.Dispose();
         var poolStats = (pool?.Stats ?? default) - pool0;
         double allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocated0) / (double)runs;
         int gen0 = GC.CollectionCount(0) - gc0, gen2 = GC.CollectionCount(2) - gc2;

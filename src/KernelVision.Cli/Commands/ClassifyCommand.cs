@@ -9,16 +9,23 @@ namespace KernelVision.Cli.Commands;
 /// <c>kv classify MODEL IMAGE|DIR... [--top K] [--labels FILE] [--json]</c>: the top classes of each
 /// image. Works with a shipped model (model.json beside it) and with any ImageNet-style model plus a
 /// labels file; the preprocessing options override the metadata or the ImageNet defaults.
+/// Results stream as each batch finishes; with several inputs a bad file is skipped with a warning
+/// on stderr and the command exits 1 at the end (<see cref="SomeSkipped"/>).
 /// </summary>
 internal static class ClassifyCommand
 {
-    public static Command Create(TextWriter o)
+    /// <summary>Exit code when every result was printed but some inputs were skipped.</summary>
+    public const int SomeSkipped = 1;
+
+    public static Command Create(TextWriter o, TextWriter e)
     {
         var model = new Argument<string>("model") { Description = "ONNX model file, or a folder with model.onnx + model.json" };
         var inputs = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top", "-k") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var labels = new Option<string?>("--labels", "-l") { Description = "Labels file: one class name per line (or a JSON array); overrides the metadata" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var raw = new Option<bool>("--raw") { Description = "Rank the first output's values even when it does not look like class scores (e.g. features)" };
+        var outFile = new Option<string?>("--out", "-o") { Description = "Also write results to FILE.csv or FILE.jsonl, one record per image as it is classified" };
         var size = new Option<string?>("--size") { Description = "Input size N or WxH (default: metadata, else the model's declared size, else 224)" };
         var color = new Option<string?>("--color") { Description = "gray | rgb | bgr" };
         var resize = new Option<string?>("--resize") { Description = "stretch | letterbox | center-crop" };
@@ -30,27 +37,59 @@ internal static class ClassifyCommand
         var threads = VisionCli.Threads();
         var cmd = new Command("classify", "Classify images (top-K classes with probabilities)")
         {
-            model, inputs, top, labels, json, size, color, resize, mean, std, scale, crop, backend, threads,
+            model, inputs, top, labels, json, raw, outFile, size, color, resize, mean, std, scale, crop, backend, threads,
         };
         cmd.SetAction(p =>
         {
             int k = p.GetValue(top);
             if (k < 1) throw new InputException($"--top must be at least 1, got {k}");
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
             var spec = Override(m, p.GetValue(size), p.GetValue(color), p.GetValue(resize), p.GetValue(mean), p.GetValue(std), p.GetValue(scale), p.GetValue(crop));
             string? labelsPath = p.GetValue(labels);
-            var classifier = new Classifier(m, spec, labelsPath is null ? null : ModelMetadata.LoadLabels(labelsPath));
+            var classifier = new Classifier(m, spec, labelsPath is null ? null : ModelMetadata.LoadLabels(labelsPath), p.GetValue(raw));
+            string? outPath = p.GetValue(outFile);
+            bool asJson = p.GetValue(json);
+            // One named file: its error is the command's error (exit 2). Several: skip and count.
+            bool skipBad = files.Count > 1;
+            using var results = outPath is null ? null : ResultFile.Create(outPath, k);
+            using var progress = ProgressLine.Start(o, "classifying", files.Count);
+            int done = 0, good = 0;
+            var skipped = new List<string>();
             var sw = Stopwatch.StartNew();
-            var results = VisionCli.WithProgress(o, $"classifying {files.Count} image{(files.Count == 1 ? "" : "s")}",
-                progress => classifier.ClassifyFiles(files, k, progress));
-            sw.Stop();
-            if (p.GetValue(json)) WriteJson(o, results);
-            else
+            if (asJson) progress.Out(o, "[");
+            foreach (var item in classifier.ClassifyEach(files, k))
             {
-                foreach (var r in results)
-                    o.WriteLine($"{r.Source}: {string.Join(", ", r.Top.Select(t => $"{t.Label} {VisionCli.F(t.Probability * 100, "0.0")}%"))}");
-                o.WriteLine($"classified {results.Count} image{(results.Count == 1 ? "" : "s")} with {m.DisplayName} on {m.Session.Options.Backend.Name} in {CliOptions.Ms(sw.Elapsed)}");
+                done++;
+                if (item.Error is { } err)
+                {
+                    if (!skipBad) throw err;
+                    skipped.Add(item.Source);
+                    // Loader messages start with the file; others get it added so the warning always names it.
+                    string why = err.Message.Contains(item.Source, StringComparison.Ordinal) ? err.Message : $"{item.Source}: {err.Message}";
+                    progress.Out(e, $"warning: {why} (skipped)");
+                }
+                else
+                {
+                    var r = item.Result!;
+                    string line = asJson
+                        ? (good > 0 ? "," : "") + Json(r, indented: false)
+                        : $"{r.Source}: {string.Join(", ", r.Top.Select(t => $"{t.Label} {VisionCli.F(t.Probability * 100, "0.0")}%"))}";
+                    progress.Out(o, line);
+                    results?.Write(r);
+                    good++;
+                }
+                progress.Report(done, files.Count);
+            }
+            sw.Stop();
+            if (asJson) progress.Out(o, "]");
+            else
+                progress.Out(o, $"classified {good} image{(good == 1 ? "" : "s")} with {m.DisplayName} on {m.Session.Options.Backend.Name} in {CliOptions.Ms(sw.Elapsed)}"
+                    + (skipped.Count > 0 ? $"; skipped {skipped.Count}" : ""));
+            if (skipped.Count > 0)
+            {
+                progress.Out(e, $"warning: {skipped.Count} of {files.Count} files skipped: {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")}");
+                return SomeSkipped;
             }
             return 0;
         });
@@ -109,30 +148,26 @@ internal static class ClassifyCommand
         v.Length == channels ? v : v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray()
             : throw new InputException($"{what}: {v.Length} values given, the input has {channels} channel{(channels > 1 ? "s" : "")}");
 
-    private static void WriteJson(TextWriter o, IReadOnlyList<Classification> results)
+    /// <summary>One result as a JSON object: {"file", "top": [{"index", "label", "probability"}]}.</summary>
+    internal static string Json(Classification r, bool indented)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
         {
-            w.WriteStartArray();
-            foreach (var r in results)
+            w.WriteStartObject();
+            w.WriteString("file", r.Source);
+            w.WriteStartArray("top");
+            foreach (var t in r.Top)
             {
                 w.WriteStartObject();
-                w.WriteString("file", r.Source);
-                w.WriteStartArray("top");
-                foreach (var t in r.Top)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("index", t.Index);
-                    w.WriteString("label", t.Label);
-                    w.WriteNumber("probability", Math.Round(t.Probability, 6));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                w.WriteNumber("index", t.Index);
+                w.WriteString("label", t.Label);
+                w.WriteNumber("probability", Math.Round(t.Probability, 6));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteEndObject();
         }
-        o.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 }

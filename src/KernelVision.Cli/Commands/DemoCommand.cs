@@ -14,7 +14,7 @@ internal static class DemoCommand
     public static Command Create(TextWriter o)
     {
         var outDir = new Option<string>("--out", "-o") { Description = "Folder for the demo's pictures", DefaultValueFactory = _ => "demo-output" };
-        var weights = new Option<string?>("--weights", "-w") { Description = "The weights folder (default: weights/ of this repository)" };
+        var weights = new Option<string?>("--weights") { Description = "The weights folder (default: weights/ of this repository)" };
         var backend = VisionCli.Backend();
         var threads = VisionCli.Threads();
         var cmd = new Command("demo", "Run every vision task on the shipped weights and sample images; write the pictures to a folder")
@@ -69,7 +69,7 @@ internal static class DemoCommand
         // 1. Classification.
         if (Has("fashion-classifier") && items.Count > 0)
         {
-            var m = VisionModel.Open(Model("fashion-classifier"), opts);
+            using var m = VisionModel.Open(Model("fashion-classifier"), opts);
             var c = new Classifier(m);
             var sw = Stopwatch.StartNew();
             var tops = c.Classify(items.Select(i => i.Image).ToList(), 1);
@@ -100,7 +100,8 @@ internal static class DemoCommand
         // 2. Generation: a class-per-column grid and a slerp interpolation.
         if (Has("fashion-cgan"))
         {
-            var g = new Generator(VisionModel.Open(Model("fashion-cgan"), opts));
+            using var gm = VisionModel.Open(Model("fashion-cgan"), opts);
+            var g = new Generator(gm);
             int cols = g.IsConditional ? g.Spec.NumClasses : 8;
             string grid = Path.Combine(outDir, "generated-grid.png");
             foreach (var line in GenerateCommand.Run(g, new GenerateCommand.Options(cols * 6, 0, null, true, cols, null, 0, 0, 3, grid), o)) o.WriteLine("  " + line);
@@ -118,7 +119,8 @@ internal static class DemoCommand
         // 3. Detection on the scene samples.
         if (Has("fashion-detector") && scenes.Count > 0)
         {
-            var d = new Detector(VisionModel.Open(Model("fashion-detector"), opts));
+            using var dm = VisionModel.Open(Model("fashion-detector"), opts);
+            var d = new Detector(dm);
             string dir = Path.Combine(outDir, "detections");
             var results = DetectCommand.Run(d, scenes, dir, 0.5f, 0.45f, 100, null);
             foreach (var r in results)
@@ -133,7 +135,8 @@ internal static class DemoCommand
         // 4. Inpainting: a square hole in the middle of a few items.
         if (Has("fashion-inpaint") && items.Count > 0)
         {
-            var painter = new Inpainter(VisionModel.Open(Model("fashion-inpaint"), opts));
+            using var pm = VisionModel.Open(Model("fashion-inpaint"), opts);
+            var painter = new Inpainter(pm);
             var rows = new List<RgbImage>();
             foreach (var (file, img) in items.Take(4))
             {

@@ -15,7 +15,7 @@ internal static class DetectCommand
     {
         var model = new Argument<string>("model") { Description = "Detection model: folder with model.onnx + model.json, or the .onnx file" };
         var inputs = new Argument<string[]>("images") { Description = "Image files or folders", Arity = ArgumentArity.OneOrMore };
-        var score = new Option<float>("--score", "-s") { Description = "Minimum score σ(obj)·p(class)", DefaultValueFactory = _ => 0.25f };
+        var score = new Option<float>("--score") { Description = "Minimum score σ(obj)·p(class)", DefaultValueFactory = _ => 0.25f };
         var iou = new Option<float>("--iou") { Description = "NMS IoU threshold (same-class boxes overlapping more are dropped)", DefaultValueFactory = _ => 0.45f };
         var max = new Option<int>("--max") { Description = "Most boxes per image", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for the drawn PNGs and detections.json", Required = true };
@@ -29,7 +29,7 @@ internal static class DetectCommand
             int mx = p.GetValue(max);
             if (mx < 1) throw new InputException($"--max must be at least 1, got {mx}");
             int? z = p.GetValue(zoom) is int zz ? VisionCli.Zoom(zz) : null;
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var detector = new Detector(m);
             var files = ImageIO.ExpandInputs(p.GetValue(inputs)!);
             var results = VisionCli.WithProgress(o, $"detecting in {files.Count} image{(files.Count == 1 ? "" : "s")}",
@@ -63,8 +63,11 @@ internal static class DetectCommand
             string stem = Path.GetFileNameWithoutExtension(f);
             string name = stem;
             for (int i = 2; !used.Add(name); i++) name = $"{stem}-{i}";
-            string outPath = Path.Combine(outDir, name + ".png");
-            ImageIO.SavePng(Detector.Draw(img, boxes, detector.LabelOf, z), outPath);
+            // Keep the source's format (a 4000x3000 JPEG photo as PNG was 33 MB); PNG otherwise.
+            string ext = Path.GetExtension(f).ToLowerInvariant();
+            if (ext == ".gif" || !ImageIO.SaveExtensions.Contains(ext)) ext = ".png";
+            string outPath = Path.Combine(outDir, name + ext);
+            ImageIO.Save(Detector.Draw(img, boxes, detector.LabelOf, z), outPath);
             results.Add(new Result(f, img.Width, img.Height, boxes, outPath));
             progress?.Invoke(results.Count, files.Count);
         }

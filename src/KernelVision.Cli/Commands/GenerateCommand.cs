@@ -15,7 +15,7 @@ internal static class GenerateCommand
     public static Command Create(TextWriter o)
     {
         var model = new Argument<string>("model") { Description = "Generator: folder with model.onnx + model.json, or the .onnx file" };
-        var count = new Option<int>("--count", "-n") { Description = "Number of images", DefaultValueFactory = _ => 1 };
+        var count = new Option<int>("--count") { Description = "Number of images", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Latent seed (image i uses the i-th latent of this seed's stream)", DefaultValueFactory = _ => 0UL };
         var cls = new Option<string?>("--class", "-c") { Description = "Class index or label for a conditional generator (default: cycle through all classes)" };
         var grid = new Option<bool>("--grid") { Description = "Write all images as one grid picture" };
@@ -33,7 +33,8 @@ internal static class GenerateCommand
         };
         cmd.SetAction(p =>
         {
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            ImageIO.CheckSaveFormat(p.GetValue(outFile)!, "--out");
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var g = new Generator(m);
             var opts = new Options(p.GetValue(count), p.GetValue(seed), p.GetValue(cls), p.GetValue(grid), p.GetValue(columns),
                 p.GetValue(interp), p.GetValue(steps), p.GetValue(delay), VisionCli.Zoom(p.GetValue(zoom)), p.GetValue(outFile)!);
@@ -73,7 +74,7 @@ internal static class GenerateCommand
             else
             {
                 var strip = RgbImage.Grid(frames, frames.Count, 2, Rgb.White);
-                ImageIO.SavePng(strip, opt.Out);
+                ImageIO.Save(strip, opt.Out);
                 lines.Add($"wrote {opt.Out}: {strip.Width}x{strip.Height} strip of {frames.Count} frames, slerp seed {seedA} -> {seedB}");
             }
             return lines;

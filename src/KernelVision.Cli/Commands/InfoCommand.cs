@@ -12,7 +12,7 @@ internal static class InfoCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var model = CliOptions.Model();
         var cmd = new Command("info", "Describe a model: producer, opsets, inputs/outputs, ops, parameters, FLOPs, unsupported ops") { model };
         cmd.SetAction(p => Execute(o, p.GetValue(model)!));
         return cmd;
@@ -20,7 +20,7 @@ internal static class InfoCommand
 
     private static int Execute(TextWriter o, string path)
     {
-        var m = OnnxLoader.Load(path);
+        var m = OnnxLoader.Load(CliOptions.ModelFile(path));
         var g = m.Graph;
         o.WriteLine($"model:      {m.DisplayName}");
         o.WriteLine($"producer:   {(m.Producer.Length > 0 ? m.Producer : "(none)")}, IR version {m.IrVersion}");
@@ -29,6 +29,7 @@ internal static class InfoCommand
         foreach (var i in g.Outputs) o.WriteLine($"output:     {i.Name} {i.Describe()}");
         long parameters = g.Initializers.Values.Where(t => t.Type == DataType.Float32).Sum(t => (long)t.Length);
         o.WriteLine($"parameters: {parameters:N0} float32 ({g.Initializers.Count} initializers, {parameters * 4 / 1024.0 / 1024.0:F1} MiB)");
+        if (m.ConvertedFromFloat16) o.WriteLine("float16:    weights, inputs and outputs converted to float32 on load (runs in float32)");
         o.WriteLine($"nodes:      {g.Nodes.Count}");
         foreach (var grp in g.Nodes.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).ThenBy(x => x.Key))
             o.WriteLine($"  {grp.Key,-24} {grp.Count(),5}{(OpRegistry.IsSupported(grp.First()) ? "" : "   UNSUPPORTED")}");
@@ -40,7 +41,8 @@ internal static class InfoCommand
         }
         o.WriteLine("unsupported: none");
 
-        var session = new InferenceSession(m);
+        // Shape inference only: the Reference backend needs no thread pool or weight packing.
+        var session = new InferenceSession(m, new SessionOptions { Backend = KernelVision.Backends.Reference.ReferenceBackend.Instance });
         var feeds = new Dictionary<string, Tensor>();
         bool symbolic = false;
         foreach (var i in g.Inputs)

@@ -15,7 +15,7 @@ internal static class InpaintCommand
         var image = new Argument<string>("image") { Description = "Image to complete" };
         var mask = new Option<string?>("--mask", "-m") { Description = "Mask picture: light pixels (luma >= 128) are missing; stretched to the image" };
         var rect = new Option<string?>("--rect", "-r") { Description = "x,y,w,h: the missing rectangle, in image pixels" };
-        var outFile = new Option<string>("--out", "-o") { Description = "Completed image (PNG)", Required = true };
+        var outFile = new Option<string>("--out", "-o") { Description = "Completed image; the format follows the extension (.png, .jpg, .webp, .bmp)", Required = true };
         var compare = new Option<string?>("--compare") { Description = "Also write input | inpainted | original side by side here" };
         var zoom = new Option<int>("--zoom") { Description = "Enlarge the outputs this many times", DefaultValueFactory = _ => 1 };
         var backend = VisionCli.Backend();
@@ -26,18 +26,21 @@ internal static class InpaintCommand
             string? maskPath = p.GetValue(mask), rectText = p.GetValue(rect);
             if ((maskPath is null) == (rectText is null)) throw new InputException("give exactly one of --mask MASK.png or --rect x,y,w,h");
             int z = VisionCli.Zoom(p.GetValue(zoom));
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            ImageIO.CheckSaveFormat(p.GetValue(outFile)!, "--out");
+            if (p.GetValue(compare) is string c) ImageIO.CheckSaveFormat(c, "--compare");
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             var painter = new Inpainter(m);
             var img = ImageIO.Load(p.GetValue(image)!, m.Options.Limits);
             var result = Run(painter, img, maskPath, rectText, m.Options.Limits);
             string outPath = p.GetValue(outFile)!;
-            ImageIO.SavePng(result.Completed.Zoom(z), outPath);
+            ImageIO.Save(result.Completed.Zoom(z), outPath);
             int holes = result.Mask.Count(b => b);
             o.WriteLine($"wrote {outPath}: {result.Completed.Width * z}x{result.Completed.Height * z}, {holes} of {result.Mask.Length} pixels filled ({VisionCli.F(100.0 * holes / result.Mask.Length, "0.0")}%)");
             if (p.GetValue(compare) is string cmp)
             {
-                var side = result.SideBySide(Math.Max(z, 4));
-                ImageIO.SavePng(side, cmp);
+                // Small pictures (the 28x28 items) are enlarged to be seen; photos are not.
+                var side = result.SideBySide(Math.Max(z, Math.Max(result.Completed.Width, result.Completed.Height) < 128 ? 4 : 1));
+                ImageIO.Save(side, cmp);
                 o.WriteLine($"wrote {cmp}: input | inpainted | original, {side.Width}x{side.Height}");
             }
             return 0;

@@ -23,6 +23,7 @@ internal static class ModelInputs
     public static IBackend Backend(string name, int? threads)
     {
         if (threads is int t && (t < 1 || t > 1024)) throw new InputException($"--threads must be 1..1024, got {t}");
+        if (string.Equals(name, BackendFactory.Auto, StringComparison.OrdinalIgnoreCase)) name = BackendFactory.ResolveAuto();
         if (string.Equals(name, "cpu", StringComparison.OrdinalIgnoreCase)) return new CpuBackend(threads ?? CpuBackend.DefaultThreads);
         var backend = BackendFactory.Create(name);
         if (threads is not null) throw new InputException($"--threads applies to the cpu backend only, not '{backend.Name}'");
@@ -46,7 +47,7 @@ internal static class ModelInputs
     public static (InferenceSession Session, TimeSpan LoadTime) Open(string path, IBackend backend, int? batch)
     {
         if (batch is int b && b < 1) throw new InputException($"--batch must be at least 1, got {b}");
-        if (!File.Exists(path)) throw new InputException($"{path}: model file not found");
+        path = CliOptions.ModelFile(path);
         var options = new SessionOptions { Backend = backend };
         var sw = Stopwatch.StartNew();
         var model = OnnxLoader.Load(path, options.Limits);
@@ -76,13 +77,24 @@ internal static class ModelInputs
     /// and bool inputs zero. A symbolic batch (first) dimension is 1; any other symbolic or unknown
     /// dimension is an error naming the input and dimension (<paramref name="hint"/> says what to do instead).
     /// </summary>
-    public static Dictionary<string, Tensor> Random(InferenceSession session, string hint, int seed = 12345)
+    public static Dictionary<string, Tensor> Random(InferenceSession session, string hint, int seed = 12345,
+        IReadOnlyDictionary<string, int[]>? shapes = null, ICollection<string>? skip = null)
     {
         var rng = new Random(seed);
         var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (shapes is not null)
+            foreach (var name in shapes.Keys)
+                if (!session.Inputs.Any(i => i.Name == name))
+                    throw new InputException($"--shape: '{name}' is not an input of {session.Model.DisplayName} (inputs: {string.Join(", ", session.Inputs.Select(i => i.Name))})");
         foreach (var vi in session.Inputs)
         {
-            if (vi.Shape is null) throw new InputException($"{session.Model.DisplayName}: input '{vi.Name}' has no declared shape; {hint}");
+            if (skip?.Contains(vi.Name) == true) continue;
+            if (shapes?.GetValueOrDefault(vi.Name) is { } given)
+            {
+                feeds[vi.Name] = RandomTensor(vi.Type, CheckShape(session, vi, given), rng);
+                continue;
+            }
+            if (vi.Shape is null) throw new InputException($"{session.Model.DisplayName}: input '{vi.Name}' has no declared shape; give it with --shape {vi.Name}=D0,D1,… or {hint}");
             var shape = new int[vi.Shape.Length];
             for (int d = 0; d < shape.Length; d++)
             {
@@ -92,17 +104,60 @@ internal static class ModelInputs
                     shape[d] = (int)v;
                 }
                 else if (d == 0) shape[d] = 1;
-                else throw new InputException($"{session.Model.DisplayName}: input '{vi.Name}' {vi.Describe()} has symbolic dimension {d} ('{vi.Shape[d]}'); only the batch dimension can be set (--batch); {hint}");
+                else throw new InputException($"{session.Model.DisplayName}: input '{vi.Name}' {vi.Describe()} has symbolic dimension {d} ('{vi.Shape[d]}'); give the shape with --shape {vi.Name}=D0,D1,… or {hint}");
             }
-            var type = vi.Type == DataType.Undefined ? DataType.Float32 : vi.Type;
-            var t = Tensor.Zeros(type, shape);
-            if (type == DataType.Float32)
-                foreach (ref float x in t.Floats) x = rng.NextSingle() * 2 - 1;
-            else if (type == DataType.Float64)
-                foreach (ref double x in t.Doubles) x = rng.NextDouble() * 2 - 1;
-            feeds[vi.Name] = t;
+            feeds[vi.Name] = RandomTensor(vi.Type, shape, rng);
         }
         return feeds;
+    }
+
+    private static Tensor RandomTensor(DataType declared, int[] shape, Random rng)
+    {
+        var type = declared == DataType.Undefined ? DataType.Float32 : declared;
+        var t = Tensor.Zeros(type, shape);
+        if (type == DataType.Float32)
+            foreach (ref float x in t.Floats) x = rng.NextSingle() * 2 - 1;
+        else if (type == DataType.Float64)
+            foreach (ref double x in t.Doubles) x = rng.NextDouble() * 2 - 1;
+        return t;
+    }
+
+    // A --shape must keep the declared rank and every fixed dimension.
+    private static int[] CheckShape(InferenceSession session, ValueInfo vi, int[] shape)
+    {
+        if (vi.Shape is null) return shape;
+        string given = string.Join(",", shape);
+        if (vi.Shape.Length != shape.Length)
+            throw new InputException($"--shape {vi.Name}={given}: {session.Model.DisplayName} declares '{vi.Name}' {vi.Describe()} (rank {vi.Shape.Length})");
+        for (int d = 0; d < shape.Length; d++)
+            if (vi.Shape[d].Value is long v && v != shape[d])
+                throw new InputException($"--shape {vi.Name}={given}: dimension {d} is fixed at {v} in {session.Model.DisplayName} ({vi.Describe()})");
+        return shape;
+    }
+
+    /// <summary>The --shape option: NAME=D0,D1,… for generated inputs (repeatable).</summary>
+    public static System.CommandLine.Option<string[]> ShapeOption() => new("--shape")
+    {
+        Description = "Shape of a generated input, NAME=D0,D1,… (repeat per input); needed for symbolic dimensions other than the batch",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Parses --shape values "NAME=D0,D1,…" into a map; errors name the bad value.</summary>
+    public static Dictionary<string, int[]> ParseShapes(IEnumerable<string>? specs)
+    {
+        var r = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var spec in specs ?? [])
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1) throw new InputException($"--shape '{spec}': expected NAME=D0,D1,… (e.g. input=1,3,224,224)");
+            var dims = spec[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries);
+            var shape = new int[dims.Length];
+            for (int i = 0; i < dims.Length; i++)
+                if (!int.TryParse(dims[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1 || shape[i] > 1 << 20)
+                    throw new InputException($"--shape '{spec}': dimension '{dims[i]}' is not an integer 1..1048576");
+            if (!r.TryAdd(spec[..eq], shape)) throw new InputException($"--shape: input '{spec[..eq]}' is given twice");
+        }
+        return r;
     }
 
     /// <summary>
@@ -134,6 +189,19 @@ internal static class ModelInputs
             if (feeds.ContainsKey(name)) throw new InputException($"input '{name}' is given twice");
             feeds[name] = t;
         }
+        return feeds;
+    }
+
+    /// <summary>
+    /// Inputs for bench, profile and verify: the --input files (FILE or NAME=FILE) first, then random
+    /// data for every input not given, of the --shape (NAME=D0,D1,…) or declared shape.
+    /// </summary>
+    public static Dictionary<string, Tensor> Feeds(InferenceSession session, string[]? inputSpecs, string[]? shapeSpecs, string hint)
+    {
+        var given = FromFiles(session, inputSpecs ?? []);
+        if (given.Count == session.Inputs.Count && (shapeSpecs is null || shapeSpecs.Length == 0)) return given;
+        var feeds = Random(session, hint, shapes: ParseShapes(shapeSpecs), skip: given.Keys);
+        foreach (var (name, t) in given) feeds[name] = t;
         return feeds;
     }
 

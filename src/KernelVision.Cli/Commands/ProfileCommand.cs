@@ -31,7 +31,8 @@ internal static class ProfileCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var model = CliOptions.Model();
+        var shapes = ModelInputs.ShapeOption();
         var inputs = new Option<string[]>("--input", "-i")
         {
             Description = "Input tensor file (.pb TensorProto or .npy), optionally NAME=FILE, as for 'kv run' (default: random data of the declared shapes)",
@@ -49,15 +50,15 @@ internal static class ProfileCommand
         var all = new Option<bool>("--all") { Description = "List nodes folded at planning time in the table too (they never run: 0 ms)" };
         var cmd = new Command("profile", "Per-node time, FLOPs, bytes and roofline position against the measured machine peak")
         {
-            model, inputs, backend, threads, runs, warmup, batch, png, pngSize, csv, all, idle,
+            model, inputs, shapes, backend, threads, runs, warmup, batch, png, pngSize, csv, all, idle,
         };
         cmd.SetAction(p => Execute(o, new Settings(p.GetValue(model)!, p.GetValue(inputs) ?? [], p.GetValue(backend)!, p.GetValue(threads),
-            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all), p.GetValue(idle))));
+            p.GetValue(runs), p.GetValue(warmup), p.GetValue(batch), p.GetValue(png), p.GetValue(pngSize)!, p.GetValue(csv), p.GetValue(all), p.GetValue(idle), p.GetValue(shapes) ?? [])));
         return cmd;
     }
 
     private sealed record Settings(string Model, string[] Inputs, string Backend, int? Threads, int Runs, int Warmup, int? Batch,
-        string? Png, string PngSize, string? Csv, bool All, int IdleMs);
+        string? Png, string PngSize, string? Csv, bool All, int IdleMs, string[] Shapes);
 
     /// <summary>One row of the table: a compiled node; <see cref="Step"/> is null for folded nodes.</summary>
     private sealed record Row(int Index, int? Step, string Name, string OpType, string Op, string Kernel, string Output, double Ms, long Flops, long Bytes)
@@ -81,12 +82,12 @@ internal static class ProfileCommand
         var backend = Backend(s.Backend, s.Threads);
         var (session, loadTime) = Open(s.Model, backend, s.Batch);
         using var _ = session;
-        var feeds = s.Inputs.Length > 0
-            ? FromFiles(session, s.Inputs)
-            : Random(session, "give the inputs with --input FILE");
+        var feeds = Feeds(session, s.Inputs, s.Shapes, "give the inputs with --input NAME=FILE");
         int batch = BatchOf(feeds, session);
         var planned = session.InferShapes(feeds);
 
+        int totalRuns = s.Warmup + s.Runs;
+        using var progress = ProgressLine.Start(o, "profile", totalRuns);
         // First run: learn which nodes run, in which order, and their actual output shapes.
         var steps = new List<CompiledNode>();
         var observed = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
@@ -96,7 +97,8 @@ internal static class ProfileCommand
             for (int i = 0; i < outs.Length && i < cn.Node.Outputs.Count; i++)
                 if (outs[i] is { } t && cn.Node.Outputs[i].Length > 0) observed[cn.Node.Outputs[i]] = new TensorInfo(t.Type, (int[])t.Shape.Clone());
         });
-        for (int i = 1; i < s.Warmup; i++) session.Run(feeds);
+        progress.Report(1, totalRuns);
+        for (int i = 1; i < s.Warmup; i++) { session.Run(feeds); progress.Report(i + 1, totalRuns); }
 
         // Timed runs: the observer takes a timestamp and nothing else.
         var stamps = new long[steps.Count];
@@ -122,7 +124,9 @@ internal static class ProfileCommand
             }
             totalMs[r] = Stopwatch.GetElapsedTime(t0, end).TotalMilliseconds;
             sumMs[r] = steps.Count > 0 ? Stopwatch.GetElapsedTime(t0, stamps[^1]).TotalMilliseconds : 0;
+            progress.Report(s.Warmup + r + 1, totalRuns);
         }
+        progress.Dispose();
 
         int calibrationThreads = Threads(backend) ?? Environment.ProcessorCount;
         var peak = MachinePeak.Measure(calibrationThreads);
@@ -199,23 +203,17 @@ internal static class ProfileCommand
             o.WriteLine($"note:     {backend.Name}: each kernel waits for its launches to finish, so node times are the kernels' own (plus a synchronisation each)");
         o.WriteLine();
 
-        int nameW = Math.Clamp(rows.Count == 0 ? 4 : rows.Max(r => r.Name.Length), 4, 40);
-        int opW = Math.Clamp(rows.Count == 0 ? 2 : rows.Max(r => r.Op.Length), 2, 18);
-        int kernW = Math.Clamp(rows.Count == 0 ? 6 : rows.Max(r => r.Kernel.Length), 6, 36);
-        int outW = Math.Clamp(rows.Count == 0 ? 6 : rows.Max(r => r.Output.Length), 6, 26);
-        string Header() =>
-            $"{"#",4}  {Fit("node", nameW)}  {Fit("op", opW)}  {Fit("kernel", kernW)}  {Fit("output", outW)}  {"ms",9} {"%",6} {"MFLOP",10} {"MB",8} {"GFLOP/s",8} {"GB/s",7} {"FLOP/B",7} {"%peak",6}  bound";
-        string Line(Row r) => r.Step is null
-            ? $"{r.Index,4}  {Fit(r.Name, nameW)}  {Fit(r.Op, opW)}  {Fit(r.Kernel, kernW)}  {Fit(r.Output, outW)}  {"0.000",9} {"-",6} {"-",10} {"-",8} {"-",8} {"-",7} {"-",7} {"-",6}  -"
-            : $"{r.Index,4}  {Fit(r.Name, nameW)}  {Fit(r.Op, opW)}  {Fit(r.Kernel, kernW)}  {Fit(r.Output, outW)}  " +
-              $"{F(r.Ms, "0.000"),9} {F(Pct(r.Ms, layers), "0.0"),6} {F(r.Flops / 1e6, "0.000"),10} {F(r.Bytes / 1e6, "0.000"),8} " +
-              $"{F(r.Gflops, "0.00"),8} {F(r.GBps, "0.00"),7} {F(r.Intensity, "0.00"),7} {F(Pct(r.Gflops, peak.Gflops), "0.0"),6}  {r.Bound(peak)}";
+        string[] header = ["#", "node", "op", "kernel", "output", ">ms", ">%", ">MFLOP", ">MB", ">GFLOP/s", ">GB/s", ">FLOP/B", ">%peak", "bound"];
+        string[] Cells(Row r) => r.Step is null
+            ? [r.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Shorten(r.Name, 40), Shorten(r.Op, 18), Shorten(r.Kernel, 36), Shorten(r.Output, 26),
+                "0.000", "-", "-", "-", "-", "-", "-", "-", "-"]
+            : [r.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Shorten(r.Name, 40), Shorten(r.Op, 18), Shorten(r.Kernel, 36), Shorten(r.Output, 26),
+                F(r.Ms, "0.000"), F(Pct(r.Ms, layers), "0.0"), F(r.Flops / 1e6, "0.000"), F(r.Bytes / 1e6, "0.000"),
+                F(r.Gflops, "0.00"), F(r.GBps, "0.00"), F(r.Intensity, "0.00"), F(Pct(r.Gflops, peak.Gflops), "0.0"), r.Bound(peak)];
 
         int folded = rows.Count(r => r.Step is null);
         o.WriteLine("per node, in execution order (% = share of the nodes' summed time):");
-        o.WriteLine(Header());
-        foreach (var r in rows)
-            if (s.All || r.Step is not null) o.WriteLine(Line(r));
+        CliTable.Write(o, header, rows.Where(r => s.All || r.Step is not null).Select(Cells));
         if (folded > 0)
             o.WriteLine($"  {folded} node{(folded == 1 ? "" : "s")} folded at planning time (computed once, 0 ms per run): " +
                 string.Join(", ", rows.Where(r => r.Step is null).GroupBy(r => r.OpType).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} x{g.Count()}")) +
@@ -224,19 +222,19 @@ internal static class ProfileCommand
 
         var top = rows.Where(r => r.Step is not null).OrderByDescending(r => r.Ms).Take(10).ToList();
         o.WriteLine($"top {top.Count} by time:");
-        o.WriteLine(Header());
-        foreach (var r in top) o.WriteLine(Line(r));
+        CliTable.Write(o, header, top.Select(Cells));
         o.WriteLine();
 
         o.WriteLine("by op type:");
-        o.WriteLine($"  {Fit("op", opW)}  {"nodes",5}  {"ms",9} {"%",6} {"GFLOP",9} {"GFLOP/s",8} {"%peak",6}");
-        foreach (var g in rows.Where(r => r.Step is not null).GroupBy(r => r.Op).OrderByDescending(g => g.Sum(r => r.Ms)))
+        var byOp = rows.Where(r => r.Step is not null).GroupBy(r => r.Op).OrderByDescending(g => g.Sum(r => r.Ms)).Select(g =>
         {
             double ms = g.Sum(r => r.Ms);
             long fl = g.Sum(r => r.Flops);
             double gf = ms > 0 ? fl / (ms * 1e6) : 0;
-            o.WriteLine($"  {Fit(g.Key, opW)}  {g.Count(),5}  {F(ms, "0.000"),9} {F(Pct(ms, layers), "0.0"),6} {F(fl / 1e9, "0.0000"),9} {F(gf, "0.00"),8} {F(Pct(gf, peak.Gflops), "0.0"),6}");
-        }
+            return (IReadOnlyList<string>)[g.Key, g.Count().ToString(System.Globalization.CultureInfo.InvariantCulture), F(ms, "0.000"), F(Pct(ms, layers), "0.0"),
+                F(fl / 1e9, "0.0000"), F(gf, "0.00"), F(Pct(gf, peak.Gflops), "0.0")];
+        });
+        CliTable.Write(o, ["op", ">nodes", ">ms", ">%", ">GFLOP", ">GFLOP/s", ">%peak"], byOp, indent: 2);
         o.WriteLine();
 
         long flops = rows.Sum(r => r.Flops), bytes = rows.Sum(r => r.Bytes);
@@ -250,9 +248,9 @@ internal static class ProfileCommand
 
     private static double Pct(double part, double whole) => whole > 0 ? 100 * part / whole : 0;
 
-    /// <summary>Pads or shortens (keeping the end, where ONNX names are most specific) to exactly <paramref name="width"/> characters.</summary>
-    private static string Fit(string text, int width) =>
-        text.Length <= width ? text.PadRight(width) : ".." + text[(text.Length - width + 2)..];
+    /// <summary>Shortens to at most <paramref name="width"/> characters, keeping the end (where ONNX names are most specific).</summary>
+    private static string Shorten(string text, int width) =>
+        text.Length <= width ? text : ".." + text[(text.Length - width + 2)..];
 
     private static void WriteCsv(string path, List<Row> rows, MachinePeak peak, double layers)
     {

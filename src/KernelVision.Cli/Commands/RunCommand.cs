@@ -10,7 +10,7 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
+        var model = CliOptions.Model();
         var inputs = new Option<string[]>("--input", "-i")
         {
             Description = "Input tensor file (.pb TensorProto or .npy), optionally NAME=FILE; repeat per input, in model order when unnamed",
@@ -26,7 +26,7 @@ internal static class RunCommand
     private static int Execute(TextWriter o, string modelPath, string[] inputSpecs, string? outDir, string backend)
     {
         var swLoad = Stopwatch.StartNew();
-        var session = InferenceSession.Load(modelPath, CliOptions.Session(backend));
+        var session = InferenceSession.Load(CliOptions.ModelFile(modelPath), CliOptions.Session(backend));
         swLoad.Stop();
         var feeds = ModelInputs.FromFiles(session, inputSpecs);
         var sw = Stopwatch.StartNew();

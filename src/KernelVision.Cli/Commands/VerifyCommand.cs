@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using KernelVision.Backends;
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Gpu;
 using KernelVision.Onnx;
@@ -18,31 +19,41 @@ internal static class VerifyCommand
 {
     public static Command Create(TextWriter o)
     {
-        var model = new Argument<string>("model") { Description = "ONNX model file" };
-        var inputs = new Option<string[]>("--input", "-i") { Description = "Input tensor file (.pb or .npy), in model input order; random inputs when omitted" };
+        var model = CliOptions.Model();
+        var inputs = new Option<string[]>("--input", "-i")
+        {
+            Description = "Input tensor file (.pb or .npy), optionally NAME=FILE, as for 'kv run'; random inputs for the rest",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var shapes = ModelInputs.ShapeOption();
         var backends = new Option<string?>("--backends") { Description = "Comma-separated backends to compare with reference (default: cpu, and gpu or else gpu-sim, where available)" };
         var tolerance = new Option<double>("--tolerance") { Description = "Divergence threshold, relative to max|out| of each layer", DefaultValueFactory = _ => 1e-4 };
         var all = new Option<bool>("--all") { Description = "Print every layer (default: layers up to the first divergence plus the worst ones)" };
-        var cmd = new Command("verify", "Compare every intermediate tensor across backends and find the first diverging layer") { model, inputs, backends, tolerance, all };
-        cmd.SetAction(p => Execute(o, p.GetValue(model)!, p.GetValue(inputs) ?? [], p.GetValue(backends), p.GetValue(tolerance), p.GetValue(all)));
+        var cmd = new Command("verify", "Compare every intermediate tensor across backends and find the first diverging layer") { model, inputs, shapes, backends, tolerance, all };
+        cmd.SetAction(p => Execute(o, p.GetValue(model)!, p.GetValue(inputs) ?? [], p.GetValue(backends), p.GetValue(tolerance), p.GetValue(all), p.GetValue(shapes) ?? []));
         return cmd;
     }
 
     private sealed record Capture(string Backend, Dictionary<string, Tensor> Values, TimeSpan Elapsed, int Fallbacks);
 
-    private static int Execute(TextWriter o, string modelPath, string[] inputFiles, string? backendList, double tol, bool all)
+    private static int Execute(TextWriter o, string modelPath, string[] inputFiles, string? backendList, double tol, bool all, string[] shapeSpecs)
     {
         var names = backendList is null ? DefaultBackends() : backendList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         names.RemoveAll(n => n.Equals("reference", StringComparison.OrdinalIgnoreCase));
-        var reference = InferenceSession.Load(modelPath, new SessionOptions { Optimize = false });
-        var feeds = Inputs(reference, inputFiles);
+        modelPath = CliOptions.ModelFile(modelPath);
+        var reference = InferenceSession.Load(modelPath, new SessionOptions { Optimize = false, Backend = ReferenceBackend.Instance });
+        var feeds = ModelInputs.Feeds(reference, inputFiles, shapeSpecs, "give it with --input NAME=FILE");
+        using var progress = ProgressLine.Start(o, "verify", 1 + names.Count);
         var captures = new List<Capture> { Run(reference, feeds) };
+        progress.Report(1, 1 + names.Count);
         foreach (var name in names)
         {
             var backend = BackendFactory.Create(name);
             if (backend is GpuBackend gpu) gpu.SyncEveryOutput = true; // the observer reads every intermediate
             captures.Add(Run(InferenceSession.Load(modelPath, new SessionOptions { Optimize = false, Backend = backend }), feeds));
+            progress.Report(captures.Count, 1 + names.Count);
         }
+        progress.Dispose();
         foreach (var c in captures)
             o.WriteLine($"{c.Backend}: ran in {CliOptions.Ms(c.Elapsed)}{(c.Fallbacks > 0 ? $" ({c.Fallbacks} nodes on the Reference fallback)" : "")}");
 
@@ -117,31 +128,6 @@ internal static class VerifyCommand
         sw.Stop();
         foreach (var (name, t) in outs) values.TryAdd(name, t);
         return new Capture(session.Options.Backend.Name, values, sw.Elapsed, session.Nodes.Count(n => n.IsFallback));
-    }
-
-    private static Dictionary<string, Tensor> Inputs(InferenceSession session, string[] files)
-    {
-        var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        if (files.Length > session.Inputs.Count) throw new InputException($"{files.Length} input files for {session.Inputs.Count} model inputs");
-        for (int i = 0; i < session.Inputs.Count; i++)
-        {
-            var decl = session.Inputs[i];
-            if (i < files.Length)
-            {
-                string f = files[i];
-                if (!File.Exists(f)) throw new InputException($"{f}: input file not found");
-                feeds[decl.Name] = f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? NpyReader.Read(f) : TensorProtoConverter.ReadFile(f).Tensor;
-                continue;
-            }
-            var shape = decl.StaticShape ?? throw new InputException($"input '{decl.Name}' ({decl.Describe()}) has no static shape: give it with --input");
-            if (decl.Type != DataType.Float32) throw new InputException($"input '{decl.Name}' is {decl.Type.Name()}: give it with --input");
-            var t = Tensor.Zeros(DataType.Float32, shape);
-            var rng = new Random(1234 + i);
-            var s = t.Floats;
-            for (int j = 0; j < s.Length; j++) s[j] = (float)(rng.NextDouble() * 2 - 1);
-            feeds[decl.Name] = t;
-        }
-        return feeds;
     }
 
     private static double MaxAbs(Tensor t)

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using KernelVision.Backends;
 using KernelVision.Vision;
-using Spectre.Console;
 
 namespace KernelVision.Cli.Commands;
 
@@ -12,7 +11,7 @@ internal static class VisionCli
     /// <summary>--backend for vision verbs: unset means cpu when built, else reference.</summary>
     public static Option<string?> Backend() => new("--backend", "-b")
     {
-        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)} (default: cpu when available, else reference)",
+        Description = $"Backend: {string.Join(", ", BackendFactory.KnownNames)} (default: cpu; auto = gpu when a GPU is present)",
     };
 
     /// <summary>--threads for the cpu backend.</summary>
@@ -36,32 +35,14 @@ internal static class VisionCli
         KernelVision.Cpu.CpuBackend.DefaultThreads = t;
     }
 
-    /// <summary>True when progress bars make sense: writing to the real console, which is a terminal.</summary>
-    public static bool Interactive(TextWriter o) => ReferenceEquals(o, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-
     /// <summary>
-    /// Runs <paramref name="work"/>, showing a Spectre.Console progress bar (fed by the (done, total)
-    /// callback) only when stdout is a terminal; otherwise runs it silently.
+    /// Runs <paramref name="work"/>, feeding its (done, total) callback to a progress line on stderr
+    /// when stderr is a terminal (<see cref="ProgressLine"/>); otherwise runs it silently.
     /// </summary>
     public static T WithProgress<T>(TextWriter o, string title, Func<Action<int, int>, T> work)
     {
-        if (!Interactive(o)) return work((_, _) => { });
-        T result = default!;
-        AnsiConsole.Progress()
-            .AutoClear(true)
-            .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(title), autoStart: true, maxValue: 1);
-                result = work((done, total) =>
-                {
-                    task.MaxValue = Math.Max(1, total);
-                    task.Value = done;
-                });
-                task.StopTask();
-            });
-        return result;
+        using var line = ProgressLine.Start(o, title, 0);
+        return work(line.Report);
     }
 
     /// <summary>Parses "a,b,c" into floats (invariant culture); <paramref name="what"/> names the option in errors.</summary>

@@ -14,7 +14,7 @@ internal static class VisualizeCommand
     {
         var model = new Argument<string>("model") { Description = "ONNX model file, or a folder with model.onnx + model.json" };
         var image = new Argument<string?>("image") { Description = "Input image (not needed for a generator or for --list on a model with metadata)", Arity = ArgumentArity.ZeroOrOne };
-        var layer = new Option<string?>("--layer", "-l") { Description = "Layer index (negative counts from the end) or node/output name (see --list)" };
+        var layer = new Option<string?>("--layer") { Description = "Layer index (negative counts from the end) or node/output name (see --list)" };
         var list = new Option<bool>("--list") { Description = "List the layers (after optimisation) with their output shapes" };
         var outFile = new Option<string?>("--out", "-o") { Description = "Output PNG" };
         var maxMaps = new Option<int>("--max-maps") { Description = "Draw at most this many channels", DefaultValueFactory = _ => 64 };
@@ -30,7 +30,8 @@ internal static class VisualizeCommand
             if (!listing && (which is null || outPath is null)) throw new InputException("give --layer NAME|INDEX and --out FILE.png, or --list");
             int mm = p.GetValue(maxMaps);
             if (mm < 1) throw new InputException($"--max-maps must be at least 1, got {mm}");
-            var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
+            if (!listing) ImageIO.CheckSaveFormat(outPath!, "--out");
+            using var m = VisionCli.Open(p.GetValue(model)!, p.GetValue(backend), p.GetValue(threads));
             string? imagePath = p.GetValue(image);
             RgbImage? img = imagePath is null ? null : ImageIO.Load(imagePath, m.Options.Limits);
             bool needsImage = m.Metadata?.Task != VisionTask.Generation;
@@ -54,7 +55,7 @@ internal static class VisualizeCommand
             var target = FeatureMaps.Find(layers, which!);
             var t = FeatureMaps.Capture(m.Session, feeds, target);
             var picture = FeatureMaps.Render(t, mm);
-            ImageIO.SavePng(picture, outPath!);
+            ImageIO.Save(picture, outPath!);
             int channels = t.Rank >= 3 ? t.Shape[1] : 1;
             o.WriteLine($"wrote {outPath}: layer {target.Index} '{target.Name}' ({target.OpType}) {t.Describe()}, {Math.Min(channels, mm)} of {channels} maps, {picture.Width}x{picture.Height}");
             return 0;

@@ -64,6 +64,19 @@ public sealed class GpuDevice : IDisposable
     /// <summary>The process's hardware GPU: the first CUDA device, else the first OpenCL 2.0+ GPU; throws when there is none.</summary>
     public static GpuDevice Hardware => HardwareDevice.Value;
 
+    /// <summary>True when a CUDA device or an OpenCL 2.0+ GPU is there (what <c>--backend auto</c> asks); never throws.</summary>
+    public static bool HardwarePresent => HardwareProbe.Value;
+
+    private static readonly Lazy<bool> HardwareProbe = new(() =>
+    {
+        try
+        {
+            using var context = Context.Create(b => b.Cuda().OpenCL());
+            return Pick(context) is not null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException) { return false; }
+    });
+
     /// <summary>The process's simulated GPU (ILGPU CPU accelerator); correct but far slower than a GPU.</summary>
     public static GpuDevice Simulator => SimulatorDevice.Value;
 

@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference;
 using KernelVision.Onnx;
 
 namespace KernelVision.Execution;
@@ -7,8 +6,18 @@ namespace KernelVision.Execution;
 /// <summary>How a session is built: which backend runs it and which optimisations apply.</summary>
 public sealed record SessionOptions
 {
-    /// <summary>The backend whose kernels run the graph.</summary>
-    public IBackend Backend { get; init; } = ReferenceBackend.Instance;
+    private IBackend? _backend;
+
+    /// <summary>
+    /// The backend whose kernels run the graph. Default: <see cref="BackendFactory.CreateDefault"/>,
+    /// i.e. cpu when KernelVision.Cpu is deployed (the KernelVision package brings it), else
+    /// Reference. Created on first read, so options that name a backend never start the cpu pool.
+    /// </summary>
+    public IBackend Backend
+    {
+        get => _backend ??= BackendFactory.CreateDefault();
+        init => _backend = value;
+    }
 
     /// <summary>Run the graph passes (BatchNorm folding, activation fusion). Off = execute the graph as written.</summary>
     public bool Optimize { get; init; } = true;

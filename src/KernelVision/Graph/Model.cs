@@ -34,6 +34,8 @@ public sealed class Model
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
     /// <summary>The main graph.</summary>
     public required ModelGraph Graph { get; init; }
+    /// <summary>True when the file held float16 tensors, types or casts, which were converted to float32 on load.</summary>
+    public bool ConvertedFromFloat16 { get; set; }
     /// <summary>Path it was loaded from, for messages; null when built in memory.</summary>
     public string? Path { get; set; }
 

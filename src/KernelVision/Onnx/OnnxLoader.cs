@@ -104,8 +104,16 @@ public static class OnnxLoader
         foreach (var (domain, version) in opsets) model.Opsets[domain] = version;
         if (!model.Opsets.ContainsKey("")) model.Opsets[""] = 1;
         foreach (var kv in proto.MetadataProps) model.Metadata[kv.Key] = kv.Value;
+        model.ConvertedFromFloat16 = UsesFloat16(proto.Graph);
         return model;
     }
+
+    // float16 models are converted to float32 on load: tensors as they are decoded
+    // (TensorProtoConverter), declared value types (ReadValueInfo) and Cast targets (ReadNode).
+    private static bool UsesFloat16(GraphProto? g) => g is not null && (
+        g.Initializer.Any(t => t.DataType == (int)DataType.Float16)
+        || g.Input.Concat(g.Output).Concat(g.ValueInfo).Any(v => v.Type?.TensorType?.ElemType == (int)DataType.Float16)
+        || g.Node.Any(n => n.OpType == "Cast" && n.Attribute.Any(a => a.Name == "to" && a.I == (int)DataType.Float16)));
 
     // Far above any real opset, far below int overflow when the session narrows it.
     private const long MaxOpsetVersion = 10_000;
@@ -157,6 +165,7 @@ public static class OnnxLoader
         if (tt is not null && tt.ElemType is < 0 or > 23)
             throw new ModelFormatException($"{ctx.File}: graph {role} '{vi.Name}' has element type {tt.ElemType}, which is not an ONNX element type");
         var type = tt is null ? DataType.Undefined : (DataType)tt.ElemType;
+        if (type == DataType.Float16) type = DataType.Float32; // float16 models run in float32 (see ReadModel)
         Dim[]? shape = null;
         if (tt?.Shape is not null)
         {
@@ -183,7 +192,14 @@ public static class OnnxLoader
         if (string.IsNullOrEmpty(n.OpType)) throw new ModelFormatException($"{ctx.File}: node #{index} ('{n.Name}') has no op_type");
         string owner = $"node '{(n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault() ?? "#" + index)}' ({n.OpType})";
         var attrs = new List<Graph.Attribute>();
-        foreach (var a in n.Attribute) attrs.Add(ReadAttribute(a, ctx, owner));
+        foreach (var a in n.Attribute)
+        {
+            var attr = ReadAttribute(a, ctx, owner);
+            // A cast to float16 becomes a cast to float32: float16 values are held as float32.
+            if (n.OpType == "Cast" && attr.Name == "to" && attr.Int == (long)DataType.Float16)
+                attr = new Graph.Attribute { Name = attr.Name, Kind = attr.Kind, Int = (long)DataType.Float32 };
+            attrs.Add(attr);
+        }
         return new Node
         {
             Name = n.Name,

@@ -22,7 +22,9 @@ public static class TensorProtoConverter
     internal static Tensor ToTensor(TensorProto proto, string? baseDir, string what, LoadLimits limits, WeightBudget? budget)
     {
         var type = (DataType)proto.DataType;
-        if (!type.IsSupported())
+        // float16 data is widened to float32 as it is read: every kernel computes in float32.
+        bool half = type == DataType.Float16;
+        if (!half && !type.IsSupported())
             throw new UnsupportedException($"{what}: element type {type.Name()} ({proto.DataType}) is not supported");
         if (proto.Segment is not null) throw new UnsupportedException($"{what}: segmented tensors are not supported");
         if (proto.Dims.Count > limits.MaxRank)
@@ -47,11 +49,11 @@ public static class TensorProtoConverter
 
         bool external = proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External;
         bool hasRaw = proto.HasRawData || external;
-        int rawSize = RawElementSize(type);
+        int rawSize = half ? 2 : RawElementSize(type);
         // Where the data is in typed fields, the field's count must match before we allocate for it.
         if (!hasRaw)
         {
-            int have = type switch
+            int have = half ? proto.Int32Data.Count : type switch
             {
                 DataType.Float32 => proto.FloatData.Count,
                 DataType.Float64 => proto.DoubleData.Count,
@@ -63,6 +65,7 @@ public static class TensorProtoConverter
         }
         else if (!external && (long)proto.RawData.Length != (long)n * rawSize)
             throw new ModelFormatException($"{what}: raw data has {proto.RawData.Length} bytes, {type.Name()}{ShapeUtil.Format(shape)} needs {(long)n * rawSize}");
+        if (half) type = DataType.Float32;
         budget?.Charge((long)n * StorageBytes(type), what);
 
         ReadOnlySpan<byte> raw = default;
@@ -75,6 +78,14 @@ public static class TensorProtoConverter
         else if (hasRaw) raw = proto.RawData.Span;
 
         var t = Tensor.Zeros(type, shape);
+        if (half)
+        {
+            // IEEE binary16 bits: little-endian in raw_data, one per int32_data entry otherwise.
+            var f = t.Floats;
+            for (int i = 0; i < n; i++)
+                f[i] = (float)BitConverter.UInt16BitsToHalf(hasRaw ? BinaryPrimitives.ReadUInt16LittleEndian(raw[(i * 2)..]) : (ushort)proto.Int32Data[i]);
+            return t;
+        }
         if (hasRaw)
         {
             DecodeRaw(raw, type, t);

@@ -144,6 +144,45 @@ public sealed class BenchProfileCliTests : IDisposable
     }
 
     [Fact]
+    public void ShapeSetsSymbolicDimensionsAndIsChecked()
+    {
+        string model = Cnn("symhw", ["N", 3, "H", "W"]);
+        var (code, o, err) = Kv("bench", model, "--runs", "1", "--warmup", "0", "--shape", "x=2,3,12,10");
+        Assert.True(code == 0, err);
+        Assert.Contains("x float32[2,3,12,10]", o.Replace("  ", " "));
+        (code, o, err) = Kv("profile", model, "--runs", "1", "--warmup", "1", "--shape", "x=1,3,6,6");
+        Assert.True(code == 0, err);
+        AssertUserError("dimension 1 is fixed at 3", "bench", model, "--shape", "x=1,4,6,6");
+        AssertUserError("rank 4", "bench", model, "--shape", "x=1,3,6");
+        AssertUserError("'y' is not an input", "bench", model, "--shape", "y=1,3,6,6");
+        AssertUserError("expected NAME=D0,D1", "bench", model, "--shape", "1,3,6,6");
+        AssertUserError("'0' is not an integer", "bench", model, "--shape", "x=1,3,0,6");
+    }
+
+    [Fact]
+    public void ModelFolderAndNamedInputsWorkForEveryModelVerb()
+    {
+        string folder = Path.Combine(_dir, "folder-model");
+        Directory.CreateDirectory(folder);
+        File.Move(Cnn("folder", [1, 3, 8, 8]), Path.Combine(folder, "model.onnx"));
+        string input = Path.Combine(_dir, "x.pb");
+        KernelVision.Onnx.TensorProtoConverter.WriteFile(input, KernelVision.Tensors.Tensor.FromFloats([1, 3, 8, 8], new float[192]), "unnamed");
+        foreach (var args in new[]
+        {
+            new[] { "info", folder },
+            ["run", folder, "--input", $"x={input}"],
+            ["verify", folder, "--input", $"x={input}", "--backends", "cpu"],
+            ["bench", folder, "--input", $"x={input}", "--runs", "1", "--warmup", "0"],
+            ["profile", folder, "--input", $"x={input}", "--runs", "1", "--warmup", "1"],
+        })
+        {
+            var (code, _, err) = Kv(args);
+            Assert.True(code == 0, $"kv {string.Join(' ', args)}: {err}");
+        }
+        AssertUserError("'nosuch' is not an input", "verify", folder, "--input", $"nosuch={input}", "--backends", "cpu");
+    }
+
+    [Fact]
     public void ProfileFlopsAreTwoMacsPerNodeAndScaleWithBatch()
     {
         string model = Cnn("flops", ["N", 3, 16, 16]);
@@ -175,6 +214,8 @@ public sealed class BenchProfileCliTests : IDisposable
         Assert.Contains("machine:  peak", o);
         Assert.Contains("top ", o);
         Assert.Contains("by op type:", o);
+        Assert.Contains("│ nodes │", o); // Spectre.Console tables, not hand padding
+        Assert.DoesNotContain(" \n", o.Replace("\r", "")); // no padding left at line ends
         double total = Number(o, "total time:");
         double layers = Number(o, "layers sum:");
         double runSum = Number(o, "median per-run sum");

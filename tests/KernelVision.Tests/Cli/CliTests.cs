@@ -40,6 +40,24 @@ public class CliTests
     }
 
     [Fact]
+    public void KvAlonePrintsHelpAndTyposGetSuggestions()
+    {
+        var (code, o, err) = Kv();
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", o);
+        Assert.Contains("classify", o);
+        Assert.Equal("", err);
+
+        (code, _, err) = Kv("clasify", "x");
+        Assert.Equal(2, code);
+        Assert.Equal("error: unknown command 'clasify' (did you mean 'classify'?) (see 'kv --help')", err.Trim());
+        (code, _, err) = Kv("bnech");
+        Assert.Contains("did you mean 'bench'?", err);
+        (code, _, err) = Kv("zzzzzz");
+        Assert.Contains("unknown command 'zzzzzz' (verbs: run, info", err);
+    }
+
+    [Fact]
     public void UnbuiltBackendIsAClearError()
     {
         var (code, _, err) = Kv("conformance", ".", "--backend", "nosuch");

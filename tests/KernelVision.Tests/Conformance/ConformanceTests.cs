@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using KernelVision.Conformance;
 using KernelVision.Execution;
 using Xunit;
@@ -15,7 +16,7 @@ public class ConformanceTests
     public void ReferenceBackendPasses(string relativePath)
     {
         var c = ConformanceSuite.Discover(Path.Combine(TestData.ConformanceDir, relativePath)).Single();
-        var r = ConformanceSuite.Run(c, new SessionOptions());
+        var r = ConformanceSuite.Run(c, new SessionOptions { Backend = ReferenceBackend.Instance });
         Assert.True(r.Status != CaseStatus.Failed, $"{relativePath}: {r.Detail}");
     }
 
@@ -25,8 +26,8 @@ public class ConformanceTests
     public void OptimisedAndUnoptimisedGraphsAgree(string relativePath)
     {
         var c = ConformanceSuite.Discover(Path.Combine(TestData.ConformanceDir, relativePath)).Single();
-        Assert.Equal(CaseStatus.Passed, ConformanceSuite.Run(c, new SessionOptions { Optimize = false }).Status);
-        Assert.Equal(CaseStatus.Passed, ConformanceSuite.Run(c, new SessionOptions { Optimize = true }).Status);
+        Assert.Equal(CaseStatus.Passed, ConformanceSuite.Run(c, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Status);
+        Assert.Equal(CaseStatus.Passed, ConformanceSuite.Run(c, new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = true }).Status);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -75,8 +76,8 @@ public class ConcurrencyTests
         var m = Cnn();
         m.Graph.Input[0].Type.TensorType.Shape.Dim[0] = new() { DimParam = "N" };
         m.Graph.Output[0].Type.TensorType.Shape.Dim[0] = new() { DimParam = "N" };
-        using var serial = new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "cnn.onnx"));
-        using var shared = new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "cnn.onnx"));
+        using var serial = new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "cnn.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
+        using var shared = new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "cnn.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         Tensor Batched(int k)
         {
             int n = 1 + k % 4;

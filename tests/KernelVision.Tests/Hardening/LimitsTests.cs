@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -39,7 +40,7 @@ public class LimitsTests
     private static InferenceSession Session(ModelProto m, LoadLimits? limits = null)
     {
         limits ??= LoadLimits.Default;
-        return new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "m.onnx", limits), new SessionOptions { Limits = limits });
+        return new InferenceSession(OnnxLoader.Load(m.ToByteArray(), null, "m.onnx", limits), new SessionOptions { Backend = ReferenceBackend.Instance, Limits = limits });
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using KernelVision.Conformance;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -48,7 +49,7 @@ public class ExportedModelTests
 
     [ModelTheory]
     [MemberData(nameof(Models))]
-    public void ReferenceMatchesPyTorch(string name) => AssertMatchesPyTorch(name, new SessionOptions());
+    public void ReferenceMatchesPyTorch(string name) => AssertMatchesPyTorch(name, new SessionOptions { Backend = ReferenceBackend.Instance });
 
     /// <summary>Integer shape arithmetic (torch.onnx's Shape→Gather→Concat chains) may run on Reference; float compute may not.</summary>
     private static readonly HashSet<string> ShapeOps = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Reshape", "ConstantOfShape", "Constant", "Range", "Equal", "Where", "Expand"];

@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -25,6 +26,40 @@ public class LoaderTests
         var shape = new TensorShapeProto();
         foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+
+    /// <summary>x float16[1,2] · w (float16, raw or int32_data) → Cast(to float16) → y float16: converted to float32 on load.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Float16ModelsAreConvertedToFloat32OnLoad(bool raw)
+    {
+        var g = new GraphProto { Name = "half" };
+        var w = new TensorProto { Name = "w", DataType = (int)DataType.Float16, Dims = { 1, 2 } };
+        ushort[] bits = [BitConverter.HalfToUInt16Bits((Half)0.5f), BitConverter.HalfToUInt16Bits((Half)(-3f))];
+        if (raw) w.RawData = ByteString.CopyFrom(bits.SelectMany(BitConverter.GetBytes).ToArray());
+        else w.Int32Data.AddRange(bits.Select(b => (int)b));
+        g.Initializer.Add(w);
+        var x = Vi("x", 1, 2);
+        x.Type.TensorType.ElemType = (int)DataType.Float16;
+        var y = Vi("y", 1, 2);
+        y.Type.TensorType.ElemType = (int)DataType.Float16;
+        g.Input.Add(x);
+        g.Output.Add(y);
+        g.Node.Add(new NodeProto { Name = "mul", OpType = "Mul", Input = { "x", "w" }, Output = { "p" } });
+        g.Node.Add(new NodeProto { Name = "cast", OpType = "Cast", Input = { "p" }, Output = { "y" }, Attribute = { new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (int)DataType.Float16 } } });
+        var m = new ModelProto { IrVersion = 8, Graph = g, ProducerName = "test" };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+
+        var model = OnnxLoader.Load(m.ToByteArray(), null, "half.onnx");
+        Assert.True(model.ConvertedFromFloat16);
+        Assert.Equal(DataType.Float32, model.Graph.Initializers["w"].Type);
+        Assert.Equal(DataType.Float32, model.Graph.Inputs[0].Type);
+        using var s = new InferenceSession(model, new SessionOptions { Backend = ReferenceBackend.Instance });
+        var r = s.Run(new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats([1, 2], [2f, 1f]) })["y"];
+        Assert.Equal(DataType.Float32, r.Type);
+        Assert.Equal([1f, -3f], r.Floats.ToArray());
+        Assert.False(OnnxLoader.Load(ReluModel().ToByteArray(), null, "m.onnx").ConvertedFromFloat16);
     }
 
     [Fact]
@@ -164,7 +199,7 @@ public class LoaderTests
     [Fact]
     public void WrongInputShapeIsAnInputError()
     {
-        var s = new InferenceSession(OnnxLoader.Load(ReluModel(op: "Identity").ToByteArray(), null, "m.onnx"));
+        var s = new InferenceSession(OnnxLoader.Load(ReluModel(op: "Identity").ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         var e = Assert.Throws<InputException>(() => s.Run(Tensor.Zeros(DataType.Float32, [3, 2])));
         Assert.Contains("'x'", e.Message);
         Assert.Throws<InputException>(() => s.Run(new Dictionary<string, Tensor>()));

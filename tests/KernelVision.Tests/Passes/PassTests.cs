@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Execution;
 using KernelVision.Onnx;
@@ -67,8 +68,8 @@ public class PassTests
     public void BatchNormFoldingAndFusionPreserveResults(string convOp, string act, bool bias, int group)
     {
         var bytes = ConvBnAct(convOp, act, bias, group);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = false });
-        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = true });
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = true });
         Assert.Equal(3, plain.Nodes.Count);
         var only = Assert.Single(optimised.Nodes);
         Assert.NotEqual(ActivationKind.None, only.Op switch { Conv c => c.Activation.Kind, ConvTranspose t => t.Activation.Kind, _ => ActivationKind.None });
@@ -147,7 +148,7 @@ public class PassTests
     {
         var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
         p.Graph.Output.Add(new ValueInfoProto { Name = "c" });
-        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"));
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         Assert.Equal(3, s.Nodes.Count); // c is a graph output: BN must stay, and Relu has no conv-like producer to fuse into
         Assert.DoesNotContain(s.PassLog, l => l.StartsWith("bn-fold"));
     }
@@ -178,8 +179,8 @@ public class PassTests
             g.Node.Insert(0, c);
         }
         var bytes = p.ToByteArray();
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Optimize = false });
-        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"));
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         Assert.Equal(11, plain.Nodes.Count);
         var only = Assert.Single(optimised.Nodes);
         Assert.Equal(ActivationKind.Clip, ((Conv)only.Op).Activation.Kind);
@@ -199,7 +200,7 @@ public class PassTests
         p.Graph.Input.Add(LoaderTests.Vi("scale", 6));
         p.Graph.Node.Insert(0, new NodeProto { Name = "neg_x", OpType = "Sigmoid", Input = { "x" }, Output = { "nx" } });
         p.Graph.Output.Add(new ValueInfoProto { Name = "nx" });
-        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"));
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
         Assert.Contains(s.Nodes, n => n.Node.OpType == "Sigmoid");
         Assert.Contains(s.Nodes, n => n.Node.OpType == "BatchNormalization");
         Assert.DoesNotContain(s.PassLog, l => l.StartsWith("constant-folding"));
@@ -210,7 +211,7 @@ public class PassTests
     {
         var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
         p.Graph.Node.Add(new NodeProto { Name = "unused", OpType = "Sigmoid", Input = { "x" }, Output = { "z" } });
-        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Optimize = false });
+        var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
         Assert.DoesNotContain(s.Nodes, n => n.Node.Name == "unused");
         Assert.Contains(s.PassLog, l => l.Contains("unused"));
     }
