@@ -180,7 +180,7 @@ internal static class TransferCommand
     private static FeatureSet Features(TextWriter o, string what, Featurizer f, ImageFolder folder, int[] idx, int batch, Augmentation aug, ulong seed, ImageLimits limits, Action<string> warn)
     {
         if (idx.Length == 0) return new FeatureSet([], [], f.Dim);
-        bool interactive = VisionCli.Interactive(o);
+        bool interactive = ProgressLine.Enabled(o);
         int lastQuarter = 0;
         return VisionCli.WithProgress(o, $"{what} features ({idx.Length} pictures)", progress =>
             TransferLearning.Extract(f, folder, idx, batch, aug, seed, limits, warn, (done, total) =>
