@@ -49,6 +49,9 @@ public sealed class Conv : WindowedOp
         var b = Optional(inputs, 2);
         ExpectType(x, "input X", DataType.Float32, DataType.Float64);
         if (w.Type != x.Type) throw Fail($"weight W type {w.Type.Name()} differs from X type {x.Type.Name()}");
+        // A kernel axis of extent 0 has no taps: no convolution is defined, and kernels would pack empty operands.
+        if (w.Shape.Length > 2 && w.Shape.Skip(2).Any(d => d < 1))
+            throw Fail($"weight W {ShapeUtil.Format(w.Shape)} has an empty kernel axis");
         var g = Resolve(x.Shape, w.Shape);
         int c = x.Shape[1], m = w.Shape[0];
         if (m % Group != 0) throw Fail($"output channels {m} are not divisible by group {Group}");
