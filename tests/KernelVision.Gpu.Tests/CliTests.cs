@@ -61,7 +61,9 @@ public class CliTests
     public void GpuWithoutHardwareFailsClearly()
     {
         if (KernelVision.Gpu.Runtime.GpuDevice.Enumerate().Any(d => d.Usable)) return; // a real GPU: nothing to check here
-        var (code, _, err) = Kv("run", "missing.onnx", "--backend", "gpu");
+        // A model that loads (the vendored test_relu), so the GPU's absence is the only thing wrong.
+        string model = Path.Combine(TestSupport.ConformanceData.Root, "onnx-node", "test_relu", "model.onnx");
+        var (code, _, err) = Kv("run", model, "--backend", "gpu");
         Assert.Equal(2, code);
         Assert.Contains("no GPU accelerator found", err);
     }

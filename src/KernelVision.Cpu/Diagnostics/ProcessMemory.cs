@@ -13,6 +13,20 @@ public static class ProcessMemory
     public static (long Bytes, string Source) Peak() =>
         Status("VmHWM:") is { } kb ? (kb * 1024, "VmHWM") : (Current(p => p.PeakWorkingSet64), "Process.PeakWorkingSet64");
 
+    /// <summary>
+    /// Resets the peak (VmHWM) to the current resident set, so a later <see cref="Peak"/> measures one
+    /// stretch of work; Linux only (/proc/self/clear_refs). False where the kernel does not allow it.
+    /// </summary>
+    public static bool TryResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     /// <summary>Resident set now: VmRSS, else <see cref="Process.WorkingSet64"/>; with the source's name.</summary>
     public static (long Bytes, string Source) Resident() =>
         Status("VmRSS:") is { } kb ? (kb * 1024, "VmRSS") : (Current(p => p.WorkingSet64), "Process.WorkingSet64");

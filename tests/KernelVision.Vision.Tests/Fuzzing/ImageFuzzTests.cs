@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using KernelVision.Cpu.Diagnostics;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -76,7 +77,7 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
         var counts = new ConcurrentDictionary<(string Format, Outcome Outcome), int>();
         var bugs = new ConcurrentQueue<string>();
         var sw = Stopwatch.StartNew();
-        long peakBefore = PeakRss.Reset();
+        long peakBefore = ResetPeak();
         Parallel.For(0, Mutants, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
             var (name, bytes) = seeds[i % seeds.Count];
@@ -95,7 +96,7 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
             }
             File.Delete(path);
         });
-        long grown = PeakRss.Read() - peakBefore;
+        long grown = ProcessMemory.Peak().Bytes - peakBefore;
         output.WriteLine($"{Mutants} mutants of {seeds.Count} seeds in {sw.Elapsed.TotalSeconds:0.0} s, seed {Seed}; peak RSS grew {grown >> 20} MiB");
         foreach (var g in counts.OrderBy(k => k.Key.Format).ThenBy(k => k.Key.Outcome))
             output.WriteLine($"  {g.Key.Format,-6} {g.Key.Outcome,-8} {g.Value,6}");
@@ -114,7 +115,7 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
         // The default limits, as every verb uses them (64 MP, 256 MiB files), but a 4 s decode bound
         // instead of 30 s to keep CI quick: the scan-repeating JPEG costs ~12 s here when let run.
         var limits = ImageLimits.Default with { MaxDecodeTime = TimeSpan.FromSeconds(4) };
-        long peakBefore = PeakRss.Reset();
+        long peakBefore = ResetPeak();
         var bugs = new List<string>();
         foreach (var c in CraftedImages.All(Seeds()))
         {
@@ -126,7 +127,7 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
             if (outcome == Outcome.Bug) bugs.Add($"{c.Name}: {detail}");
             File.Delete(path);
         }
-        long grown = PeakRss.Read() - peakBefore;
+        long grown = ProcessMemory.Peak().Bytes - peakBefore;
         output.WriteLine($"peak RSS grew {grown >> 20} MiB");
         Assert.True(bugs.Count == 0, string.Join(" | ", bugs));
         // 64 MP as RGB is 192 MB, plus the decoder's own frame: bounded by the limit, not by the file.
@@ -173,33 +174,19 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(Outcome.Bug, outcome);
     }
 
+    /// <summary>Resets the process's peak resident set and returns it (the baseline of a measurement).</summary>
+    private static long ResetPeak()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.True(ProcessMemory.TryResetPeak() || !OperatingSystem.IsLinux(), "cannot reset VmHWM: the memory bound would be vacuous");
+        return ProcessMemory.Peak().Bytes;
+    }
+
     private static string FailureDir()
     {
         string d = Path.Combine(ShippedWeights.RepoRoot, "artifacts", "image-fuzz-failures");
         Directory.CreateDirectory(d);
         return d;
-    }
-}
-
-/// <summary>The process's peak resident set (Linux VmHWM), resettable through /proc/self/clear_refs.</summary>
-internal static class PeakRss
-{
-    /// <summary>Resets the peak to the current RSS where the kernel allows it; returns the peak now.</summary>
-    public static long Reset()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        return Read();
-    }
-
-    /// <summary>VmHWM in bytes (0 where /proc is absent).</summary>
-    public static long Read()
-    {
-        if (!File.Exists("/proc/self/status")) return 0;
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        return 0;
     }
 }
