@@ -31,7 +31,10 @@ public class ImageFuzzTests(ITestOutputHelper output) : IDisposable
     /// <summary>Tight limits for mutants (seeds are 37x23): keeps every case to milliseconds and megabytes.</summary>
     private static readonly ImageLimits MutantLimits = new()
     {
-        MaxPixels = 4_000_000, MaxFileBytes = 8 << 20, MaxAllocationMegabytes = 64, MaxDecodeTime = TimeSpan.FromSeconds(5),
+        MaxPixels = 4_000_000,
+        MaxFileBytes = 8 << 20,
+        MaxAllocationMegabytes = 64,
+        MaxDecodeTime = TimeSpan.FromSeconds(5),
     };
 
     private readonly string _dir = Directory.CreateTempSubdirectory("kv-image-fuzz").FullName;
