@@ -30,7 +30,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(ProfileCommand.Create(stdout));
         root.Subcommands.Add(KernelsCommand.Create(stdout));
-        root.Subcommands.Add(TransferCommand.Create(stdout));
+        root.Subcommands.Add(TransferCommand.Create(stdout, stderr));
 
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         if (args.Length == 0) return root.Parse(["--help"]).Invoke(config); // kv alone: help, exit 0

@@ -267,8 +267,9 @@ public sealed class TransferTests : IDisposable
         var (code, o, err) = Kv("transfer", TinyFeaturizer(), data, "-o", outDir, "--backend", "reference", "--hidden", "3",
             "--epochs", "4", "--augment", "flip,crop", "--export-features", feats);
         Assert.True(code == 0, err + o);
-        Assert.Contains("warning: ", o);
-        Assert.Contains("broken.png", o);
+        Assert.Contains("warning: ", err);
+        Assert.Contains("broken.png", err);
+        Assert.DoesNotContain("warning: ", o); // stdout stays the training log
         Assert.Contains("1 unreadable skipped", o);
         Assert.Contains("epoch   1:", o);
         foreach (var file in new[] { "model.onnx", "model.json", "training.png", "training.csv" }) Assert.True(File.Exists(Path.Combine(outDir, file)), file);

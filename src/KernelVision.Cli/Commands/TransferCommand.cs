@@ -16,7 +16,7 @@ namespace KernelVision.Cli.Commands;
 /// </summary>
 internal static class TransferCommand
 {
-    public static Command Create(TextWriter o)
+    public static Command Create(TextWriter o, TextWriter e)
     {
         var baseArg = new Argument<string>("base") { Description = $"Featurizer: an ONNX file (image in, features out; preprocessing from the model.json beside it, else ImageNet's) or '{Featurizer.ResNet18ImageNet}'" };
         var data = new Argument<string>("data") { Description = "Training pictures: one sub-folder per class, the folder name is the label" };
@@ -81,7 +81,8 @@ internal static class TransferCommand
             else
             {
                 int skipped = 0;
-                void Warn(string w) { skipped++; o.WriteLine(w); }
+                // Warnings go to stderr like classify's, so stdout stays the training log a script can read.
+                void Warn(string w) { skipped++; e.WriteLine(w); }
                 var limits = ImageLimits.Default;
                 trainSet = Features(o, "training", featurizer, folder, trainIdx, fb, aug, s, limits, Warn);
                 valSet = Features(o, "validation", featurizer, folder, valIdx, fb, Augmentation.None, s, limits, Warn);
