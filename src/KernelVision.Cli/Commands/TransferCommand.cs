@@ -197,21 +197,27 @@ internal static class TransferCommand
 
     private static string Seconds(TimeSpan t) => VisionCli.F(t.TotalSeconds, "0.0") + " s";
 
+    /// <summary>The head's hyper-parameters, under the same names in model.json's transfer record and in the oracle's config.json.</summary>
+    private static void WriteHeadOptions(Utf8JsonWriter w, HeadTrainingOptions o)
+    {
+        w.WriteNumber("hidden", o.Hidden);
+        w.WriteNumber("batch_size", o.BatchSize);
+        w.WriteNumber("learning_rate", o.LearningRate);
+        w.WriteNumber("weight_decay", o.WeightDecay);
+        w.WriteNumber("patience", o.Patience);
+        w.WriteNumber("max_epochs", o.MaxEpochs);
+    }
+
     private static void WriteRecord(Utf8JsonWriter w, Featurizer f, HeadTrainingOptions o, Augmentation aug, double split, ImageFolder folder,
         FeatureSet train, FeatureSet val, FeatureSet? test, HeadTrainingResult r, double testAcc)
     {
         w.WriteStartObject("transfer");
         w.WriteString("base", f.Description);
         w.WriteNumber("features", f.Dim);
-        w.WriteNumber("hidden", o.Hidden);
+        WriteHeadOptions(w, o);
         w.WriteString("augment", aug.ToString().ToLowerInvariant());
         w.WriteNumber("validation_split", split);
         w.WriteNumber("seed", o.Seed);
-        w.WriteNumber("batch_size", o.BatchSize);
-        w.WriteNumber("learning_rate", o.LearningRate);
-        w.WriteNumber("weight_decay", o.WeightDecay);
-        w.WriteNumber("patience", o.Patience);
-        w.WriteNumber("max_epochs", o.MaxEpochs);
         w.WriteNumber("epochs_run", r.History.Count);
         w.WriteNumber("best_epoch", r.BestEpoch);
         w.WriteNumber("training_samples", train.Count);
@@ -253,12 +259,7 @@ internal static class TransferCommand
         w.WriteStartArray("classes");
         foreach (var c in classes) w.WriteStringValue(c);
         w.WriteEndArray();
-        w.WriteNumber("hidden", o.Hidden);
-        w.WriteNumber("batch_size", o.BatchSize);
-        w.WriteNumber("learning_rate", o.LearningRate);
-        w.WriteNumber("weight_decay", o.WeightDecay);
-        w.WriteNumber("patience", o.Patience);
-        w.WriteNumber("max_epochs", o.MaxEpochs);
+        WriteHeadOptions(w, o);
         w.WriteNumber("beta1", o.Beta1);
         w.WriteNumber("beta2", o.Beta2);
         w.WriteNumber("epsilon", o.Epsilon);
