@@ -13,6 +13,10 @@ Writes OUTDIR/<name>.onnx for:
     vgg11          input [1,3,224,224]
     mobilenet_v2   input [1,3,224,224]
     dcgan_generator input [1,100,1,1] -> [1,3,64,64]
+    squeezenet1_1  input [1,3,224,224]
+    densenet121    input [1,3,224,224]
+    inception_v3   input [1,3,299,299] (no auxiliary head: it is off in eval mode)
+    unet_small     input [1,3,64,64]  (the test suite's small U-Net, random weights)
 
 Usage:  /usr/bin/python3 tools/make_bench_models.py OUTDIR
 (default OUTDIR: artifacts/bench-models). Needs python3-torch, python3-torchvision.
@@ -25,13 +29,17 @@ import torch
 import torchvision.models as tvm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_test_models import DCGANGenerator  # noqa: E402  (one definition of the DCGAN)
+from make_test_models import DCGANGenerator, SmallUNet  # noqa: E402  (one definition of each)
 
 MODELS = {
     "resnet18": (lambda: tvm.resnet18(), (1, 3, 224, 224), True),
     "vgg11": (lambda: tvm.vgg11(), (1, 3, 224, 224), False),
     "mobilenet_v2": (lambda: tvm.mobilenet_v2(), (1, 3, 224, 224), False),
     "dcgan_generator": (lambda: DCGANGenerator(), (1, 100, 1, 1), False),
+    "squeezenet1_1": (lambda: tvm.squeezenet1_1(), (1, 3, 224, 224), False),
+    "densenet121": (lambda: tvm.densenet121(), (1, 3, 224, 224), False),
+    "inception_v3": (lambda: tvm.inception_v3(aux_logits=False, init_weights=True), (1, 3, 299, 299), False),
+    "unet_small": (lambda: SmallUNet(), (1, 3, 64, 64), False),
 }
 
 

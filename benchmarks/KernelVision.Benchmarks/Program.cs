@@ -25,11 +25,11 @@ public static class Program
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
-                  compare [MODEL.onnx ...] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]
+                  compare [MODEL.onnx ...] [--only a,b] [--separate] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]
                           [--kv-spin-us U] [--spin-probe] [--ort-profile PREFIX] [--dir D]
                                                              KernelVision vs ONNX Runtime, same file, alternating
-                                                             (60 ms idle before each run unless --gap-ms says otherwise)
-                                                             (no MODEL: the issue-3 suite in artifacts/bench-models)
+                                                             (settled: 60 ms idle before each run, and back to back, unless --gap-ms says which;
+                                                             --separate: each engine in its own process; no MODEL: the nine-model suite in --dir)
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
                                                              peak RSS of KernelVision and of ORT, each in its own process
                                                              (no MODEL: artifacts/bench-models/resnet18.onnx)

@@ -29,6 +29,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(ProfileCommand.Create(stdout));
+        root.Subcommands.Add(TuneCommand.Create(stdout));
         root.Subcommands.Add(KernelsCommand.Create(stdout));
         root.Subcommands.Add(TransferCommand.Create(stdout, stderr));
 

@@ -44,11 +44,11 @@ internal static class ModelInputs
     /// declared <paramref name="batch"/> instead (an input whose batch is fixed at another value is
     /// an error naming it). Returns the session and the load time (parse + optimise + kernels).
     /// </summary>
-    public static (InferenceSession Session, TimeSpan LoadTime) Open(string path, IBackend backend, int? batch)
+    public static (InferenceSession Session, TimeSpan LoadTime) Open(string path, IBackend backend, int? batch, KernelTuning? tuning = null)
     {
         if (batch is int b && b < 1) throw new InputException($"--batch must be at least 1, got {b}");
         path = CliOptions.ModelFile(path);
-        var options = new SessionOptions { Backend = backend };
+        var options = new SessionOptions { Backend = backend, Tuning = tuning ?? KernelTuningDefaults.Mode };
         var sw = Stopwatch.StartNew();
         var model = OnnxLoader.Load(path, options.Limits);
         if (batch is int n) SetBatch(model, n);

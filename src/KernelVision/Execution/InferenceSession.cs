@@ -133,6 +133,7 @@ public sealed class InferenceSession : IDisposable
                         ?? throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no kernel on any backend");
                     fallback = true;
                 }
+                if (kernel is ITunableKernel tunable) tunable.Tuning = Options.Tuning;
                 _nodes.Add(new CompiledNode(op, kernel, fallback));
             }
         }

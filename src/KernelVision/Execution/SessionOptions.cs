@@ -28,6 +28,12 @@ public sealed record SessionOptions
     /// <summary>Bounds applied while loading the model and planning its runs (activation memory).</summary>
     public LoadLimits Limits { get; init; } = LoadLimits.Default;
 
+    /// <summary>
+    /// How kernels that can choose among algorithms choose (<see cref="KernelTuning"/>): default
+    /// <see cref="KernelTuningDefaults.Mode"/> (KV_TUNING, else full: measured once per machine and cached on disk).
+    /// </summary>
+    public KernelTuning Tuning { get; init; } = KernelTuningDefaults.Mode;
+
     /// <summary>Execution plans kept per session, one per distinct set of input shapes; the oldest is dropped beyond this.</summary>
     public int MaxCachedPlans { get; init; } = 8;
 }

@@ -4,6 +4,7 @@ using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Convolution;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
+using KernelVision.Cpu.Tuning;
 using KernelVision.Ops;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
@@ -29,9 +30,13 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch comes from per-thread
 /// pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
 /// a single large GEMM is split by Sgemm itself.
+/// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
+/// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
+/// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs
+/// (Winograd F(2×2) beat im2col on an AVX2 Zen 3 and loses on some AVX-512 layers of a Zen 5).
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVariant
+public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVariant, ITunableKernel, ITunedKernel
 {
     private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 
@@ -46,7 +51,17 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         public DepthwiseConv? Depthwise;
         public DepthwiseConvBlocked? DepthwiseBlocked;
         public WinogradConv? Winograd;
+        public string? TuneKey;                   // set while this shape still has to be timed
+
+        /// <summary>The name a tuning choice is stored under.</summary>
+        public string Name => $"{Path}{(Transposed ? "T" : "")}{(Winograd is { } wg ? $"F{wg.Tile}" : "")}";
     }
+
+    /// <inheritdoc/>
+    public KernelTuning Tuning { get; set; } = KernelTuning.Off;
+
+    /// <inheritdoc/>
+    public TuningResult? LastTuning { get; private set; }
 
     private readonly WeightCache<object> _weights = new();
     private Plan? _plan;
@@ -60,7 +75,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
-    public string Variant => _plan is null ? "" : $"{_plan.Path}{(_plan.Transposed ? "T" : "")}{(_plan.Winograd is { } wg ? $"F{wg.Tile}" : "")} {_plan.Shape}";
+    public string Variant => _plan is null ? "" : $"{_plan.Name} {_plan.Shape}";
 
     /// <summary>Forces or forbids the Winograd path (null: automatic). For tests and benchmarks.</summary>
     public bool? UseWinograd { get; set; }
@@ -107,14 +122,17 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
                     y.Slice((n * s.M + m) * plane, plane).Fill(Op.Activation.Apply(bt is null ? 0f : bt.Floats[m]));
             return;
         }
-        var packed = PrepareWeights(plan, wt);
         fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
         fixed (float* pb = bt is null ? default : bt.Floats)
         {
             _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb;
-            _packed = packed;
-            _run = plan;
-            try { Execute(plan); }
+            try
+            {
+                if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
+                _packed = PrepareWeights(plan, wt);
+                _run = plan;
+                Execute(plan);
+            }
             finally
             {
                 _x = _w = _y = _bias = null;
@@ -135,8 +153,27 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
-        var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path };
-        plan.Transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
+        bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
+        var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
+        LastTuning = null;
+        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && Candidates(s).Count > 1)
+        {
+            string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}";
+            var cache = TuningCache.For(Pool.ThreadCount);
+            if (cache.Get(key) is { } chosen && Candidates(s).FirstOrDefault(c => c.Name == chosen) is { Name: not null } c)
+            {
+                plan = BuildPlan(x, w, s, c.Path, c.Transposed, c.Tile);
+                LastTuning = new TuningResult(key, [new TunedCandidate(chosen, double.NaN)], FromCache: true);
+            }
+            else if (Tuning == KernelTuning.Full) plan.TuneKey = key;
+        }
+        _plan = plan;
+        return plan;
+    }
+
+    private Plan BuildPlan(int[] x, int[] w, ConvShape s, Path path, bool transposed, int tile)
+    {
+        var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path, Transposed = transposed };
         int tasks = s.N * s.G;
         if (path == Path.Im2Col)
         {
@@ -150,9 +187,68 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
         else if (path == Path.DepthwiseBlocked) plan.DepthwiseBlocked = new DepthwiseConvBlocked(s);
-        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, WinogradTile);
-        _plan = plan;
+        else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, tile);
         return plan;
+    }
+
+    /// <summary>The paths the tuner times for a shape: every one that computes it, GEMM paths in both orientations.</summary>
+    private static List<(string Name, Path Path, bool Transposed, int Tile)> Candidates(ConvShape s)
+    {
+        var list = new List<(string, Path, bool, int)>();
+        if (s.IsPointwise)
+        {
+            if (s.InPlane == 1) return list; // one pixel: the dot-product path, nothing to choose
+            list.Add(("Pointwise", Path.Pointwise, false, 0));
+            list.Add(("PointwiseT", Path.Pointwise, true, 0));
+            return list;
+        }
+        if (DepthwiseConv.IsDepthwise(s))
+        {
+            list.Add(("Depthwise", Path.Depthwise, false, 0));
+            if (DepthwiseConvBlocked.Supports(s)) list.Add(("DepthwiseBlocked", Path.DepthwiseBlocked, false, 0));
+            return list;
+        }
+        var gemm = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        list.Add((gemm.ToString(), gemm, false, 0));
+        list.Add((gemm + "T", gemm, true, 0));
+        // F(4×4) only where it is allowed at all: it misses the accuracy bar on deep nets (see WinogradConv).
+        if (WinogradEnabled && WinogradConv.Supports(s) && Vector256IsAccelerated)
+        {
+            list.Add(("WinogradF2", Path.Winograd, false, 2));
+            if (WinogradConv.LargeTilesEnabled) list.Add(("WinogradF4", Path.Winograd, false, 4));
+        }
+        return list;
+    }
+
+    private static bool Vector256IsAccelerated => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Times every candidate path on this run's input (pointers already set) and returns the
+    /// fastest one's plan, remembered in the cache. Each candidate's weights are prepared before the
+    /// timing and dropped after it; only the winner's stay, prepared again by the caller.
+    /// </summary>
+    private Plan Tune(Plan proposed, int[] x, Tensor wt)
+    {
+        string key = proposed.TuneKey!;
+        proposed.TuneKey = null;
+        var s = proposed.Shape;
+        var candidates = Candidates(s);
+        var plans = candidates.Select(c => BuildPlan(x, wt.Shape, s, c.Path, c.Transposed, c.Tile)).ToArray();
+        var prepared = plans.Select(p => PrepareUncached(p, wt)).ToArray();
+        var runs = plans.Select((p, i) => (Action)(() =>
+        {
+            _packed = prepared[i];
+            _run = p;
+            Execute(p);
+        })).ToArray();
+        double[] ms = Autotuner.Measure(runs);
+        _packed = null;
+        int best = Array.IndexOf(ms, ms.Min());
+        var ranked = candidates.Select((c, i) => new TunedCandidate(c.Name, ms[i])).OrderBy(t => t.Milliseconds).ToArray();
+        LastTuning = new TuningResult(key, ranked, FromCache: false);
+        TuningCache.For(Pool.ThreadCount).Set(key, candidates[best].Name);
+        _plan = plans[best];
+        return plans[best];
     }
 
     /// <summary>
@@ -182,22 +278,22 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked depthwise), nothing (other depthwise, dot: they read W as is).</summary>
-    private object? PrepareWeights(Plan plan, Tensor wt)
+    private object? PrepareWeights(Plan plan, Tensor wt) => plan.Path switch
     {
-        switch (plan.Path)
-        {
-            case Path.Depthwise or Path.PointwiseDot:
-                return null;
-            case Path.DepthwiseBlocked:
-                return _weights.Get(wt, 20, plan, static (p, w) => p.DepthwiseBlocked!.PackWeights(w.Floats));
-            case Path.Winograd:
-                return _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => p.Winograd!.TransformWeights(w.Floats));
-            default:
-                return plan.Transposed
-                    ? _weights.Get(wt, 2, plan.Shape, static (s, w) => PackGroupsTransposed(s, w))
-                    : _weights.Get(wt, 0, plan.Shape, static (s, w) => PackGroups(s, w));
-        }
-    }
+        Path.Depthwise or Path.PointwiseDot => null,
+        Path.DepthwiseBlocked => _weights.Get(wt, 20, plan, static (p, w) => PrepareUncached(p, w)!),
+        Path.Winograd => _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => PrepareUncached(p, w)!),
+        _ => _weights.Get(wt, plan.Transposed ? 2 : 0, plan, static (p, w) => PrepareUncached(p, w)!),
+    };
+
+    /// <summary>The weights <paramref name="plan"/>'s path reads, prepared now (the cache's producer, and the tuner's).</summary>
+    private static object? PrepareUncached(Plan plan, Tensor wt) => plan.Path switch
+    {
+        Path.Depthwise or Path.PointwiseDot => null,
+        Path.DepthwiseBlocked => plan.DepthwiseBlocked!.PackWeights(wt.Floats),
+        Path.Winograd => plan.Winograd!.TransformWeights(wt.Floats),
+        _ => plan.Transposed ? PackGroupsTransposed(plan.Shape, wt) : PackGroups(plan.Shape, wt),
+    };
 
     /// <summary>W as [G] GEMM A operands of Mg × (Cg·taps), packed for the best kernel.</summary>
     private static PackedMatrix[] PackGroups(ConvShape s, Tensor w)

@@ -1,0 +1,133 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference;
+using KernelVision.Cpu.Kernels.Neural;
+using KernelVision.Cpu.Tuning;
+using KernelVision.Graph;
+using KernelVision.Ops;
+using KernelVision.Tensors;
+using Xunit;
+
+namespace KernelVision.Cpu.Tests.Tuning;
+
+/// <summary>
+/// The Conv autotuner: every candidate it times computes the conv (checked against Reference), the
+/// winner is stored and read back, and a damaged or foreign cache entry falls back to the rules.
+/// The cache lives in a directory of this test run (KV_TUNING_CACHE, set before the first cache is made).
+/// </summary>
+[Collection(nameof(ConvTuningTests))] // one cache directory per process: these tests take turns
+public sealed class ConvTuningTests
+{
+    private static readonly string CacheDir = Path.Combine(Path.GetTempPath(), $"kv-tuning-tests-{Environment.ProcessId}");
+
+    static ConvTuningTests() => Environment.SetEnvironmentVariable("KV_TUNING_CACHE", CacheDir);
+
+    // Five threads: a machine key no other test (or user run) shares.
+    private static readonly CpuBackend Backend = new(5);
+
+    private static (ConvCpu Kernel, Tensor[] Inputs, Tensor Want) Conv3x3(int c, int hw, int seed)
+    {
+        var node = new Node
+        {
+            Name = "tuned_conv",
+            OpType = "Conv",
+            Inputs = ["x", "w", "b"],
+            Outputs = ["y"],
+            Attributes = new AttributeSet(
+            [
+                new Graph.Attribute { Name = "kernel_shape", Kind = AttributeKind.Ints, Ints = [3, 3] },
+                new Graph.Attribute { Name = "pads", Kind = AttributeKind.Ints, Ints = [1, 1, 1, 1] },
+            ], "Conv"),
+        };
+        var op = OpRegistry.Create(node, 13);
+        var rng = new Random(seed);
+        Tensor[] inputs = [CpuVsReference.Random(rng, [1, c, hw, hw]), CpuVsReference.Random(rng, [c, c, 3, 3], -0.2f, 0.2f), CpuVsReference.Random(rng, [c])];
+        var want = ReferenceEvaluator.Evaluate(op, inputs)[0]!;
+        return ((ConvCpu)Backend.CreateKernel(op)!, inputs, want);
+    }
+
+    private static Tensor Run(ConvCpu kernel, Tensor[] inputs, Tensor want)
+    {
+        var y = Tensor.Zeros(DataType.Float32, want.Shape);
+        kernel.Run(inputs, [y]);
+        return y;
+    }
+
+    [Fact]
+    public void FullTuningTimesEveryPathKeepsTheFastestAndCachesIt()
+    {
+        TuningCache.For(Backend.Threads).Clear();
+        var (kernel, inputs, want) = Conv3x3(32, 12, 1);
+        kernel.Tuning = KernelTuning.Full;
+        var y = Run(kernel, inputs, want);
+        CpuVsReference.AssertMatch(want, y, exact: false, rtol: 1e-4, "tuned conv, first run");
+
+        var t = Assert.IsType<TuningResult>(kernel.LastTuning);
+        Assert.False(t.FromCache);
+        // im2col both ways and Winograd F(2×2) all apply to a 3×3 stride-1 conv with 32 channels.
+        Assert.Equal(["Im2Col", "Im2ColT", "WinogradF2"], t.Candidates.Select(c => c.Name).Order());
+        Assert.All(t.Candidates, c => Assert.True(c.Milliseconds > 0 && double.IsFinite(c.Milliseconds)));
+        Assert.Equal(t.Candidates.Min(c => c.Milliseconds), t.Candidates[0].Milliseconds);
+        Assert.StartsWith(t.Chosen + " ", kernel.Variant);
+
+        // Later runs use the winner and stay correct.
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "tuned conv, second run");
+
+        // The file holds the choice; a new kernel in cached mode reads it without timing.
+        var cache = TuningCache.For(Backend.Threads);
+        Assert.True(File.Exists(cache.FilePath), cache.FilePath);
+        Assert.Contains(t.Chosen, File.ReadAllText(cache.FilePath!));
+        var (again, _, _) = Conv3x3(32, 12, 1);
+        again.Tuning = KernelTuning.Cached;
+        CpuVsReference.AssertMatch(want, Run(again, inputs, want), exact: false, rtol: 1e-4, "cached choice");
+        var cached = Assert.IsType<TuningResult>(again.LastTuning);
+        Assert.True(cached.FromCache);
+        Assert.Equal(t.Chosen, cached.Chosen);
+    }
+
+    [Theory]
+    [InlineData("Im2Col")]
+    [InlineData("Im2ColT")]
+    [InlineData("WinogradF2")]
+    public void EachCachedChoiceIsHonouredAndCorrect(string choice)
+    {
+        var (probe, inputs, want) = Conv3x3(40, 9, 2);
+        probe.Tuning = KernelTuning.Full;
+        TuningCache.For(Backend.Threads).Clear();
+        Run(probe, inputs, want);
+        var key = probe.LastTuning!.NodeKey;
+        TuningCache.For(Backend.Threads).Set(key, choice);
+
+        var (kernel, _, _) = Conv3x3(40, 9, 2);
+        kernel.Tuning = KernelTuning.Cached;
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, choice);
+        Assert.StartsWith(choice + " ", kernel.Variant);
+    }
+
+    [Fact]
+    public void UnknownChoiceOrDamagedFileFallsBackToTheRules()
+    {
+        var (probe, inputs, want) = Conv3x3(32, 8, 3);
+        probe.Tuning = KernelTuning.Full;
+        Run(probe, inputs, want);
+        var cache = TuningCache.For(Backend.Threads);
+        cache.Set(probe.LastTuning!.NodeKey, "NoSuchPath");
+
+        var (kernel, _, _) = Conv3x3(32, 8, 3);
+        kernel.Tuning = KernelTuning.Cached;
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "unknown choice");
+        Assert.Null(kernel.LastTuning); // rules, not the bogus entry
+
+        File.WriteAllText(cache.FilePath!, "{ not json");
+        cache.Set("Conv something else", "Im2Col"); // rewrites the damaged file instead of failing
+        Assert.Contains("Im2Col", File.ReadAllText(cache.FilePath!));
+    }
+
+    [Fact]
+    public void TuningOffTimesNothing()
+    {
+        var (kernel, inputs, want) = Conv3x3(32, 12, 4);
+        Assert.Equal(KernelTuning.Off, kernel.Tuning); // a kernel made outside a session: the rules
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "rules");
+        Assert.Null(kernel.LastTuning);
+    }
+}
