@@ -48,6 +48,11 @@ internal static class CompareCommand
         if (o.Value("--kv-spin-us") is { } spin) KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds = int.Parse(spin);
         if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
         if (o.Flag("--winograd-f4")) KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled = true;
+        if (o.Flag("--thread-cpu"))
+        {
+            if (threads != 1) { Console.Error.WriteLine("error: --thread-cpu needs --threads 1 (the work must run on the calling thread)"); return 2; }
+            ThreadCpuTime = true;
+        }
         if (o.Value("--engine") is { } engine)
             return Child(engine, rest.First(a => !a.StartsWith("--", StringComparison.Ordinal)), o.Int("--batch", 1), threads, runs, warmup,
                 o.Int("--gap-ms", SettleMs));
@@ -117,7 +122,7 @@ internal static class CompareCommand
         return [.. list];
     }
 
-    private static bool IsFlag(string name) => name is "--no-winograd" or "--winograd-f4" or "--ort-no-spin" or "--spin-probe" or "--separate";
+    private static bool IsFlag(string name) => name is "--no-winograd" or "--winograd-f4" or "--ort-no-spin" or "--spin-probe" or "--separate" or "--thread-cpu";
 
     /// <summary>Runs one engine alone in a child process of this program and reads back its timings.</summary>
     private static double[] RunChild(string engine, string file, int batch, int threads, int runs, int warmup, int gapMs)
@@ -195,15 +200,16 @@ internal static class CompareCommand
             {
                 if (gapMs > 0) Thread.Sleep(gapMs);
                 long t0 = Stopwatch.GetTimestamp();
+                double c0 = ThreadCpuMs();
                 if ((turn == 0) == kvFirst)
                 {
                     kvSession.Run(kvInput);
-                    kv[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    kv[i] = ThreadCpuTime ? ThreadCpuMs() - c0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
                 else
                 {
                     using (var r = ort.Run(ortFeeds)) { }
-                    ortMs[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    ortMs[i] = ThreadCpuTime ? ThreadCpuMs() - c0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
             }
         }
@@ -272,6 +278,26 @@ internal static class CompareCommand
             last = now;
         }
         return lastBusy;
+    }
+
+    /// <summary>
+    /// <c>--thread-cpu</c> (one thread only): time runs by the calling thread's CPU time instead of
+    /// the wall clock. Both engines then compute on the caller alone, and CPU time does not count
+    /// the slices other processes take — a diagnostic for a busy machine, not a latency to report.
+    /// </summary>
+    internal static bool ThreadCpuTime { get; set; }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Sec, Nsec; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec ts);
+
+    private static double ThreadCpuMs()
+    {
+        if (!ThreadCpuTime) return 0;
+        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var ts);
+        return ts.Sec * 1e3 + ts.Nsec / 1e6;
     }
 
     private static string OrtVersion() => typeof(OrtSession).Assembly.GetName().Version?.ToString(3) ?? "?";

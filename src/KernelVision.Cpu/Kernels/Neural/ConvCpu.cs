@@ -88,10 +88,13 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     public static bool WinogradEnabled { get; set; } = true;
 
     /// <summary>Bytes of the weights this kernel prepared (packed or transformed), 0 before the first run.</summary>
-    public long PreparedWeightBytes => _weights.Value switch
+    public long PreparedWeightBytes => PreparedBytes(_weights.Value);
+
+    private static long PreparedBytes(object? prepared) => prepared switch
     {
         PackedMatrix[] p => p.Sum(m => m.Bytes),
         WinogradWeights w => w.Bytes,
+        float[] f => 4L * f.Length,
         _ => 0,
     };
 
@@ -244,6 +247,15 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         double[] ms = Autotuner.Measure(runs);
         _packed = null;
         int best = Array.IndexOf(ms, ms.Min());
+        // The winner's weights are the ones the plan keeps; the others are garbage now.
+        if (prepared[best] is { } kept) _weights.Get(wt, Tag(plans[best]), kept, static (k, _) => k);
+        long dropped = prepared.Where((p, i) => i != best).Sum(PreparedBytes);
+        prepared = [];
+        runs = [];
+        // The losers' panels sit on the pinned heap until a full collection: a model's worth of them
+        // (ResNet-18: +40 MiB) would raise the first load's peak above the steady state's. Tuning is
+        // a one-off per machine, so a collection per tuned node is cheap by comparison.
+        if (dropped >= 4 << 20) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         var ranked = candidates.Select((c, i) => new TunedCandidate(c.Name, ms[i])).OrderBy(t => t.Milliseconds).ToArray();
         LastTuning = new TuningResult(key, ranked, FromCache: false);
         TuningCache.For(Pool.ThreadCount).Set(key, candidates[best].Name);
@@ -278,12 +290,15 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked depthwise), nothing (other depthwise, dot: they read W as is).</summary>
-    private object? PrepareWeights(Plan plan, Tensor wt) => plan.Path switch
+    private object? PrepareWeights(Plan plan, Tensor wt) =>
+        plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.Get(wt, Tag(plan), plan, static (p, w) => PrepareUncached(p, w)!);
+
+    /// <summary>Which preparation a plan's weights are: GEMM A panels, Wᵀ panels, Winograd of a tile size, depthwise blocks.</summary>
+    private static int Tag(Plan plan) => plan.Path switch
     {
-        Path.Depthwise or Path.PointwiseDot => null,
-        Path.DepthwiseBlocked => _weights.Get(wt, 20, plan, static (p, w) => PrepareUncached(p, w)!),
-        Path.Winograd => _weights.Get(wt, 10 + plan.Winograd!.Tile, plan, static (p, w) => PrepareUncached(p, w)!),
-        _ => _weights.Get(wt, plan.Transposed ? 2 : 0, plan, static (p, w) => PrepareUncached(p, w)!),
+        Path.DepthwiseBlocked => 20,
+        Path.Winograd => 10 + plan.Winograd!.Tile,
+        _ => plan.Transposed ? 2 : 0,
     };
 
     /// <summary>The weights <paramref name="plan"/>'s path reads, prepared now (the cache's producer, and the tuner's).</summary>
