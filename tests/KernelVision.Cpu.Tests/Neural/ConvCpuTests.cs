@@ -381,7 +381,8 @@ public class ConvCpuTests
         // Winograd F(2x2): 16 transformed taps per channel pair instead of 9.
         long wino = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
         Assert.InRange(wino, 16 * 32 * 32 * 4, 2 * 16 * 32 * 32 * 4);
-        Assert.Equal(0, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // depthwise reads W as it is
+        Assert.Equal(0, Prepared([1, 8, 9, 40], [8, 1, 3, 3], Group(8))); // depthwise on a wide map reads W as it is
+        Assert.Equal(8 * 9 * 4, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // narrow: taps packed per block of 8 channels
     }
 
     [Fact]
