@@ -6,18 +6,8 @@ namespace KernelVision.Gpu.Kernels.Layout;
 
 /// <summary>Upsample (deprecated Resize) on the device.</summary>
 [BackendKernel("gpu")]
-public sealed class UpsampleGpu(Upsample op) : GpuKernel<Upsample>(op)
+public sealed class UpsampleGpu(Upsample op) : ResampleGpu<Upsample>(op)
 {
-    private readonly Resampler _resampler = new();
-
     /// <inheritdoc/>
-    protected override void Execute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
-    {
-        var x = inputs[0]!;
-        var y = outputs[0]!;
-        if (x.Type != DataType.Float32 || y.Length == 0) { RunOnHost(inputs, outputs); return; }
-        var plan = Op.Plan(inputs);
-        if (!_resampler.Run(Device, plan, In(inputs, 0), Out(outputs, 0), x.Shape, y.Shape)) { RunOnHost(inputs, outputs); return; }
-        Done(outputs);
-    }
+    protected override ResizePlan Plan(IReadOnlyList<Tensor?> inputs) => Op.Plan(inputs);
 }
