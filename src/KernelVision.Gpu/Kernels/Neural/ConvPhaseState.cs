@@ -55,12 +55,8 @@ internal sealed class ConvPhaseState : IDisposable
 
     private void Build(GpuDevice d, WindowGeometry g, int batch, int cin, int group, int mg)
     {
-        var i = Shapes.To3(g.InputSpatial, 1);
-        var o = Shapes.To3(g.OutputSpatial, 1);
-        var k = Shapes.To3(g.Kernel, 1);
-        var s = Shapes.To3(g.Strides, 1);
-        var dl = Shapes.To3(g.Dilations, 1);
-        var pad = Shapes.To3(g.PadsBegin, 0);
+        var w3 = g.To3D();
+        var (i, o, k, s, dl, pad) = (w3.InputSpatial, w3.OutputSpatial, w3.Kernel, w3.Strides, w3.Dilations, w3.PadsBegin);
         int cg = cin / group, taps = k[0] * k[1] * k[2];
         int plane = i[0] * i[1] * i[2];
         for (int rd = 0; rd < Math.Min(s[0], o[0]); rd++)

@@ -1,6 +1,5 @@
 using ILGPU;
 using KernelVision.Gpu.Device;
-using KernelVision.Gpu.Runtime;
 using KernelVision.Ops;
 using KernelVision.Ops.Neural;
 
@@ -13,12 +12,8 @@ internal static class ConvSetup
     public static ConvProblem Problem(WindowGeometry g, int batch, int cin, int group, int mg,
         ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y, FusedActivation act)
     {
-        var i = Shapes.To3(g.InputSpatial, 1);
-        var o = Shapes.To3(g.OutputSpatial, 1);
-        var k = Shapes.To3(g.Kernel, 1);
-        var s = Shapes.To3(g.Strides, 1);
-        var d = Shapes.To3(g.Dilations, 1);
-        var p = Shapes.To3(g.PadsBegin, 0);
+        var w3 = g.To3D();
+        var (i, o, k, s, d, p) = (w3.InputSpatial, w3.OutputSpatial, w3.Kernel, w3.Strides, w3.Dilations, w3.PadsBegin);
         int cg = cin / group;
         return new ConvProblem
         {

@@ -1,6 +1,5 @@
 using ILGPU;
 using KernelVision.Gpu.Device;
-using KernelVision.Gpu.Runtime;
 using KernelVision.Ops.Neural;
 
 namespace KernelVision.Gpu.Kernels.Neural;
@@ -10,13 +9,9 @@ internal static class PoolSetup
 {
     public static PoolArgs Args(WindowGeometry g, ArrayView<float> x, ArrayView<float> y, bool isMax, bool countIncludePad)
     {
-        var i = Shapes.To3(g.InputSpatial, 1);
-        var o = Shapes.To3(g.OutputSpatial, 1);
-        var k = Shapes.To3(g.Kernel, 1);
-        var s = Shapes.To3(g.Strides, 1);
-        var d = Shapes.To3(g.Dilations, 1);
-        var pb = Shapes.To3(g.PadsBegin, 0);
-        var pe = Shapes.To3(g.PadsEnd, 0);
+        var w3 = g.To3D();
+        var (i, o, k, s, d) = (w3.InputSpatial, w3.OutputSpatial, w3.Kernel, w3.Strides, w3.Dilations);
+        var (pb, pe) = (w3.PadsBegin, w3.PadsEnd);
         return new PoolArgs
         {
             X = x, Y = y, ID = i[0], IH = i[1], IW = i[2], OD = o[0], OH = o[1], OW = o[2],
