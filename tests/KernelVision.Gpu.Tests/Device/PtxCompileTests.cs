@@ -1,12 +1,12 @@
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime.Cuda;
+using KernelVision.Gpu.Device;
 using KernelVision.Gpu.Runtime;
 using Xunit;
 
-namespace KernelVision.Gpu.Tests;
+namespace KernelVision.Gpu.Tests.Device;
 
 /// <summary>
 /// Every device kernel compiles to PTX without a GPU or driver, so CUDA code-generation failures
@@ -38,7 +38,7 @@ public class PtxCompileTests
         var all = typeof(KernelCatalog).Assembly.GetTypes()
             .Where(t => t.Namespace == "KernelVision.Gpu.Device")
             .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
-            .Where(m => m.ReturnType == typeof(void) && m.DeclaringType!.Name.EndsWith("Kernels") || m.DeclaringType == typeof(Device.GemmEngine) || m.DeclaringType == typeof(Device.PackedGemm))
+            .Where(m => m.ReturnType == typeof(void) && m.DeclaringType!.Name.EndsWith("Kernels") || m.DeclaringType == typeof(GemmEngine) || m.DeclaringType == typeof(PackedGemm))
             .ToList();
         Assert.NotEmpty(all);
         foreach (var m in all) Assert.Contains(m, listed);

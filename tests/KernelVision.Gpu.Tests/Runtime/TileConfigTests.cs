@@ -3,14 +3,14 @@ using KernelVision.Graph;
 using Xunit;
 using static KernelVision.Gpu.Tests.GpuCheck;
 
-namespace KernelVision.Gpu.Tests;
+namespace KernelVision.Gpu.Tests.Runtime;
 
 /// <summary>
 /// The tile configurations a real GPU uses (256-thread groups: 64×64 and 128×128 GEMM tiles, 16-wide
 /// depthwise tiles, 256-thread reductions), run on a simulator shaped like an NVIDIA GPU (warp 32).
 /// Shapes stay tiny: every simulated barrier of a 256-thread group costs milliseconds.
 /// </summary>
-public class GpuTileConfigTests
+public class TileConfigTests
 {
     [Fact]
     public void SimulatorPicksGpuTiles()

@@ -2,7 +2,7 @@ using KernelVision.Gpu.Device;
 using KernelVision.Gpu.Runtime;
 using Xunit;
 
-namespace KernelVision.Gpu.Tests;
+namespace KernelVision.Gpu.Tests.Runtime;
 
 /// <summary>
 /// The GEMM engine's PTX gate (what `kv kernels` reports), on sm_90 PTX compiled without a GPU: every

@@ -3,7 +3,7 @@ using KernelVision.Graph;
 using Xunit;
 using static KernelVision.Gpu.Tests.GpuCheck;
 
-namespace KernelVision.Gpu.Tests;
+namespace KernelVision.Gpu.Tests.Device;
 
 /// <summary>
 /// The register-tiled kernels (Device/PackedGemm.g.cs) against Reference on the simulators, every tile,
