@@ -78,12 +78,12 @@ public abstract class GpuKernel<TOp>(TOp op) : Kernel<TOp>(op), IGpuKernel where
         if (copied) Accelerator.Synchronize();
     }
 
-    /// <summary>Host host-side values of the inputs are made current, the Reference kernel runs, device copies of the outputs are dropped.</summary>
+    /// <summary>Host-side values of the inputs are made current, the Reference kernel runs, device copies of the outputs are dropped.</summary>
     protected void RunOnHost(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         for (int i = 0; i < inputs.Count; i++)
             if (inputs[i] is { } t) Device.Memory.EnsureHost(t, Op.Node.Inputs[i]);
-        _reference ??= ReferenceBackend.Instance.CreateKernel(Op) ?? throw new UnsupportedException($"{Op.Node.DisplayName}: no kernel for this case");
+        _reference ??= ReferenceEvaluator.KernelFor(Op);
         _reference.Run(inputs, outputs);
         foreach (var t in outputs)
             if (t is not null) Device.Memory.HostWrote(t);

@@ -58,12 +58,4 @@ internal static class Shapes
         if (rd.Count == 0) { rd.Add(1); rs.Add(0); rt.Add(0); }
         return (rd.ToArray(), rs.ToArray(), rt.ToArray());
     }
-
-    /// <summary>Spatial extents padded to 3 axes with leading 1s (1-D and 2-D ops run as 3-D).</summary>
-    public static int[] To3(int[] v, int fill)
-    {
-        var r = new[] { fill, fill, fill };
-        for (int i = 0; i < v.Length; i++) r[3 - v.Length + i] = v[i];
-        return r;
-    }
 }
