@@ -98,6 +98,17 @@ internal static class Launch
         t.IsGenericType ? t.Name[..t.Name.IndexOf('`')] + "<" + string.Join(",", t.GetGenericArguments().Select(TypeName)) + ">" : t.Name;
 }
 
+/// <summary>
+/// Marks a device kernel entry point kept in its op's host kernel file, so <see cref="KernelCatalog"/>
+/// (the PTX tests, <c>kv kernels</c>) finds it without a list to edit.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class DeviceKernelAttribute : Attribute
+{
+    /// <summary>True for kernels launched with explicit groups (<see cref="Launch.Groups"/>), false for implicitly grouped ones.</summary>
+    public bool Explicit { get; init; }
+}
+
 /// <summary>Every device kernel entry point, for the test that compiles each one to PTX.</summary>
 public static class KernelCatalog
 {
@@ -126,6 +137,10 @@ public static class KernelCatalog
         }
         foreach (var problem in new[] { typeof(ConvProblem), typeof(ConvPhaseProblem), typeof(DenseProblem), typeof(MatMulProblem) })
             yield return Item(reduce.MakeGenericMethod(problem), false);
+        // Kernels that live beside their op's host kernel declare themselves, so adding an op edits no list here.
+        foreach (var type in typeof(KernelCatalog).Assembly.GetTypes())
+            foreach (var m in type.GetMethods(BindingFlags.Public | BindingFlags.Static))
+                if (m.GetCustomAttribute<DeviceKernelAttribute>() is { } a) yield return Item(m, a.Explicit);
     }
 
     /// <summary>True for the conv/GEMM engine's main kernels: the ones the PTX gate applies to (not the split-K reduction).</summary>
