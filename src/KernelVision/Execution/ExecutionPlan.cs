@@ -131,12 +131,12 @@ internal sealed class ExecutionPlan
                 {
                     long bytes = 0;
                     for (int o = 0; o < outs.Length; o++)
-                        if (node.Outputs[o].Length > 0) bytes += Bytes(outInfos[o]);
+                        if (node.Outputs[o].Length > 0) bytes += outInfos[o].Bytes;
                     plan.FoldedBytes += bytes;
                     if (plan.FoldedBytes > limits.MaxActivationBytes)
                         throw new LimitExceededException($"{file}: {node.DisplayName}: folding constants needs {plan.FoldedBytes} bytes, above the activation limit of {limits.MaxActivationBytes}");
                     var values = inInfos.Select(i => i?.Value).ToArray();
-                    outs = Guard(file, node, "constant folding", () => Fold(cn.Op, values, outInfos));
+                    outs = Guard(file, node, "constant folding", () => ReferenceEvaluator.Evaluate(cn.Op, values, outInfos));
                 }
                 for (int o = 0; o < node.Outputs.Count; o++)
                     if (node.Outputs[o].Length > 0 && outs[o] is not null)
@@ -199,25 +199,6 @@ internal sealed class ExecutionPlan
         return plan;
     }
 
-    internal static Tensor?[] Fold(Op op, Tensor?[] values, TensorInfo[] outInfos)
-    {
-        var kernel = ReferenceBackend.Instance.CreateKernel(op)
-            ?? throw new UnsupportedException($"{op.Node.DisplayName}: no reference kernel");
-        var outputs = new Tensor?[op.Node.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++)
-            if (op.Node.Outputs[i].Length > 0) outputs[i] = Tensor.Zeros(outInfos[i].Type, outInfos[i].Shape);
-        kernel.Run(values, outputs);
-        return outputs;
-    }
-
-    /// <summary>Bytes a tensor of <paramref name="info"/> takes in memory (shape already checked).</summary>
-    internal static long Bytes(TensorInfo info)
-    {
-        long n = 1;
-        foreach (int d in info.Shape) n *= d;
-        return n * (info.Type switch { DataType.Float32 => 4, DataType.Bool => 1, _ => 8 });
-    }
-
     /// <summary>Refuses output <paramref name="o"/> of <paramref name="node"/> when its shape is invalid or larger than the limits allow.</summary>
     private void CheckOutput(string file, Node node, int o, TensorInfo info)
     {
@@ -239,7 +220,7 @@ internal sealed class ExecutionPlan
             throw new LimitExceededException($"{what} has more than {_limits.MaxTensorElements} elements");
         if (!info.Type.IsSupported())
             throw new UnsupportedException($"{what} has unsupported element type {info.Type.Name()}");
-        long bytes = Bytes(info);
+        long bytes = info.Bytes;
         if (bytes > _limits.MaxActivationBytes)
             throw new LimitExceededException($"{what} needs {bytes} bytes, above the activation limit of {_limits.MaxActivationBytes}");
     }
@@ -263,7 +244,7 @@ internal sealed class ExecutionPlan
                 if (step.Out[o] < 0) continue;
                 string name = step.Node.Node.Outputs[o];
                 var info = Infos[name];
-                if (graphOutputs.Contains(name)) { outputs += Bytes(info); continue; } // handed to the caller: fresh each run
+                if (graphOutputs.Contains(name)) { outputs += info.Bytes; continue; } // handed to the caller: fresh each run
                 if (info.Type == DataType.Float32)
                 {
                     int size = ShapeUtil.Size(info.Shape);
@@ -273,7 +254,7 @@ internal sealed class ExecutionPlan
                 else
                 {
                     step.Buffers[o] = new BufferSpec(info.Type, info.Shape, -1);
-                    separate += Bytes(info);
+                    separate += info.Bytes;
                 }
             }
         }
@@ -286,7 +267,7 @@ internal sealed class ExecutionPlan
             foreach (var (slot, (step, o, info)) in owner)
             {
                 step.Buffers[o] = new BufferSpec(info.Type, info.Shape, -1);
-                arenaBytes += Bytes(info);
+                arenaBytes += info.Bytes;
             }
         }
         else
@@ -357,14 +338,14 @@ internal sealed class ExecutionPlan
                 {
                     // Shapes known only now: check them like the planner checks static ones, and keep
                     // the run's total within the limit.
-                    infos = Guard(file, node, "shape inference", () => step.Node.Op.InferOutputs(ins.Select(t => t is null ? null : TensorInfo.Of(t)).ToArray()));
+                    infos = Guard(file, node, "shape inference", () => step.Node.Op.InferOutputs(TensorInfo.Of(ins)));
                     if (infos.Length < outs.Length)
                         throw new GraphException($"{file}: {node.DisplayName} produces {infos.Length} outputs, the node names {outs.Length}");
                     for (int o = 0; o < outs.Length; o++)
                     {
                         if (step.Out[o] < 0) continue;
                         CheckOutput(file, node, o, infos[o]);
-                        dynamicBytes += Bytes(infos[o]);
+                        dynamicBytes += infos[o].Bytes;
                     }
                     if (PlannedBytes + FoldedBytes + dynamicBytes > _limits.MaxActivationBytes)
                         throw new LimitExceededException($"{file}: {node.DisplayName}: the run's activations reach {PlannedBytes + FoldedBytes + dynamicBytes} bytes, above the limit of {_limits.MaxActivationBytes}");

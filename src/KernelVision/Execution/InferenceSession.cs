@@ -108,7 +108,7 @@ public sealed class InferenceSession : IDisposable
         var log = new List<string>();
         var program = new GraphProgram(ops, _constants, _graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
             _graph.OverridableInitializers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
-        foreach (var pass in PassPipeline.For(Options))
+        foreach (var pass in PassPipeline.For(Options.Optimize))
         {
             try { pass.Run(program, log); }
             catch (KernelVisionException e) { throw ExecutionPlan.Located(e, file); }
