@@ -5,7 +5,7 @@ public static class PassPipeline
 {
     /// <summary>
     /// Passes for a session: dead-node elimination always; rewrites when <paramref name="optimize"/>
-    /// (<c>SessionOptions.Optimize</c>). Takes the flag, not the options, so passes never depend on Execution.
+    /// (<c>SessionOptions.Optimize</c>). Takes the flag, not the session's options: passes depend only on the graph, ops and tensors.
     /// </summary>
     public static IEnumerable<IGraphPass> For(bool optimize)
     {
