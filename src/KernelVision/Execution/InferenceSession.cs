@@ -5,23 +5,9 @@ using KernelVision.Graph;
 using KernelVision.Onnx;
 using KernelVision.Ops;
 using KernelVision.Passes;
-using KernelVision.Planning;
 using KernelVision.Tensors;
 
 namespace KernelVision.Execution;
-
-/// <summary>One node ready to run: its op and the kernel chosen for it.</summary>
-public sealed class CompiledNode(Op op, IKernel kernel, bool isFallback)
-{
-    /// <summary>The parsed op.</summary>
-    public Op Op { get; } = op;
-    /// <summary>The node.</summary>
-    public Node Node => Op.Node;
-    /// <summary>The kernel that runs it.</summary>
-    public IKernel Kernel { get; } = kernel;
-    /// <summary>True when the backend lacked a kernel and Reference runs this node.</summary>
-    public bool IsFallback { get; } = isFallback;
-}
 
 /// <summary>
 /// A model prepared for inference on one backend. Construction imports, validates, sorts and
@@ -103,15 +89,15 @@ public sealed class InferenceSession : IDisposable
         }
         var ops = new List<Op>();
         foreach (var n in sorted)
-            ops.Add(ExecutionPlan.Guard(file, n, "attribute parsing", () => OpRegistry.Create(n, opset)));
+            ops.Add(NodeErrors.Guard(file, n, "attribute parsing", () => OpRegistry.Create(n, opset)));
         _constants = new Dictionary<string, Tensor>(_graph.Initializers, StringComparer.Ordinal);
         var log = new List<string>();
         var program = new GraphProgram(ops, _constants, _graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
             _graph.OverridableInitializers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
-        foreach (var pass in PassPipeline.For(Options))
+        foreach (var pass in PassPipeline.For(Options.Optimize))
         {
             try { pass.Run(program, log); }
-            catch (KernelVisionException e) { throw ExecutionPlan.Located(e, file); }
+            catch (KernelVisionException e) { throw NodeErrors.Located(e, file); }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new InternalErrorException($"{file}: pass {pass.GetType().Name} failed: {e.GetType().Name}: {e.Message}", e);
@@ -123,13 +109,13 @@ public sealed class InferenceSession : IDisposable
         {
             foreach (var op in program.Ops)
             {
-                var kernel = ExecutionPlan.Guard(file, op.Node, "kernel creation", () => Options.Backend.CreateKernel(op));
+                var kernel = NodeErrors.Guard(file, op.Node, "kernel creation", () => Options.Backend.CreateKernel(op));
                 bool fallback = false;
                 if (kernel is null)
                 {
                     if (!Options.AllowReferenceFallback)
                         throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no {Options.Backend.Name} kernel");
-                    kernel = ExecutionPlan.Guard(file, op.Node, "kernel creation", () => ReferenceBackend.Instance.CreateKernel(op))
+                    kernel = NodeErrors.Guard(file, op.Node, "kernel creation", () => ReferenceBackend.Instance.CreateKernel(op))
                         ?? throw new UnsupportedException($"{file}: {op.Node.DisplayName} has no kernel on any backend");
                     fallback = true;
                 }
@@ -192,7 +178,7 @@ public sealed class InferenceSession : IDisposable
         try
         {
             _turn.Wait();
-            try { return ExecutionPlan.Build(_nodes, _constants, _graph, inputs, Model.DisplayName, Options.Limits).Infos; }
+            try { return PlanBuilder.Build(_nodes, _constants, _graph, inputs, Model.DisplayName, Options.Limits).Infos; }
             finally { _turn.Release(); }
         }
         finally { Exit(); }
@@ -260,7 +246,7 @@ public sealed class InferenceSession : IDisposable
     {
         string key = string.Join(";", inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + kv.Value.Describe()));
         if (_plans.TryGetValue(key, out var plan)) return plan;
-        plan = ExecutionPlan.Build(_nodes, _constants, _graph, inputs, file, Options.Limits, cancellationToken);
+        plan = PlanBuilder.Build(_nodes, _constants, _graph, inputs, file, Options.Limits, cancellationToken);
         while (_plans.Count >= Math.Max(1, Options.MaxCachedPlans) && _planOrder.TryDequeue(out var oldest))
             if (_plans.Remove(oldest, out var old))
             {

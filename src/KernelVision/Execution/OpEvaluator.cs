@@ -1,4 +1,5 @@
 using KernelVision.Backends;
+using KernelVision.Backends.Reference;
 using KernelVision.Graph;
 using KernelVision.Ops;
 using KernelVision.Tensors;
@@ -11,13 +12,10 @@ public static class OpEvaluator
     /// <summary>Evaluates <paramref name="op"/> on <paramref name="inputs"/> with <paramref name="backend"/>.</summary>
     public static Tensor?[] Evaluate(Op op, IBackend backend, IReadOnlyList<Tensor?> inputs)
     {
+        if (backend is ReferenceBackend) return ReferenceEvaluator.Evaluate(op, inputs);
         var kernel = backend.CreateKernel(op)
             ?? throw new UnsupportedException($"{op.Node.DisplayName}: no {backend.Name} kernel");
-        var infos = inputs.Select(t => t is null ? null : TensorInfo.Of(t)).ToArray();
-        var outInfos = op.InferOutputs(infos);
-        var outputs = new Tensor?[op.Node.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++)
-            if (op.Node.Outputs[i].Length > 0) outputs[i] = Tensor.Zeros(outInfos[i].Type, outInfos[i].Shape);
+        var outputs = ReferenceEvaluator.AllocateOutputs(op, op.InferOutputs(TensorInfo.Of(inputs)));
         kernel.Run(inputs, outputs);
         return outputs;
     }
@@ -38,6 +36,6 @@ public static class OpEvaluator
             Attributes = new AttributeSet(attributes ?? [], opType),
         };
         var op = OpRegistry.Create(node, opset);
-        return Evaluate(op, backend ?? Backends.Reference.ReferenceBackend.Instance, inputs);
+        return Evaluate(op, backend ?? ReferenceBackend.Instance, inputs);
     }
 }

@@ -12,6 +12,29 @@ public sealed record TensorInfo(DataType Type, int[] Shape, Tensor? Value = null
     /// <summary>Info of a concrete tensor, value included.</summary>
     public static TensorInfo Of(Tensor t) => new(t.Type, t.Shape, t);
 
+    /// <summary>Infos of concrete tensors, values included; omitted (null) inputs stay null, as <see cref="Op.InferOutputs"/> takes them.</summary>
+    public static TensorInfo?[] Of(IReadOnlyList<Tensor?> tensors)
+    {
+        var infos = new TensorInfo?[tensors.Count];
+        for (int i = 0; i < infos.Length; i++)
+            if (tensors[i] is { } t) infos[i] = Of(t);
+        return infos;
+    }
+
+    /// <summary>
+    /// Bytes a tensor of this type and shape takes in memory (the shape already checked against the
+    /// limits): what the planner and constant folding count against the activation budget.
+    /// </summary>
+    public long Bytes
+    {
+        get
+        {
+            long n = 1;
+            foreach (int d in Shape) n *= d;
+            return n * (Type switch { DataType.Float32 => 4, DataType.Bool => 1, _ => 8 });
+        }
+    }
+
     /// <summary>"float32[1,3,8,8]".</summary>
     public override string ToString() => Type.Name() + ShapeUtil.Format(Shape);
 }

@@ -1,4 +1,4 @@
-using KernelVision.Execution;
+using KernelVision.Backends.Reference;
 using KernelVision.Ops;
 using KernelVision.Tensors;
 
@@ -40,11 +40,11 @@ public sealed class ConstantFolding : IGraphPass
             // A node that cannot be inferred or computed stays in the graph: the planner reports its
             // error with the file and node named, at the same point as without this pass.
             TensorInfo[] infos;
-            try { infos = op.InferOutputs(values.Select(v => v is null ? null : TensorInfo.Of(v)).ToArray()); }
+            try { infos = op.InferOutputs(TensorInfo.Of(values)); }
             catch (Exception e) when (e is ValueNotKnownException or KernelVisionException) { continue; }
             if (infos.Length < node.Outputs.Count) continue; // the planner reports this with full context
-            long inBytes = values.Sum(v => v is null ? 0 : ExecutionPlan.Bytes(TensorInfo.Of(v)));
-            long outBytes = node.Outputs.Select((o, k) => o.Length == 0 ? 0 : ExecutionPlan.Bytes(infos[k])).Sum();
+            long inBytes = values.Sum(v => v is null ? 0 : TensorInfo.Of(v).Bytes);
+            long outBytes = node.Outputs.Select((o, k) => o.Length == 0 ? 0 : infos[k].Bytes).Sum();
             if (outBytes > MaxGrowthBytes && outBytes > inBytes) continue;
 
             Tensor?[] outs;
@@ -52,7 +52,7 @@ public sealed class ConstantFolding : IGraphPass
             else if (infos.Take(node.Outputs.Count).All(inf => inf.Value is not null)) outs = infos.Select(inf => inf.Value).ToArray();
             else
             {
-                try { outs = ExecutionPlan.Fold(op, values, infos); }
+                try { outs = ReferenceEvaluator.Evaluate(op, values, infos); }
                 catch (KernelVisionException) { continue; }
             }
             for (int o = 0; o < node.Outputs.Count; o++)

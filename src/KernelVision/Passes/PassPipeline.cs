@@ -1,15 +1,16 @@
-using KernelVision.Execution;
-
 namespace KernelVision.Passes;
 
 /// <summary>The passes a session runs, in order.</summary>
 public static class PassPipeline
 {
-    /// <summary>Passes for <paramref name="options"/>: dead-node elimination always; rewrites when optimising.</summary>
-    public static IEnumerable<IGraphPass> For(SessionOptions options)
+    /// <summary>
+    /// Passes for a session: dead-node elimination always; rewrites when <paramref name="optimize"/>
+    /// (<c>SessionOptions.Optimize</c>). Takes the flag, not the session's options: passes depend only on the graph, ops and tensors.
+    /// </summary>
+    public static IEnumerable<IGraphPass> For(bool optimize)
     {
         yield return new DeadNodeElimination();
-        if (!options.Optimize) yield break;
+        if (!optimize) yield break;
         yield return new ConstantFolding();
         yield return new BatchNormFolding();
         yield return new ActivationFusion();

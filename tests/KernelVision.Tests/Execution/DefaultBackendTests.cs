@@ -8,7 +8,7 @@ namespace KernelVision.Tests.Execution;
 
 /// <summary>
 /// cpu is the default backend with no registration call: this test assembly deploys
-/// KernelVision.Cpu.dll (through the CLI's reference) and never calls CpuBackend.Register.
+/// KernelVision.Cpu.dll (through its project reference) and never calls CpuBackend.Register.
 /// </summary>
 public class DefaultBackendTests
 {

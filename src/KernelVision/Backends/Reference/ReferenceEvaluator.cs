@@ -34,5 +34,5 @@ public static class ReferenceEvaluator
 
     /// <summary>Infers output shapes from the inputs, then evaluates as above.</summary>
     public static Tensor?[] Evaluate(Op op, IReadOnlyList<Tensor?> inputs) =>
-        Evaluate(op, inputs, op.InferOutputs(inputs.Select(t => t is null ? null : TensorInfo.Of(t)).ToArray()));
+        Evaluate(op, inputs, op.InferOutputs(TensorInfo.Of(inputs)));
 }

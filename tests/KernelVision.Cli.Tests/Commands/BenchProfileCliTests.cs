@@ -8,7 +8,7 @@ using KernelVision.Vision;
 using Xunit;
 using static KernelVision.Tests.Fuzzing.SeedModels;
 
-namespace KernelVision.Tests.Cli;
+namespace KernelVision.Cli.Tests.Commands;
 
 /// <summary><c>kv bench</c> and <c>kv profile</c> on tiny models built here.</summary>
 public sealed class BenchProfileCliTests : IDisposable
@@ -17,13 +17,7 @@ public sealed class BenchProfileCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Code, string Out, string Err) Kv(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = KernelVision.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Kv(params string[] args) => KvRunner.Run(args);
 
     /// <summary>
     /// x[batch,c,s,s] → Conv(k filters 3×3, pad 1, bias) → Relu → GlobalAveragePool → Flatten → Gemm(10) → y.

@@ -1,18 +1,23 @@
 using Google.Protobuf;
 using KernelVision.Onnx;
-using KernelVision.Tests.Onnx;
+using KernelVision.Onnx.Proto;
 using Xunit;
+using static KernelVision.Tests.Fuzzing.SeedModels;
 
-namespace KernelVision.Tests.Cli;
+namespace KernelVision.Cli.Tests;
 
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Kv(params string[] args)
+    private static (int Code, string Out, string Err) Kv(params string[] args) => KvRunner.Run(args);
+
+    // x float32[2,3] → Identity → y: the smallest model that run writes outputs of and info reads.
+    private static ModelProto IdentityModel()
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = KernelVision.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
+        var g = new GraphProto { Name = "g" };
+        g.Node.Add(new NodeProto { Name = "n0", OpType = "Identity", Input = { "x" }, Output = { "y" } });
+        g.Input.Add(Vi("x", 2, 3));
+        g.Output.Add(Vi("y", 2, 3));
+        return Model(g);
     }
 
     [Fact]
@@ -72,7 +77,7 @@ public class CliTests
         try
         {
             string model = Path.Combine(dir, "m.onnx");
-            File.WriteAllBytes(model, LoaderTests.ReluModel(op: "Identity").ToByteArray());
+            File.WriteAllBytes(model, IdentityModel().ToByteArray());
             var x = Tensors.Tensor.FromFloats([2, 3], [1, 2, 3, 4, 5, 6]);
             string input = Path.Combine(dir, "x.pb");
             TensorProtoConverter.WriteFile(input, x, "x");

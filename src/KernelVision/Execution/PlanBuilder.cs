@@ -1,0 +1,271 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference;
+using KernelVision.Graph;
+using KernelVision.Onnx;
+using KernelVision.Ops;
+using KernelVision.Planning;
+using KernelVision.Tensors;
+
+namespace KernelVision.Execution;
+
+/// <summary>
+/// Specialises the compiled graph to one set of input shapes and returns the <see cref="ExecutionPlan"/>
+/// that runs it. In order:
+/// <list type="number">
+/// <item>seed the known values: the constants (less those the inputs override) and the inputs' types and shapes;</item>
+/// <item>per node, in graph order: infer its output shapes and check each against <see cref="LoadLimits"/>;
+/// fold it to constants on the Reference kernels when every input is known (this is what folds PyTorch's
+/// Shape→Gather→Concat chains), keep the value when shape inference alone gives it (Shape, Size), else
+/// make it a step — dynamic when its output shape depends on a value known only at run time;</item>
+/// <item>bind the constants the steps and graph outputs read, and the graph outputs, to slots;</item>
+/// <item>plan memory: float activations share one arena placed by <see cref="MemoryPlanner"/>, other
+/// types get buffers of their own, graph outputs are fresh each run; the total is checked against
+/// <see cref="LoadLimits.MaxActivationBytes"/> together with the folded constants;</item>
+/// <item>let kernels that pre-pack constant inputs (<see cref="IConstantInputsAware"/>) do it, once per plan.</item>
+/// </list>
+/// </summary>
+internal sealed class PlanBuilder
+{
+    private readonly string _file;
+    private readonly LoadLimits _limits;
+    private readonly Dictionary<string, TensorInfo> _infos = new(StringComparer.Ordinal);
+    // Values known before running: constants, and what folding computed from them.
+    private readonly Dictionary<string, Tensor> _known = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _slotOf = new(StringComparer.Ordinal);
+    private readonly List<Tensor?> _constSlots = [];
+    private readonly List<PlanStep> _steps = [];
+    private readonly List<(string Name, int Slot)> _inputSlots = [];
+    private readonly List<(string Name, int Slot)> _outputs = [];
+    private long _foldedBytes;
+
+    private PlanBuilder(string file, LoadLimits limits)
+    {
+        _file = file;
+        _limits = limits;
+    }
+
+    /// <summary>Builds the plan for <paramref name="inputs"/>' types and shapes (their values are not read).</summary>
+    public static ExecutionPlan Build(IReadOnlyList<CompiledNode> nodes, IReadOnlyDictionary<string, Tensor> constants,
+        ModelGraph graph, IReadOnlyDictionary<string, Tensor> inputs, string file, LoadLimits limits, CancellationToken cancellationToken = default)
+    {
+        var b = new PlanBuilder(file, limits);
+        b.SeedKnownValues(constants, inputs);
+        foreach (var cn in nodes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            b.PlanNode(cn);
+        }
+        var graphOutputs = b.BindSlots(graph);
+        var (arenaElements, plannedBytes) = b.PlanMemory(graphOutputs);
+        b.PrepareConstants();
+        return new ExecutionPlan(limits, [.. b._steps], [.. b._constSlots], [.. b._inputSlots], [.. b._outputs], b._infos,
+            arenaElements, b._foldedBytes, plannedBytes);
+    }
+
+    private int Slot(string name)
+    {
+        if (!_slotOf.TryGetValue(name, out int s))
+        {
+            s = _constSlots.Count;
+            _slotOf[name] = s;
+            _constSlots.Add(null);
+        }
+        return s;
+    }
+
+    private void SeedKnownValues(IReadOnlyDictionary<string, Tensor> constants, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        foreach (var (name, t) in constants)
+        {
+            if (inputs.ContainsKey(name)) continue; // an overridden initializer is an input this time
+            _infos[name] = TensorInfo.Of(t);
+            _known[name] = t;
+        }
+        foreach (var (name, t) in inputs)
+        {
+            _infos[name] = new TensorInfo(t.Type, t.Shape);
+            _inputSlots.Add((name, Slot(name)));
+        }
+    }
+
+    private void PlanNode(CompiledNode cn)
+    {
+        var node = cn.Node;
+        var inInfos = new TensorInfo?[node.Inputs.Count];
+        bool allInputsKnown = true, anyMissing = false;
+        for (int i = 0; i < inInfos.Length; i++)
+        {
+            string name = node.Inputs[i];
+            if (name.Length == 0) continue;
+            if (!_infos.TryGetValue(name, out var info)) { anyMissing = true; continue; }
+            inInfos[i] = info;
+            if (info.Value is null) allInputsKnown = false;
+        }
+
+        TensorInfo[]? outInfos = null;
+        if (!anyMissing)
+        {
+            try { outInfos = NodeErrors.Guard(_file, node, "shape inference", () => cn.Op.InferOutputs(inInfos), valueMayBeUnknown: true); }
+            catch (ValueNotKnownException) { outInfos = null; }
+        }
+        if (outInfos is not null)
+        {
+            if (outInfos.Length < node.Outputs.Count)
+                throw new GraphException($"{_file}: {node.DisplayName} produces {outInfos.Length} outputs, the node names {node.Outputs.Count}");
+            for (int o = 0; o < node.Outputs.Count; o++)
+                if (node.Outputs[o].Length > 0) NodeErrors.CheckOutput(_limits, _file, node, o, outInfos[o]);
+        }
+
+        if (outInfos is not null && !anyMissing && allInputsKnown && cn.Op.IsDeterministic)
+        {
+            Fold(cn, inInfos, outInfos);
+            return;
+        }
+
+        if (outInfos is not null && node.Outputs.Select((o, i) => o.Length == 0 || outInfos[i].Value is not null).All(b => b) && cn.Op.IsDeterministic)
+        {
+            // Shape-only ops (Shape, Size) know their value from input shapes alone.
+            for (int o = 0; o < node.Outputs.Count; o++)
+                if (node.Outputs[o].Length > 0)
+                {
+                    _infos[node.Outputs[o]] = outInfos[o];
+                    _known[node.Outputs[o]] = outInfos[o].Value!;
+                }
+            return;
+        }
+
+        var step = new PlanStep
+        {
+            Node = cn,
+            In = node.Inputs.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray(),
+            Out = node.Outputs.Select(n => n.Length == 0 ? -1 : Slot(n)).ToArray(),
+            Dynamic = outInfos is null,
+        };
+        if (outInfos is not null)
+            for (int o = 0; o < node.Outputs.Count; o++)
+                if (node.Outputs[o].Length > 0) _infos[node.Outputs[o]] = outInfos[o] with { Value = null };
+        _steps.Add(step);
+    }
+
+    // Every input is a constant: compute the node now, once, on the Reference backend (unless shape
+    // inference already produced the values). What folding allocates counts against the activation limit.
+    private void Fold(CompiledNode cn, TensorInfo?[] inInfos, TensorInfo[] outInfos)
+    {
+        var node = cn.Node;
+        var outs = new Tensor?[node.Outputs.Count];
+        bool computed = true;
+        for (int o = 0; o < outs.Length; o++)
+        {
+            if (node.Outputs[o].Length == 0) continue;
+            outs[o] = outInfos[o].Value;
+            computed &= outs[o] is not null;
+        }
+        if (!computed)
+        {
+            long bytes = 0;
+            for (int o = 0; o < outs.Length; o++)
+                if (node.Outputs[o].Length > 0) bytes += outInfos[o].Bytes;
+            _foldedBytes += bytes;
+            if (_foldedBytes > _limits.MaxActivationBytes)
+                throw new LimitExceededException($"{_file}: {node.DisplayName}: folding constants needs {_foldedBytes} bytes, above the activation limit of {_limits.MaxActivationBytes}");
+            var values = inInfos.Select(i => i?.Value).ToArray();
+            outs = NodeErrors.Guard(_file, node, "constant folding", () => ReferenceEvaluator.Evaluate(cn.Op, values, outInfos));
+        }
+        for (int o = 0; o < node.Outputs.Count; o++)
+            if (node.Outputs[o].Length > 0 && outs[o] is not null)
+            {
+                _infos[node.Outputs[o]] = TensorInfo.Of(outs[o]!);
+                _known[node.Outputs[o]] = outs[o]!;
+            }
+    }
+
+    // Gives the known values the steps or outputs read their slots, and lists the graph outputs.
+    private HashSet<string> BindSlots(ModelGraph graph)
+    {
+        foreach (var (name, t) in _known)
+            if (_slotOf.TryGetValue(name, out int s)) _constSlots[s] = t;
+        var graphOutputs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var o in graph.Outputs)
+        {
+            graphOutputs.Add(o.Name);
+            if (_known.TryGetValue(o.Name, out var t))
+            {
+                int s = Slot(o.Name);
+                _constSlots[s] = t;
+            }
+            _outputs.Add((o.Name, Slot(o.Name)));
+        }
+        return graphOutputs;
+    }
+
+    // Sets every static step's output buffers; returns the arena's float elements and the bytes a run allocates up front.
+    private (long ArenaElements, long PlannedBytes) PlanMemory(HashSet<string> graphOutputs)
+    {
+        var lastUse = new Dictionary<int, int>();
+        for (int i = 0; i < _steps.Count; i++)
+            foreach (int s in _steps[i].In)
+                if (s >= 0) lastUse[s] = i;
+        var requests = new List<BufferRequest>();
+        var owner = new Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)>();
+        long separate = 0, outputs = 0;
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            var step = _steps[i];
+            step.Buffers = new BufferSpec?[step.Out.Length];
+            if (step.Dynamic) continue;
+            for (int o = 0; o < step.Out.Length; o++)
+            {
+                if (step.Out[o] < 0) continue;
+                string name = step.Node.Node.Outputs[o];
+                var info = _infos[name];
+                if (graphOutputs.Contains(name)) { outputs += info.Bytes; continue; } // handed to the caller: fresh each run
+                if (info.Type == DataType.Float32)
+                {
+                    int size = ShapeUtil.Size(info.Shape);
+                    requests.Add(new BufferRequest(step.Out[o], size, i, Math.Max(i, lastUse.GetValueOrDefault(step.Out[o], i))));
+                    owner[step.Out[o]] = (step, o, info);
+                }
+                else
+                {
+                    step.Buffers[o] = new BufferSpec(info.Type, info.Shape, -1);
+                    separate += info.Bytes;
+                }
+            }
+        }
+        var (offsets, arenaSize) = MemoryPlanner.Plan(requests);
+        long arenaBytes = arenaSize * 4, arenaElements = 0;
+        if (arenaSize > Array.MaxLength)
+        {
+            // Too big for one array: every float buffer gets its own.
+            arenaBytes = 0;
+            foreach (var (slot, (step, o, info)) in owner)
+            {
+                step.Buffers[o] = new BufferSpec(info.Type, info.Shape, -1);
+                arenaBytes += info.Bytes;
+            }
+        }
+        else
+        {
+            arenaElements = arenaSize;
+            foreach (var (slot, (step, o, info)) in owner)
+                step.Buffers[o] = new BufferSpec(DataType.Float32, info.Shape, offsets[slot]);
+        }
+        long plannedBytes = arenaBytes + separate + outputs;
+        if (plannedBytes + _foldedBytes > _limits.MaxActivationBytes)
+            throw new LimitExceededException($"{_file}: running the graph on these input shapes needs {plannedBytes + _foldedBytes} bytes of activations " +
+                $"({arenaBytes} arena, {separate} other buffers, {outputs} outputs, {_foldedBytes} folded constants), above the limit of {_limits.MaxActivationBytes}");
+        return (arenaElements, plannedBytes);
+    }
+
+    // Kernels that pre-pack constant inputs (Cpu GEMM/conv weights) do it now, once per plan.
+    private void PrepareConstants()
+    {
+        foreach (var step in _steps)
+        {
+            if (step.Node.Kernel is not IConstantInputsAware aware) continue;
+            var consts = step.Node.Node.Inputs.Select(n => n.Length > 0 && _known.TryGetValue(n, out var t) ? t : null).ToArray();
+            try { aware.PrepareConstants(consts); }
+            catch (KernelVisionException e) { throw NodeErrors.Located(e, _file); }
+        }
+    }
+}
