@@ -17,7 +17,7 @@ public static class LayerCommand
         ["direct-b"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? 48 : 0,
         ["direct-b-all"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? int.MaxValue : 0,
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
-        ["blocked-depthwise"] = on => KernelVision.Cpu.Convolution.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
+        ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
     };
 
     public static int Run(Options o, string[] rest)

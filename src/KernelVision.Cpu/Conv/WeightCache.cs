@@ -1,6 +1,6 @@
 using KernelVision.Tensors;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// Remembers the weights a kernel prepared (packed, transposed, transformed) from one weight

@@ -16,7 +16,7 @@ public class ConvConformanceTests
     [Fact]
     public void ConvCasesPassOnCpu()
     {
-        Assert.Contains(typeof(Conv), CpuBackend.ImplementedOps);
+        Assert.Contains(typeof(Ops.Neural.Conv), CpuBackend.ImplementedOps);
         Assert.Contains(typeof(ConvTranspose), CpuBackend.ImplementedOps);
         var options = new SessionOptions { Backend = new CpuBackend(2), AllowReferenceFallback = false };
         var cases = ConformanceSuite.Discover(Root)

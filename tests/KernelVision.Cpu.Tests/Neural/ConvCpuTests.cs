@@ -34,7 +34,7 @@ internal static class ConvCheck
             Attributes = new AttributeSet(attrs, opType),
         };
         var op = OpRegistry.Create(node, 13);
-        if (op is Conv c) c.Activation = act;
+        if (op is Ops.Neural.Conv c) c.Activation = act;
         else ((ConvTranspose)op).Activation = act;
         return op;
     }
@@ -213,9 +213,9 @@ public class ConvCpuTests
         Assert.StartsWith("Im2Col", Winograd([1, 32, 20, 20], [32, 32, 3, 3], false, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // few channels
         Assert.StartsWith("Im2Col", Winograd([1, 64, 5, 5], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 9 tiles
-        var shape = Convolution.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
-        Assert.Equal(0, Convolution.WinogradConv.ChooseTile(shape));
-        Assert.Equal(4, Convolution.WinogradConv.ChooseTile(shape, largeTiles: true));
+        var shape = Conv.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Ops.Neural.Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
+        Assert.Equal(0, Conv.WinogradConv.ChooseTile(shape));
+        Assert.Equal(4, Conv.WinogradConv.ChooseTile(shape, largeTiles: true));
         // F(2x2) forced on ragged shapes.
         Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
         Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);

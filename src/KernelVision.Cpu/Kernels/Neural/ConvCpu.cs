@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Convolution;
+using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
 using KernelVision.Cpu.Tuning;
@@ -36,7 +36,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// (Winograd F(2×2) beat im2col on an AVX2 Zen 3 and loses on some AVX-512 layers of a Zen 5).
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVariant, ITunableKernel, ITunedKernel
+public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IKernelVariant, ITunableKernel, ITunedKernel
 {
     private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Convolution;
+using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
 using KernelVision.Ops.Neural;

@@ -1,6 +1,6 @@
 using KernelVision.Backends;
 using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Pooling;
+using KernelVision.Cpu.Pool;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
