@@ -1,6 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Linear;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Ops.Linear;
 using KernelVision.Tensors;
@@ -17,7 +16,6 @@ namespace KernelVision.Cpu.Kernels.Linear;
 public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op), IConstantInputsAware
 {
     private readonly PackedWeightCache _packedA = new(), _packedB = new();
-    private GemmReference? _reference;
     private float[] _bias = [];
 
     /// <inheritdoc/>
@@ -38,17 +36,12 @@ public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op)
     }
 
     /// <inheritdoc/>
-    public override unsafe void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override unsafe void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;
         var c = inputs.Count > 2 ? inputs[2] : null;
         var y = outputs[0]!;
-        if (a.Type != DataType.Float32)
-        {
-            (_reference ??= new GemmReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var (m, k, n) = Op.Dims(a.Shape, b.Shape);
         float beta = 0;
         var mode = GemmBias.None;

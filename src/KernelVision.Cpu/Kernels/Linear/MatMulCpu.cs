@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Linear;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Linear;
@@ -17,7 +16,6 @@ namespace KernelVision.Cpu.Kernels.Linear;
 public sealed unsafe class MatMulCpu(MatMul op) : CpuKernel<MatMul>(op), IConstantInputsAware, IParallelWork
 {
     private readonly PackedWeightCache _packedB = new();
-    private MatMulReference? _reference;
     private int[] _aBatchAt = [], _bBatchAt = [];
     private int[] _batchShapeKey = [], _aBatchKey = [], _bBatchKey = [];
 
@@ -35,16 +33,11 @@ public sealed unsafe class MatMulCpu(MatMul op) : CpuKernel<MatMul>(op), IConsta
     }
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;
         var y = outputs[0]!;
-        if (a.Type != DataType.Float32)
-        {
-            (_reference ??= new MatMulReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var g = Op.Geometry(a.Shape, b.Shape);
         int m = g.M, k = g.K, n = g.N, batches = g.BatchCount;
         if (y.Length == 0) return;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
@@ -65,7 +64,6 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     private readonly WeightCache<object> _weights = new();
     private Plan? _plan;
-    private ConvReference? _reference;
 
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y;
@@ -102,16 +100,11 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     public int WinogradTile { get; set; }
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
         var yt = outputs[0]!;
-        if (xt.Type != DataType.Float32)
-        {
-            (_reference ??= new ConvReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
@@ -35,7 +34,6 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
 
     private readonly WeightCache<PackedMatrix[]> _weights = new();
     private Plan? _plan;
-    private ConvTransposeReference? _reference;
 
     // Per-run state read by the parallel task bodies.
     private Plan? _run;
@@ -51,16 +49,11 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     public long PreparedWeightBytes => _weights.Value?.Sum(m => m.Bytes) ?? 0;
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
         var yt = outputs[0]!;
-        if (xt.Type != DataType.Float32)
-        {
-            (_reference ??= new ConvTransposeReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;
