@@ -44,7 +44,7 @@ public static class LayerCommand
         for (int v = 0; v < 2; v++)
         {
             set(v == 1);
-            kernels[v] = backend.CreateKernel(op)!;
+            kernels[v] = ConvBenchmarks.CreateKernel(backend, op, inputs);
             kernels[v].Run(inputs, [output]);
         }
         var ms = new[] { new double[runs], new double[runs] };

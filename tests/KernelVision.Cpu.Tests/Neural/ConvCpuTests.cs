@@ -1,3 +1,4 @@
+using KernelVision.Backends;
 using KernelVision.Backends.Reference;
 using KernelVision.Cpu.Kernels.Neural;
 using KernelVision.Execution;
@@ -67,8 +68,8 @@ internal static class ConvCheck
 
     /// <summary>
     /// Builds <paramref name="opType"/> with a bias and <paramref name="act"/> on random X and W,
-    /// runs its Cpu kernel on <paramref name="threads"/> threads twice (planning, packing, scratch),
-    /// and asserts that a third run allocates nothing.
+    /// announces W and B as constants as a plan does, runs its Cpu kernel on <paramref name="threads"/>
+    /// threads twice (planning, packing, scratch), and asserts that a third run allocates nothing.
     /// </summary>
     public static void AssertLaterRunsDoNotAllocate(Random rng, string opType, int[] xs, int[] ws, int biasLength,
         IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads)
@@ -81,6 +82,7 @@ internal static class ConvCheck
         var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
         Tensor?[] inputs = [x, w, b];
         Tensor?[] outputs = [y];
+        ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
         kernel.Run(inputs, outputs);
         kernel.Run(inputs, outputs);
         long allocated = SteadyAllocations.Measure(() => kernel.Run(inputs, outputs));
@@ -90,7 +92,8 @@ internal static class ConvCheck
     /// <summary>
     /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
     /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
-    /// threads; returns the Cpu kernel of the last run for further checks.
+    /// threads, first with W as a run-time value, then announced as a plan's constant; returns the Cpu
+    /// kernel of the last run for further checks.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
         FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
@@ -119,10 +122,14 @@ internal static class ConvCheck
             kernel.Run(inputs, [y]);
             string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
             AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
-            // A second run reuses the packed weights and scratch: same result.
-            y.Floats.Fill(float.NaN);
-            kernel.Run(inputs, [y]);
-            AssertClose(want, y, $"{opType} second run [{variant}]");
+            // W as a plan's constant: the next run prepares it, the one after reuses it and the scratch.
+            ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
+            for (int run = 2; run <= 3; run++)
+            {
+                y.Floats.Fill(float.NaN);
+                kernel.Run(inputs, [y]);
+                AssertClose(want, y, $"{opType} run {run}, constant W [{variant}]");
+            }
             last = new KernelVariant(kernel, variant);
         }
         return last;
@@ -362,6 +369,36 @@ public class ConvCpuTests
     }
 
     [Fact]
+    public void OnlyTheAnnouncedConstantIsKept()
+    {
+        var rng = new Random(6);
+        var x = ConvCheck.Random(rng, 1, 6, 8, 9);
+        var op = ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], bias: false, default);
+        var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
+        var w1 = ConvCheck.Random(rng, 4, 6, 3, 3);
+        var w2 = ConvCheck.Random(rng, 4, 6, 3, 3);
+        var y = Tensor.Zeros(DataType.Float32, [1, 4, 8, 9]);
+        void Check(Tensor w, string what)
+        {
+            kernel.Run([x, w], [y]);
+            ConvCheck.AssertClose(OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]!, y, what);
+        }
+        kernel.PrepareConstants([null, w1]);
+        Check(w1, "announced W");
+        long bytes = kernel.PreparedWeightBytes;
+        Assert.True(bytes > 0);
+        Check(w2, "another W, prepared for its run alone");
+        Assert.Equal(bytes, kernel.PreparedWeightBytes);
+        Check(w1, "announced W again");
+        // A new plan announces another constant: the old copy is dropped, the old tensor still runs.
+        kernel.PrepareConstants([null, w2]);
+        Assert.Equal(0, kernel.PreparedWeightBytes);
+        Check(w2, "newly announced W");
+        Check(w1, "no longer announced W");
+        Assert.Equal(bytes, kernel.PreparedWeightBytes);
+    }
+
+    [Fact]
     public void PreparedWeightsAreReported()
     {
         var rng = new Random(3);
@@ -369,10 +406,14 @@ public class ConvCpuTests
         {
             var op = ConvCheck.Build("Conv", attrs, bias: false, default);
             var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
-            Assert.Equal(0, kernel.PreparedWeightBytes);
             var x = ConvCheck.Random(rng, xs);
             var w = ConvCheck.Random(rng, ws);
-            kernel.Run([x, w], [OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]]);
+            var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0];
+            kernel.Run([x, w], [y]);
+            Assert.Equal(0, kernel.PreparedWeightBytes); // a run-time W is not kept
+            kernel.PrepareConstants([null, w]);
+            Assert.Equal(0, kernel.PreparedWeightBytes); // the layout waits for the input shape
+            kernel.Run([x, w], [y]);
             return kernel.PreparedWeightBytes;
         }
         // Packed W: at least W's size (panels are padded to whole register tiles).

@@ -15,24 +15,29 @@ namespace KernelVision.Cpu.Kernels.Linear;
 [BackendKernel("cpu")]
 public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op), IConstantInputsAware
 {
-    private readonly PackedWeightCache _packedA = new(), _packedB = new();
+    private readonly WeightCache<PackedMatrix> _packedA = new(), _packedB = new();
     private float[] _bias = [];
 
-    /// <inheritdoc/>
+    /// <summary>Packs a constant float32 B (the usual weight) or A into the microkernel's panels, once per plan.</summary>
     public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs)
     {
-        if (constantInputs.Count > 1 && constantInputs[1] is { Type: DataType.Float32, Rank: 2 } b)
-            _packedB.Prepare(b, t =>
-            {
-                int k = Op.TransB ? t.Shape[1] : t.Shape[0], n = Op.TransB ? t.Shape[0] : t.Shape[1];
-                return Sgemm.PackB(t.Floats, k, n, Math.Max(1, t.Shape[1]), Op.TransB);
-            });
-        if (constantInputs.Count > 0 && constantInputs[0] is { Type: DataType.Float32, Rank: 2 } a)
-            _packedA.Prepare(a, t =>
-            {
-                int m = Op.TransA ? t.Shape[1] : t.Shape[0], k = Op.TransA ? t.Shape[0] : t.Shape[1];
-                return Sgemm.PackA(t.Floats, m, k, Math.Max(1, t.Shape[1]), Op.TransA);
-            });
+        _packedB.Prepare(Float32Matrix(constantInputs, 1), 0, Op, PackB);
+        _packedA.Prepare(Float32Matrix(constantInputs, 0), 0, Op, PackA);
+    }
+
+    private static Tensor? Float32Matrix(IReadOnlyList<Tensor?> inputs, int i) =>
+        i < inputs.Count && inputs[i] is { Type: DataType.Float32, Rank: 2 } t ? t : null;
+
+    private static PackedMatrix PackA(Ops.Linear.Gemm op, Tensor t)
+    {
+        int m = op.TransA ? t.Shape[1] : t.Shape[0], k = op.TransA ? t.Shape[0] : t.Shape[1];
+        return Sgemm.PackA(t.Floats, m, k, Math.Max(1, t.Shape[1]), op.TransA);
+    }
+
+    private static PackedMatrix PackB(Ops.Linear.Gemm op, Tensor t)
+    {
+        int k = op.TransB ? t.Shape[1] : t.Shape[0], n = op.TransB ? t.Shape[0] : t.Shape[1];
+        return Sgemm.PackB(t.Floats, k, n, Math.Max(1, t.Shape[1]), op.TransB);
     }
 
     /// <inheritdoc/>
@@ -70,8 +75,8 @@ public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op)
                 beta = Op.Beta;
             }
         }
-        var packedA = _packedA.TryGet(a);
-        var packedB = _packedB.TryGet(b);
+        var packedA = _packedA.TryGet(a, 0, Op, PackA);
+        var packedB = _packedB.TryGet(b, 0, Op, PackB);
         int lda = Math.Max(1, a.Shape[1]), ldb = Math.Max(1, b.Shape[1]);
         fixed (float* pa = a.Floats, pb = b.Floats, py = y.Floats, pbias = bias)
         {

@@ -25,9 +25,8 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
-/// Weights are packed (or Winograd-transformed) once, on the first run, and reused while the
-/// weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch comes from per-thread
-/// pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
+/// A constant W is packed (or Winograd-transformed) once per plan and layout, on the plan's first
+/// run (see <see cref="WeightsFor"/>); scratch comes from per-thread pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
 /// a single large GEMM is split by Sgemm itself.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
@@ -35,7 +34,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// (Winograd F(2×2) beat im2col on an AVX2 Zen 3 and loses on some AVX-512 layers of a Zen 5).
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IKernelVariant, ITunableKernel, ITunedKernel
+public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IConstantInputsAware, IKernelVariant, ITunableKernel, ITunedKernel
 {
     private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 
@@ -85,7 +84,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// </summary>
     public static bool WinogradEnabled { get; set; } = true;
 
-    /// <summary>Bytes of the weights this kernel prepared (packed or transformed), 0 before the first run.</summary>
+    /// <summary>Bytes of the constant weights this kernel prepared (packed or transformed), 0 before the plan's first run.</summary>
     public long PreparedWeightBytes => PreparedBytes(_weights.Value);
 
     private static long PreparedBytes(object? prepared) => prepared switch
@@ -98,6 +97,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
+
+    /// <summary>Takes note of a constant W, which the plan's first run prepares in its path's layout (<see cref="WeightsFor"/>).</summary>
+    public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs) => _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
 
     /// <inheritdoc/>
     protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -125,7 +127,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             try
             {
                 if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
-                _packed = PrepareWeights(plan, wt);
+                _packed = WeightsFor(plan, wt);
                 _run = plan;
                 Execute(plan);
             }
@@ -240,8 +242,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         double[] ms = Autotuner.Measure(runs);
         _packed = null;
         int best = Array.IndexOf(ms, ms.Min());
-        // The winner's weights are the ones the plan keeps; the others are garbage now.
-        if (prepared[best] is { } kept) _weights.Get(wt, Tag(plans[best]), kept, static (k, _) => k);
+        // The winner's weights are the ones the plan keeps (when W is the plan's constant); the others are garbage now.
+        if (prepared[best] is { } kept) _weights.TryGet(wt, Tag(plans[best]), kept, static (k, _) => k);
         long dropped = prepared.Where((p, i) => i != best).Sum(PreparedBytes);
         prepared = [];
         runs = [];
@@ -282,9 +284,17 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked depthwise), nothing (other depthwise, dot: they read W as is).</summary>
-    private object? PrepareWeights(Plan plan, Tensor wt) =>
-        plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.Get(wt, Tag(plan), plan, static (p, w) => PrepareUncached(p, w)!);
+    /// <summary>
+    /// W in the layout the path reads: packed A panels per group (GEMM paths), Wᵀ as packed B panels
+    /// (transposed GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked
+    /// depthwise), nothing (other depthwise, dot: they read W as is). The layout follows the path,
+    /// and the path the input shape, which <see cref="PrepareConstants"/> does not see: so the plan
+    /// only announces W, and the cache, keyed by W and the layout (<see cref="Tag"/>), prepares it on
+    /// the plan's first run (or keeps the tuner's winner) and hands it to every later one. A W that
+    /// is not the announced constant (computed at run time) is prepared for this run alone.
+    /// </summary>
+    private object? WeightsFor(Plan plan, Tensor wt) =>
+        plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.TryGet(wt, Tag(plan), plan, PrepareUncached) ?? PrepareUncached(plan, wt);
 
     /// <summary>Which preparation a plan's weights are: GEMM A panels, Wᵀ panels, Winograd of a tile size, depthwise blocks.</summary>
     private static int Tag(Plan plan) => plan.Path switch
