@@ -5,7 +5,7 @@ using KernelVision.Onnx.Proto;
 using KernelVision.Tensors;
 using Xunit;
 
-namespace KernelVision.Cpu.Tests.Hardening;
+namespace KernelVision.Cpu.Tests;
 
 /// <summary>
 /// The Cpu backend gives bit-identical outputs run to run and thread to thread: parallel kernels
