@@ -26,8 +26,9 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
 /// A constant W is packed (or Winograd-transformed) once per plan and layout, on the plan's first
-/// run (see <see cref="WeightsFor"/>); scratch comes from per-thread pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
-/// a single large GEMM is split by Sgemm itself.
+/// run (see <see cref="WeightsFor"/>); scratch comes from per-thread pools, so later runs allocate
+/// nothing. Several images or groups run side by side on the pool; a single large GEMM is split by
+/// Sgemm itself.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
 /// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs

@@ -12,8 +12,9 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// <summary>
 /// ConvTranspose on the Cpu backend (float32 NCHW; float64 runs on the Reference kernel) as
 /// GEMM + col2im: per image and group, col = Wᵀ·X (rows: output channel × tap, columns: input
-/// cells; a constant Wᵀ packed once per plan, on its first run that needs it), then every column value is added into the output cell its tap maps to,
-/// and the bias and activation are applied in the same pass that writes Y.
+/// cells; a constant Wᵀ packed once per plan, on its first run that needs it), then every column
+/// value is added into the output cell its tap maps to, and the bias and activation are applied in
+/// the same pass that writes Y.
 /// 1-D/2-D use the vectorised phase-split <see cref="Col2Im"/> and process the input in row chunks
 /// so the column buffer stays bounded; 3-D and up use <see cref="Col2ImNd"/>. The GEMM is split
 /// over the threads by Sgemm, col2im over output channels.
