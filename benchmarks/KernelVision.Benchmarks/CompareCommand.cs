@@ -47,7 +47,7 @@ internal static class CompareCommand
         // Before the first backend is made: the shared pool reads it at creation.
         if (o.Value("--kv-spin-us") is { } spin) KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds = int.Parse(spin);
         if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
-        if (o.Flag("--winograd-f4")) KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled = true;
+        if (o.Flag("--winograd-f4")) KernelVision.Cpu.Conv.WinogradConv.LargeTilesEnabled = true;
         if (o.Flag("--thread-cpu"))
         {
             if (threads != 1) { Console.Error.WriteLine("error: --thread-cpu needs --threads 1 (the work must run on the calling thread)"); return 2; }
@@ -80,7 +80,7 @@ internal static class CompareCommand
         bool separate = o.Flag("--separate");
 
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {MachineInfo.Describe()}");
-        Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Convolution.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}, " +
+        Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Conv.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}, " +
                           $"tuning {Environment.GetEnvironmentVariable("KV_TUNING") ?? "default"}");
         Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, " +
                           (separate ? "each engine in a process of its own" : "alternating KernelVision / ORT in one process") +

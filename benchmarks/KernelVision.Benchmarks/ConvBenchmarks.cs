@@ -78,7 +78,7 @@ public class ConvBenchmarks
     public void Setup()
     {
         var (op, inputs, output) = Build(Layers[Name], out _);
-        _kernel = new CpuBackend(Threads).CreateKernel(op)!;
+        _kernel = CreateKernel(new CpuBackend(Threads), op, inputs);
         _inputs = inputs;
         _outputs = [output];
         _kernel.Run(_inputs, _outputs);
@@ -86,6 +86,14 @@ public class ConvBenchmarks
 
     [Benchmark]
     public void Run() => _kernel.Run(_inputs, _outputs);
+
+    /// <summary>The kernel of <paramref name="op"/>, told that W and B are constants as a session's plan tells it.</summary>
+    public static IKernel CreateKernel(CpuBackend backend, Op op, Tensor?[] inputs)
+    {
+        var kernel = backend.CreateKernel(op)!;
+        (kernel as IConstantInputsAware)?.PrepareConstants([null, .. inputs.Skip(1)]);
+        return kernel;
+    }
 
     /// <summary>The op with bias and fused ReLU, random inputs, the output tensor, and the layer's flops.</summary>
     public static (Op Op, Tensor?[] Inputs, Tensor Output) Build(Layer layer, out long flops)

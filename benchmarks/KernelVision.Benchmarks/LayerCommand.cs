@@ -17,7 +17,7 @@ public static class LayerCommand
         ["direct-b"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? 48 : 0,
         ["direct-b-all"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? int.MaxValue : 0,
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
-        ["blocked-depthwise"] = on => KernelVision.Cpu.Convolution.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
+        ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
     };
 
     public static int Run(Options o, string[] rest)
@@ -44,7 +44,7 @@ public static class LayerCommand
         for (int v = 0; v < 2; v++)
         {
             set(v == 1);
-            kernels[v] = backend.CreateKernel(op)!;
+            kernels[v] = ConvBenchmarks.CreateKernel(backend, op, inputs);
             kernels[v].Run(inputs, [output]);
         }
         var ms = new[] { new double[runs], new double[runs] };

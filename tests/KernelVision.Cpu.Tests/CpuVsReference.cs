@@ -18,6 +18,9 @@ public static class CpuVsReference
     /// <summary>One thread: the inline path.</summary>
     public static readonly CpuBackend Serial = new(1);
 
+    /// <summary>Ragged sizes (vector tails of every length) and one big enough to be split across threads.</summary>
+    public static readonly int[][] RaggedShapes = [[1], [7], [9], [33], [3, 5, 17], [2, 8, 64, 65]];
+
     /// <summary>Uniform random float32 tensor in [lo, hi).</summary>
     public static Tensor Random(Random rng, int[] shape, float lo = -3, float hi = 3)
     {

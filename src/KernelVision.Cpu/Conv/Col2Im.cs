@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using KernelVision.Ops;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// The scatter half of a 2-D (or 1-D) ConvTranspose done as GEMM + col2im. The GEMM leaves, for

@@ -1,6 +1,6 @@
 using KernelVision.Ops.Neural;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// The geometry of one Conv or ConvTranspose call with every number the Cpu kernels need, in
@@ -76,14 +76,26 @@ public sealed class ConvShape
         int b = r - 1;
         return new ConvShape
         {
-            Geometry = g, N = n, C = c, M = m, G = groups, Is2D = true,
-            H = a < 0 ? 1 : g.InputSpatial[a], W = g.InputSpatial[b],
-            KH = a < 0 ? 1 : g.Kernel[a], KW = g.Kernel[b],
-            SH = a < 0 ? 1 : g.Strides[a], SW = g.Strides[b],
-            DH = a < 0 ? 1 : g.Dilations[a], DW = g.Dilations[b],
-            PT = a < 0 ? 0 : g.PadsBegin[a], PL = g.PadsBegin[b],
-            PB = a < 0 ? 0 : g.PadsEnd[a], PR = g.PadsEnd[b],
-            OH = a < 0 ? 1 : g.OutputSpatial[a], OW = g.OutputSpatial[b],
+            Geometry = g,
+            N = n,
+            C = c,
+            M = m,
+            G = groups,
+            Is2D = true,
+            H = a < 0 ? 1 : g.InputSpatial[a],
+            W = g.InputSpatial[b],
+            KH = a < 0 ? 1 : g.Kernel[a],
+            KW = g.Kernel[b],
+            SH = a < 0 ? 1 : g.Strides[a],
+            SW = g.Strides[b],
+            DH = a < 0 ? 1 : g.Dilations[a],
+            DW = g.Dilations[b],
+            PT = a < 0 ? 0 : g.PadsBegin[a],
+            PL = g.PadsBegin[b],
+            PB = a < 0 ? 0 : g.PadsEnd[a],
+            PR = g.PadsEnd[b],
+            OH = a < 0 ? 1 : g.OutputSpatial[a],
+            OW = g.OutputSpatial[b],
         };
     }
 

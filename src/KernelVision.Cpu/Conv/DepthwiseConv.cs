@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Memory;
 using KernelVision.Ops;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// Direct depthwise convolution (group = C, one input channel per group, any channel multiplier,

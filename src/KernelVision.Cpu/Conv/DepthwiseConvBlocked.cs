@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Memory;
 using KernelVision.Ops;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// Depthwise convolution vectorised over channels instead of over the output width, for the small

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Gemm;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// The im2col matrix of one image and group as a GEMM B operand (K = Cg·KH·KW rows, N = OH·OW

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// Copies one input channel into a zero-padded scratch plane whose rows are split into

@@ -6,7 +6,7 @@ using KernelVision.Cpu.Memory;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops;
 
-namespace KernelVision.Cpu.Convolution;
+namespace KernelVision.Cpu.Conv;
 
 /// <summary>
 /// Winograd F(4×4, 3×3) and F(2×2, 3×3) for 2-D 3×3 convolutions with stride 1 and dilation 1

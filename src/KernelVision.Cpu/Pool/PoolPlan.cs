@@ -1,7 +1,7 @@
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
-namespace KernelVision.Cpu.Pooling;
+namespace KernelVision.Cpu.Pool;
 
 /// <summary>
 /// A pooling window resolved for one input shape, as per-axis lookup tables: for every output

@@ -1,7 +1,7 @@
 using KernelVision.Cpu.Threading;
 using KernelVision.Tensors;
 
-namespace KernelVision.Cpu.Pooling;
+namespace KernelVision.Cpu.Pool;
 
 /// <summary>Spreads a float32 pooling run over the thread pool and picks the 2-D fast path or the generic loop.</summary>
 internal static class PoolRunner

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace KernelVision.Cpu.Pooling;
+namespace KernelVision.Cpu.Pool;
 
 /// <summary>Which reduction a pooling window computes.</summary>
 internal enum PoolKind

@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 using KernelVision.Tensors;
 
@@ -13,21 +12,22 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 [BackendKernel("cpu")]
 public sealed class BinaryCpu(BinaryOp op) : CpuKernel<BinaryOp>(op)
 {
-    private readonly BinaryReference _reference = new(op);
     private BroadcastPlan? _plan;
     private Tensor? _exponent;
 
+    /// <summary>Float32 operands; Pow also takes a scalar exponent of another type.</summary>
+    protected override bool Handles(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    {
+        Tensor a = inputs[0]!, b = inputs[1]!;
+        return Computes(a.Type) && (Computes(b.Type) || Op.Kind == BinaryKind.Pow && b.Length == 1);
+    }
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;
         var y = outputs[0]!;
-        if (a.Type != DataType.Float32 || b.Type != DataType.Float32 && !(Op.Kind == BinaryKind.Pow && b.Length == 1))
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var plan = BroadcastPlan.For(ref _plan, a.Shape, Op.AlignedShapeOfB(a.Shape, b.Shape), y.Shape);
         switch (Op.Kind)
         {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 using KernelVision.Tensors;
 
@@ -8,7 +7,7 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 
 /// <summary>Clip on float32, vectorised; bounds from the attributes or the optional scalar inputs of this run.</summary>
 [BackendKernel("cpu")]
-public sealed class ClipCpu(Clip op) : ElementwiseKernel<Clip>(op, new ClipReference(op), 32768)
+public sealed class ClipCpu(Clip op) : ElementwiseKernel<Clip>(op, 32768)
 {
     private float _lo, _hi;
 

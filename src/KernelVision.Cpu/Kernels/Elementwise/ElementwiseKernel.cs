@@ -1,4 +1,3 @@
-using KernelVision.Backends;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops;
 using KernelVision.Tensors;
@@ -8,34 +7,23 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 /// <summary>
 /// Base of the Cpu kernels that map each float32 element of input 0 to one output element: the
 /// tensor is cut into chunks for the thread pool and each chunk goes through <see cref="Apply"/>.
-/// Other element types (float64, integers) run on the op's Reference kernel, which the subclass
-/// passes in; they are rare in CNN graphs and not worth a second code path.
+/// Other element types run on the Reference kernel (<see cref="CpuKernel{TOp}"/>).
 /// </summary>
 public abstract class ElementwiseKernel<TOp> : CpuKernel<TOp> where TOp : Op
 {
-    private readonly IKernel _fallback;
     private readonly int _minChunk;
 
     /// <summary>
     /// <paramref name="minChunk"/>: elements below which a chunk is not worth a thread (smaller for
     /// transcendental functions, which cost more per element).
     /// </summary>
-    protected ElementwiseKernel(TOp op, IKernel fallback, int minChunk) : base(op)
-    {
-        _fallback = fallback;
-        _minChunk = minChunk;
-    }
+    protected ElementwiseKernel(TOp op, int minChunk) : base(op) => _minChunk = minChunk;
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _fallback.Run(inputs, outputs);
-            return;
-        }
         Prepare(inputs);
         ParallelRange.For(Pool, x.Length, _minChunk, (Kernel: this, X: x, Y: y), static (s, start, end) =>
             s.Kernel.Apply(s.X.Floats[start..end], s.Y.Floats[start..end]));

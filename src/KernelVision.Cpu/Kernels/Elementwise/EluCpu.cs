@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 
 /// <summary>Elu on float32, vectorised.</summary>
 [BackendKernel("cpu")]
-public sealed class EluCpu(Elu op) : ElementwiseKernel<Elu>(op, new EluReference(op), 8192)
+public sealed class EluCpu(Elu op) : ElementwiseKernel<Elu>(op, 8192)
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

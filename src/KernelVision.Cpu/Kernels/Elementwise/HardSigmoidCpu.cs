@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 
 /// <summary>HardSigmoid on float32, vectorised.</summary>
 [BackendKernel("cpu")]
-public sealed class HardSigmoidCpu(HardSigmoid op) : ElementwiseKernel<HardSigmoid>(op, new HardSigmoidReference(op), 32768)
+public sealed class HardSigmoidCpu(HardSigmoid op) : ElementwiseKernel<HardSigmoid>(op, 32768)
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 
 /// <summary>LeakyRelu on float32, vectorised.</summary>
 [BackendKernel("cpu")]
-public sealed class LeakyReluCpu(LeakyRelu op) : ElementwiseKernel<LeakyRelu>(op, new LeakyReluReference(op), 32768)
+public sealed class LeakyReluCpu(LeakyRelu op) : ElementwiseKernel<LeakyRelu>(op, 32768)
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 
 /// <summary>Selu on float32, vectorised.</summary>
 [BackendKernel("cpu")]
-public sealed class SeluCpu(Selu op) : ElementwiseKernel<Selu>(op, new SeluReference(op), 8192)
+public sealed class SeluCpu(Selu op) : ElementwiseKernel<Selu>(op, 8192)
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

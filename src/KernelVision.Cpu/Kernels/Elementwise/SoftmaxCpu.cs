@@ -3,7 +3,6 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Elementwise;
 using KernelVision.Tensors;
@@ -23,18 +22,12 @@ public sealed class SoftmaxCpu(Softmax op) : CpuKernel<Softmax>(op)
     private const int Block = 512;
     private const int MinChunk = 16384;
 
-    private readonly SoftmaxReference _reference = new(op);
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var (outer, length, inner) = Op.Layout(x.Shape);
         if (x.Length == 0) return;
         var job = new Job(x, y, length, inner, Op.IsLog);

@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 using KernelVision.Tensors;
 
@@ -12,18 +11,12 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 [BackendKernel("cpu")]
 public sealed class SumCpu(Sum op) : CpuKernel<Sum>(op)
 {
-    private readonly SumReference _reference = new(op);
     private BroadcastPlan?[] _plans = [];
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var y = outputs[0]!;
-        if (y.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var x0 = inputs[0]!;
         if (inputs.Count == 1)
         {

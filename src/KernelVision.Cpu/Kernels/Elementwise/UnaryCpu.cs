@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Elementwise;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
@@ -11,8 +10,7 @@ namespace KernelVision.Cpu.Kernels.Elementwise;
 /// vector exp, which is precompiled, so the first inferences are fast too); Tanh uses TensorPrimitives.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class UnaryCpu(UnaryOp op) : ElementwiseKernel<UnaryOp>(op, new UnaryReference(op),
-    op.Kind is UnaryKind.Relu or UnaryKind.HardSwish or UnaryKind.Sqrt ? 32768 : 8192)
+public sealed class UnaryCpu(UnaryOp op) : ElementwiseKernel<UnaryOp>(op, op.Kind is UnaryKind.Relu or UnaryKind.HardSwish or UnaryKind.Sqrt ? 32768 : 8192)
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

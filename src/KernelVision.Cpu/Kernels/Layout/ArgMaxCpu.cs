@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Layout;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Layout;
 using KernelVision.Tensors;
@@ -19,17 +18,11 @@ namespace KernelVision.Cpu.Kernels.Layout;
 public sealed class ArgMaxCpu(ArgMax op) : CpuKernel<ArgMax>(op)
 {
     private const int Block = 256;
-    private readonly ArgMaxReference _reference = new(op);
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         int axis = Op.ResolveAxis(x.Rank);
         int dim = x.Shape[axis];
         int outer = ShapeUtil.Product(x.Shape, 0, axis);

@@ -12,13 +12,13 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// balance alike.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class ConcatCpu(Concat op) : CpuKernel<Concat>(op)
+public sealed class ConcatCpu(Concat op) : CopyKernel<Concat>(op)
 {
     private int[] _blocks = [];
     private int[] _columns = [];
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var y = outputs[0]!;
         int axis = Op.ResolveAxis(y.Rank);

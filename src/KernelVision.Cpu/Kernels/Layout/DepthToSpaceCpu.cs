@@ -10,10 +10,10 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// the b input rows h of channels channel(c, i, j), j &lt; b. Output rows are split across the thread pool.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class DepthToSpaceCpu(DepthToSpace op) : CpuKernel<DepthToSpace>(op)
+public sealed class DepthToSpaceCpu(DepthToSpace op) : CopyKernel<DepthToSpace>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;

@@ -6,10 +6,10 @@ namespace KernelVision.Cpu.Kernels.Layout;
 
 /// <summary>Inference-mode Dropout: a copy of the input and an all-kept mask (training mode is rejected as in the Reference).</summary>
 [BackendKernel("cpu")]
-public sealed class DropoutCpu(Dropout op) : CpuKernel<Dropout>(op)
+public sealed class DropoutCpu(Dropout op) : CopyKernel<Dropout>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         Op.CheckInferenceMode(inputs.Count > 1 ? inputs[1] : null, inputs.Count > 2 ? inputs[2] : null);
         DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);

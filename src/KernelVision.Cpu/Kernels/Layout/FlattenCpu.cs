@@ -6,8 +6,8 @@ namespace KernelVision.Cpu.Kernels.Layout;
 
 /// <summary>Flatten keeps the row-major element order: a straight (parallel when large) copy, any element type.</summary>
 [BackendKernel("cpu")]
-public sealed class FlattenCpu(Flatten op) : CpuKernel<Flatten>(op)
+public sealed class FlattenCpu(Flatten op) : CopyKernel<Flatten>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
 }

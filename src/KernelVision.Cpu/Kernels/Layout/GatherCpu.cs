@@ -11,12 +11,12 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// is 1). Indices are checked once per run; blocks are split across the thread pool.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class GatherCpu(Gather op) : CpuKernel<Gather>(op)
+public sealed class GatherCpu(Gather op) : CopyKernel<Gather>(op)
 {
     private int[] _rows = [];
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var data = inputs[0]!;
         var indices = inputs[1]!.Int64s;

@@ -12,10 +12,10 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// the kept input row, and a right border. Rows are split across the thread pool.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class PadCpu(Pad op) : CpuKernel<Pad>(op)
+public sealed class PadCpu(Pad op) : CopyKernel<Pad>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;

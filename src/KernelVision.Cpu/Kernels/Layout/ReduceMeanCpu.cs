@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Layout;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Layout;
 using KernelVision.Tensors;
@@ -20,19 +19,13 @@ namespace KernelVision.Cpu.Kernels.Layout;
 [BackendKernel("cpu")]
 public sealed class ReduceMeanCpu(ReduceMean op) : CpuKernel<ReduceMean>(op)
 {
-    private readonly ReduceMeanReference _reference = new(op);
     private double[] _sums = [];
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var reduced = Op.ResolveAxes(x.Rank, inputs.Count > 1 ? inputs[1] : null);
         // Merge into runs of equal flag, dropping size-1 axes (they change nothing).
         var dims = new List<int>();

@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Layout;
 using KernelVision.Ops.Layout;
 using KernelVision.Tensors;
 
@@ -13,18 +12,12 @@ namespace KernelVision.Cpu.Kernels.Layout;
 [BackendKernel("cpu")]
 public sealed class ResizeCpu(Resize op) : CpuKernel<Resize>(op)
 {
-    private readonly ResizeReference _reference = new(op);
     private readonly Resampler _resampler = new();
 
+    /// <summary>Nearest copies elements of any type; the interpolating modes compute float32.</summary>
+    protected override bool Computes(DataType type) => Op.Sampling.Mode == ResizeMode.Nearest || base.Computes(type);
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
-    {
-        var x = inputs[0]!;
-        if (Op.Sampling.Mode != ResizeMode.Nearest && x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
-        _resampler.Run(Pool, Op.Plan(inputs), x, outputs[0]!);
-    }
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) =>
+        _resampler.Run(Pool, Op.Plan(inputs), inputs[0]!, outputs[0]!);
 }

@@ -11,10 +11,10 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// odometer over output rows, which the thread pool splits.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class SliceCpu(Slice op) : CpuKernel<Slice>(op)
+public sealed class SliceCpu(Slice op) : CopyKernel<Slice>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;

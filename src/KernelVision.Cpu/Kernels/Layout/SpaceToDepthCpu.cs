@@ -10,10 +10,10 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// from offset j, of input row h·b + i of channel c. Output rows are split across the thread pool.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class SpaceToDepthCpu(SpaceToDepth op) : CpuKernel<SpaceToDepth>(op)
+public sealed class SpaceToDepthCpu(SpaceToDepth op) : CopyKernel<SpaceToDepth>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;

@@ -10,13 +10,13 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// range is cut into equal chunks for the threads; each copies the row pieces it covers into their outputs.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class SplitCpu(Split op) : CpuKernel<Split>(op)
+public sealed class SplitCpu(Split op) : CopyKernel<Split>(op)
 {
     private int[] _blocks = [];
     private int[] _columns = [];
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var sizes = Op.Resolve(x.Shape, inputs.Count > 1 ? inputs[1] : null);

@@ -6,8 +6,8 @@ namespace KernelVision.Cpu.Kernels.Layout;
 
 /// <summary>Squeeze keeps the row-major element order: a straight (parallel when large) copy, any element type.</summary>
 [BackendKernel("cpu")]
-public sealed class SqueezeCpu(Squeeze op) : CpuKernel<Squeeze>(op)
+public sealed class SqueezeCpu(Squeeze op) : CopyKernel<Squeeze>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
 }

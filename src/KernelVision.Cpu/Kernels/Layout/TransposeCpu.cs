@@ -13,13 +13,13 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// the contiguous writes reuse every cache line they touch.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class TransposeCpu(Transpose op) : CpuKernel<Transpose>(op)
+public sealed class TransposeCpu(Transpose op) : CopyKernel<Transpose>(op)
 {
     private const int Tile = 16;
     private Plan? _plan;
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0]!;

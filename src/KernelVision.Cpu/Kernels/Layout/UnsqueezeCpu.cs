@@ -6,8 +6,8 @@ namespace KernelVision.Cpu.Kernels.Layout;
 
 /// <summary>Unsqueeze keeps the row-major element order: a straight (parallel when large) copy, any element type.</summary>
 [BackendKernel("cpu")]
-public sealed class UnsqueezeCpu(Unsqueeze op) : CpuKernel<Unsqueeze>(op)
+public sealed class UnsqueezeCpu(Unsqueeze op) : CopyKernel<Unsqueeze>(op)
 {
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) => DataCopy.Copy(Pool, inputs[0]!, outputs[0]!);
 }

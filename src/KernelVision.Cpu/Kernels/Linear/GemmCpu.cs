@@ -1,6 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Linear;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Ops.Linear;
 using KernelVision.Tensors;
@@ -16,39 +15,38 @@ namespace KernelVision.Cpu.Kernels.Linear;
 [BackendKernel("cpu")]
 public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op), IConstantInputsAware
 {
-    private readonly PackedWeightCache _packedA = new(), _packedB = new();
-    private GemmReference? _reference;
+    private readonly WeightCache<PackedMatrix> _packedA = new(), _packedB = new();
     private float[] _bias = [];
 
-    /// <inheritdoc/>
+    /// <summary>Packs a constant float32 B (the usual weight) or A into the microkernel's panels, once per plan.</summary>
     public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs)
     {
-        if (constantInputs.Count > 1 && constantInputs[1] is { Type: DataType.Float32, Rank: 2 } b)
-            _packedB.Prepare(b, t =>
-            {
-                int k = Op.TransB ? t.Shape[1] : t.Shape[0], n = Op.TransB ? t.Shape[0] : t.Shape[1];
-                return Sgemm.PackB(t.Floats, k, n, Math.Max(1, t.Shape[1]), Op.TransB);
-            });
-        if (constantInputs.Count > 0 && constantInputs[0] is { Type: DataType.Float32, Rank: 2 } a)
-            _packedA.Prepare(a, t =>
-            {
-                int m = Op.TransA ? t.Shape[1] : t.Shape[0], k = Op.TransA ? t.Shape[0] : t.Shape[1];
-                return Sgemm.PackA(t.Floats, m, k, Math.Max(1, t.Shape[1]), Op.TransA);
-            });
+        _packedB.Prepare(Float32Matrix(constantInputs, 1), 0, Op, PackB);
+        _packedA.Prepare(Float32Matrix(constantInputs, 0), 0, Op, PackA);
+    }
+
+    private static Tensor? Float32Matrix(IReadOnlyList<Tensor?> inputs, int i) =>
+        i < inputs.Count && inputs[i] is { Type: DataType.Float32, Rank: 2 } t ? t : null;
+
+    private static PackedMatrix PackA(Ops.Linear.Gemm op, Tensor t)
+    {
+        int m = op.TransA ? t.Shape[1] : t.Shape[0], k = op.TransA ? t.Shape[0] : t.Shape[1];
+        return Sgemm.PackA(t.Floats, m, k, Math.Max(1, t.Shape[1]), op.TransA);
+    }
+
+    private static PackedMatrix PackB(Ops.Linear.Gemm op, Tensor t)
+    {
+        int k = op.TransB ? t.Shape[1] : t.Shape[0], n = op.TransB ? t.Shape[0] : t.Shape[1];
+        return Sgemm.PackB(t.Floats, k, n, Math.Max(1, t.Shape[1]), op.TransB);
     }
 
     /// <inheritdoc/>
-    public override unsafe void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override unsafe void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;
         var c = inputs.Count > 2 ? inputs[2] : null;
         var y = outputs[0]!;
-        if (a.Type != DataType.Float32)
-        {
-            (_reference ??= new GemmReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var (m, k, n) = Op.Dims(a.Shape, b.Shape);
         float beta = 0;
         var mode = GemmBias.None;
@@ -77,8 +75,8 @@ public sealed class GemmCpu(Ops.Linear.Gemm op) : CpuKernel<Ops.Linear.Gemm>(op)
                 beta = Op.Beta;
             }
         }
-        var packedA = _packedA.TryGet(a);
-        var packedB = _packedB.TryGet(b);
+        var packedA = _packedA.TryGet(a, 0, Op, PackA);
+        var packedB = _packedB.TryGet(b, 0, Op, PackB);
         int lda = Math.Max(1, a.Shape[1]), ldb = Math.Max(1, b.Shape[1]);
         fixed (float* pa = a.Floats, pb = b.Floats, py = y.Floats, pbias = bias)
         {

@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Linear;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Linear;
@@ -16,8 +15,7 @@ namespace KernelVision.Cpu.Kernels.Linear;
 [BackendKernel("cpu")]
 public sealed unsafe class MatMulCpu(MatMul op) : CpuKernel<MatMul>(op), IConstantInputsAware, IParallelWork
 {
-    private readonly PackedWeightCache _packedB = new();
-    private MatMulReference? _reference;
+    private readonly WeightCache<PackedMatrix> _packedB = new();
     private int[] _aBatchAt = [], _bBatchAt = [];
     private int[] _batchShapeKey = [], _aBatchKey = [], _bBatchKey = [];
 
@@ -25,26 +23,23 @@ public sealed unsafe class MatMulCpu(MatMul op) : CpuKernel<MatMul>(op), IConsta
     private float* _a, _b, _y;
     private int _m, _n, _k;
 
-    /// <inheritdoc/>
+    /// <summary>Packs a constant float32 B into the microkernel's panels, once per plan.</summary>
     public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs)
     {
         // Only a B without batch dims (or with all-1 batch dims) is shared by every batch.
-        if (constantInputs.Count > 1 && constantInputs[1] is { Type: DataType.Float32, Rank: >= 2 } b
-            && b.Shape[..^2].All(d => d == 1))
-            _packedB.Prepare(b, t => Sgemm.PackB(t.Floats, t.Shape[^2], t.Shape[^1], Math.Max(1, t.Shape[^1])));
+        var b = constantInputs.Count > 1 && constantInputs[1] is { Type: DataType.Float32, Rank: >= 2 } t
+            && t.Shape[..^2].All(d => d == 1) ? t : null;
+        _packedB.Prepare(b, 0, PackB);
     }
 
+    private static PackedMatrix PackB(Tensor t) => Sgemm.PackB(t.Floats, t.Shape[^2], t.Shape[^1], Math.Max(1, t.Shape[^1]));
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;
         var y = outputs[0]!;
-        if (a.Type != DataType.Float32)
-        {
-            (_reference ??= new MatMulReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var g = Op.Geometry(a.Shape, b.Shape);
         int m = g.M, k = g.K, n = g.N, batches = g.BatchCount;
         if (y.Length == 0) return;
@@ -54,7 +49,7 @@ public sealed unsafe class MatMulCpu(MatMul op) : CpuKernel<MatMul>(op), IConsta
             if (bBatches == 1 && aBatches == batches)
             {
                 // [batches·M, K] · [K, N]: one GEMM over all rows.
-                var packed = _packedB.TryGet(b);
+                var packed = _packedB.TryGet(b, 0, PackB);
                 var opB = packed is not null ? GemmOperand.FromPacked(packed) : GemmOperand.MatrixB(pb, Math.Max(1, n));
                 Sgemm.Multiply(batches * m, n, k, 1f, GemmOperand.MatrixA(pa, Math.Max(1, k)), opB, 0f, py, n, default, Pool);
                 return;

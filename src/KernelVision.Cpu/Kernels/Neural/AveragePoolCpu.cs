@@ -1,6 +1,5 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Pooling;
+using KernelVision.Cpu.Pool;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -13,18 +12,12 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed class AveragePoolCpu(AveragePool op) : CpuKernel<AveragePool>(op)
 {
-    private readonly AveragePoolReference _reference = new(op);
     private PoolPlan? _plan;
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var plan = _plan is { } p && p.Fits(x.Shape) ? p : _plan = new PoolPlan(Op, x.Shape);
         PoolRunner.Run(Pool, plan, PoolKind.Average, Op.CountIncludePad, 0, x, outputs[0]!, null);
     }

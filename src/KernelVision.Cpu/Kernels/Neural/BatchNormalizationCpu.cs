@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
@@ -19,18 +18,16 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<BatchNormalization>(op)
 {
-    private readonly BatchNormalizationReference _reference = new(op);
     private float[] _factor = [];
 
+    /// <summary>Float32 in inference mode.</summary>
+    protected override bool Handles(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) =>
+        !Op.TrainingMode && base.Handles(inputs, outputs);
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32 || Op.TrainingMode)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var scale = inputs[1]!.Floats;
         var variance = inputs[4]!.Floats;
         if (_factor.Length != scale.Length) _factor = new float[scale.Length];

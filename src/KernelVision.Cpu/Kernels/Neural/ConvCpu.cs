@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Convolution;
+using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
 using KernelVision.Cpu.Tuning;
@@ -26,17 +25,17 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
-/// Weights are packed (or Winograd-transformed) once, on the first run, and reused while the
-/// weight tensor stays the same (see <see cref="WeightCache{T}"/>); scratch comes from per-thread
-/// pools, so later runs allocate nothing. Several images or groups run side by side on the pool;
-/// a single large GEMM is split by Sgemm itself.
+/// A constant W is packed (or Winograd-transformed) once per plan and layout, on the plan's first
+/// run (see <see cref="WeightsFor"/>); scratch comes from per-thread pools, so later runs allocate
+/// nothing. Several images or groups run side by side on the pool; a single large GEMM is split by
+/// Sgemm itself.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
 /// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs
 /// (Winograd F(2×2) beat im2col on an AVX2 Zen 3 and loses on some AVX-512 layers of a Zen 5).
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVariant, ITunableKernel, ITunedKernel
+public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IConstantInputsAware, IKernelVariant, ITunableKernel, ITunedKernel
 {
     private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
 
@@ -65,7 +64,6 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
 
     private readonly WeightCache<object> _weights = new();
     private Plan? _plan;
-    private ConvReference? _reference;
 
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y;
@@ -87,7 +85,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     /// </summary>
     public static bool WinogradEnabled { get; set; } = true;
 
-    /// <summary>Bytes of the weights this kernel prepared (packed or transformed), 0 before the first run.</summary>
+    /// <summary>Bytes of the constant weights this kernel prepared (packed or transformed), 0 before the plan's first run.</summary>
     public long PreparedWeightBytes => PreparedBytes(_weights.Value);
 
     private static long PreparedBytes(object? prepared) => prepared switch
@@ -101,17 +99,15 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
 
+    /// <summary>Takes note of a constant W, which the plan's first run prepares in its path's layout (<see cref="WeightsFor"/>).</summary>
+    public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs) => _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
         var yt = outputs[0]!;
-        if (xt.Type != DataType.Float32)
-        {
-            (_reference ??= new ConvReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;
@@ -132,7 +128,7 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
             try
             {
                 if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
-                _packed = PrepareWeights(plan, wt);
+                _packed = WeightsFor(plan, wt);
                 _run = plan;
                 Execute(plan);
             }
@@ -247,8 +243,8 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
         double[] ms = Autotuner.Measure(runs);
         _packed = null;
         int best = Array.IndexOf(ms, ms.Min());
-        // The winner's weights are the ones the plan keeps; the others are garbage now.
-        if (prepared[best] is { } kept) _weights.Get(wt, Tag(plans[best]), kept, static (k, _) => k);
+        // The winner's weights are the ones the plan keeps (when W is the plan's constant); the others are garbage now.
+        if (prepared[best] is { } kept) _weights.TryGet(wt, Tag(plans[best]), kept, static (k, _) => k);
         long dropped = prepared.Where((p, i) => i != best).Sum(PreparedBytes);
         prepared = [];
         runs = [];
@@ -289,9 +285,17 @@ public sealed unsafe class ConvCpu(Conv op) : CpuKernel<Conv>(op), IKernelVarian
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    /// <summary>Packed A panels per group (GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked depthwise), nothing (other depthwise, dot: they read W as is).</summary>
-    private object? PrepareWeights(Plan plan, Tensor wt) =>
-        plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.Get(wt, Tag(plan), plan, static (p, w) => PrepareUncached(p, w)!);
+    /// <summary>
+    /// W in the layout the path reads: packed A panels per group (GEMM paths), Wᵀ as packed B panels
+    /// (transposed GEMM paths), transformed weights (Winograd), per-block tap vectors (channel-blocked
+    /// depthwise), nothing (other depthwise, dot: they read W as is). The layout follows the path,
+    /// and the path the input shape, which <see cref="PrepareConstants"/> does not see: so the plan
+    /// only announces W, and the cache, keyed by W and the layout (<see cref="Tag"/>), prepares it on
+    /// the plan's first run (or keeps the tuner's winner) and hands it to every later one. A W that
+    /// is not the announced constant (computed at run time) is prepared for this run alone.
+    /// </summary>
+    private object? WeightsFor(Plan plan, Tensor wt) =>
+        plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.TryGet(wt, Tag(plan), plan, PrepareUncached) ?? PrepareUncached(plan, wt);
 
     /// <summary>Which preparation a plan's weights are: GEMM A panels, Wᵀ panels, Winograd of a tile size, depthwise blocks.</summary>
     private static int Tag(Plan plan) => plan.Path switch

@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Convolution;
+using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
 using KernelVision.Ops.Neural;
@@ -13,14 +12,15 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// <summary>
 /// ConvTranspose on the Cpu backend (float32 NCHW; float64 runs on the Reference kernel) as
 /// GEMM + col2im: per image and group, col = Wᵀ·X (rows: output channel × tap, columns: input
-/// cells; Wᵀ packed once), then every column value is added into the output cell its tap maps to,
-/// and the bias and activation are applied in the same pass that writes Y.
+/// cells; a constant Wᵀ packed once per plan, on its first run that needs it), then every column
+/// value is added into the output cell its tap maps to, and the bias and activation are applied in
+/// the same pass that writes Y.
 /// 1-D/2-D use the vectorised phase-split <see cref="Col2Im"/> and process the input in row chunks
 /// so the column buffer stays bounded; 3-D and up use <see cref="Col2ImNd"/>. The GEMM is split
 /// over the threads by Sgemm, col2im over output channels.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTranspose>(op), IKernelVariant
+public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTranspose>(op), IConstantInputsAware, IKernelVariant
 {
     /// <summary>Most floats the column buffer of one chunk may hold (4 MiB).</summary>
     private const long ColLimit = 1 << 20;
@@ -35,7 +35,6 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
 
     private readonly WeightCache<PackedMatrix[]> _weights = new();
     private Plan? _plan;
-    private ConvTransposeReference? _reference;
 
     // Per-run state read by the parallel task bodies.
     private Plan? _run;
@@ -47,26 +46,29 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     /// <summary>The path the last run took.</summary>
     public string Variant => _plan is null ? "" : $"{(_plan.Col2Im is null ? "GemmCol2ImNd" : _plan.Shape.InPlane == 1 ? "RowSumCol2Im" : "GemmCol2Im")} {_plan.Shape}";
 
-    /// <summary>Bytes of the packed weights this kernel holds, 0 before the first run.</summary>
+    /// <summary>Bytes of the packed constant weights this kernel holds, 0 before the plan's first run.</summary>
     public long PreparedWeightBytes => _weights.Value?.Sum(m => m.Bytes) ?? 0;
 
+    /// <summary>
+    /// Takes note of a constant W. Packing waits for the first run that needs it: a single-cell or
+    /// empty input (a DCGAN generator's 1×1 latent) reads W as is, and the input shape that tells
+    /// is not known here; this keeps a packed copy from existing beside W for nothing.
+    /// </summary>
+    public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs) => _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
+
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
         var yt = outputs[0]!;
-        if (xt.Type != DataType.Float32)
-        {
-            (_reference ??= new ConvTransposeReference(Op)).Run(inputs, outputs);
-            return;
-        }
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;
         bool empty = s.InPlane == 0 || s.Cg == 0;
         bool singleCell = plan.Col2Im is not null && s.InPlane == 1;
-        var packed = empty || singleCell ? null : _weights.Get(wt, 0, s, static (s, w) => PackGroups(s, w));
+        // A W that is not the announced constant (computed at run time) is packed for this run alone.
+        var packed = empty || singleCell ? null : _weights.TryGet(wt, 0, s, PackGroups) ?? PackGroups(s, wt);
         fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
         fixed (float* pb = bt is null ? default : bt.Floats)
         {

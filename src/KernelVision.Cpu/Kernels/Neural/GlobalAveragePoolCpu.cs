@@ -1,5 +1,4 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -9,17 +8,11 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed class GlobalAveragePoolCpu(GlobalAveragePool op) : CpuKernel<GlobalAveragePool>(op)
 {
-    private readonly GlobalAveragePoolReference _reference = new(op);
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         GlobalPoolPlanes.Reduce(Pool, x, outputs[0]!, average: true);
     }
 }

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
@@ -18,17 +17,11 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed class InstanceNormalizationCpu(InstanceNormalization op) : CpuKernel<InstanceNormalization>(op)
 {
-    private readonly InstanceNormalizationReference _reference = new(op);
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         int channels = x.Shape[1];
         int plane = ShapeUtil.Product(x.Shape, 2, x.Rank);
         var job = new Job(x, outputs[0]!, inputs[1]!, inputs[2]!, channels, plane, Op.Epsilon);

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
@@ -21,17 +20,11 @@ public sealed class LRNCpu(LRN op) : CpuKernel<LRN>(op)
     /// <summary>Positions per work item (the stack buffer size).</summary>
     private const int Block = 1024;
 
-    private readonly LRNReference _reference = new(op);
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         int channels = x.Shape[1];
         int plane = ShapeUtil.Product(x.Shape, 2, x.Rank);
         int blocks = (plane + Block - 1) / Block;

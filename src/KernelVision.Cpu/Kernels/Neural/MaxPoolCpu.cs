@@ -1,6 +1,5 @@
 using KernelVision.Backends;
-using KernelVision.Backends.Reference.Neural;
-using KernelVision.Cpu.Pooling;
+using KernelVision.Cpu.Pool;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -14,18 +13,12 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed class MaxPoolCpu(MaxPool op) : CpuKernel<MaxPool>(op)
 {
-    private readonly MaxPoolReference _reference = new(op);
     private PoolPlan? _plan;
 
     /// <inheritdoc/>
-    public override void Run(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
     {
         var x = inputs[0]!;
-        if (x.Type != DataType.Float32)
-        {
-            _reference.Run(inputs, outputs);
-            return;
-        }
         var plan = _plan is { } p && p.Fits(x.Shape) ? p : _plan = new PoolPlan(Op, x.Shape);
         PoolRunner.Run(Pool, plan, PoolKind.Max, false, Op.StorageOrder, x, outputs[0]!, outputs.Count > 1 ? outputs[1] : null);
     }

@@ -5,7 +5,7 @@ using KernelVision.Onnx.Proto;
 using KernelVision.Tensors;
 using Xunit;
 
-namespace KernelVision.Cpu.Tests.Hardening;
+namespace KernelVision.Cpu.Tests;
 
 /// <summary>
 /// The Cpu backend gives bit-identical outputs run to run and thread to thread: parallel kernels
@@ -51,7 +51,9 @@ public class CpuDeterminismTests
         g.Node.Add(new NodeProto { OpType = "Flatten", Input = { "gp" }, Output = { "f" } });
         g.Node.Add(new NodeProto
         {
-            OpType = "Gemm", Input = { "f", "fc", "fcb" }, Output = { "logits" },
+            OpType = "Gemm",
+            Input = { "f", "fc", "fcb" },
+            Output = { "logits" },
             Attribute = { new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 } },
         });
         g.Node.Add(new NodeProto { OpType = "MatMul", Input = { "a", "m" }, Output = { "mm" } });

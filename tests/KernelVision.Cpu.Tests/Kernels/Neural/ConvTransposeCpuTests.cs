@@ -5,7 +5,7 @@ using KernelVision.Ops;
 using KernelVision.Tensors;
 using Xunit;
 
-namespace KernelVision.Cpu.Tests.Neural;
+namespace KernelVision.Cpu.Tests.Kernels.Neural;
 
 public class ConvTransposeCpuTests
 {

@@ -1,4 +1,6 @@
+using KernelVision.Backends;
 using KernelVision.Backends.Reference;
+using KernelVision.Conformance;
 using KernelVision.Cpu.Kernels.Neural;
 using KernelVision.Execution;
 using KernelVision.Graph;
@@ -7,143 +9,7 @@ using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 using Xunit;
 
-namespace KernelVision.Cpu.Tests.Neural;
-
-/// <summary>Builds single Conv/ConvTranspose ops and compares the Cpu kernel with the Reference kernel.</summary>
-internal static class ConvCheck
-{
-    public static readonly FusedActivation[] Activations =
-    [
-        default,
-        new(ActivationKind.Relu),
-        new(ActivationKind.LeakyRelu, 0.1f),
-        new(ActivationKind.Clip, 0f, 6f),
-        new(ActivationKind.Sigmoid),
-        new(ActivationKind.Tanh),
-        new(ActivationKind.HardSigmoid, 0.2f, 0.5f),
-    ];
-
-    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act)
-    {
-        var node = new Node
-        {
-            Name = opType.ToLowerInvariant() + "_cpu_test",
-            OpType = opType,
-            Inputs = bias ? ["x", "w", "b"] : ["x", "w"],
-            Outputs = ["y"],
-            Attributes = new AttributeSet(attrs, opType),
-        };
-        var op = OpRegistry.Create(node, 13);
-        if (op is Conv c) c.Activation = act;
-        else ((ConvTranspose)op).Activation = act;
-        return op;
-    }
-
-    public static Tensor Random(Random rng, params int[] shape)
-    {
-        var data = new float[ShapeUtil.Size(shape)];
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-        return Tensor.FromFloats(shape, data);
-    }
-
-    /// <summary>Asserts max|cpu − reference| ≤ 1e-4·max|reference| (plus a tiny absolute floor).</summary>
-    public static void AssertClose(Tensor want, Tensor got, string what)
-    {
-        Assert.Equal(want.Shape, got.Shape);
-        var w = want.Floats;
-        var g = got.Floats;
-        double maxAbs = 0, maxErr = 0;
-        int worst = -1;
-        for (int i = 0; i < w.Length; i++)
-        {
-            maxAbs = Math.Max(maxAbs, Math.Abs(w[i]));
-            double e = Math.Abs((double)w[i] - g[i]);
-            if (double.IsNaN(g[i])) e = double.PositiveInfinity;
-            if (e > maxErr) { maxErr = e; worst = i; }
-        }
-        Assert.True(maxErr <= 1e-4 * maxAbs + 1e-6,
-            $"{what}: max|err| {maxErr:G3} at {worst} (want {(worst >= 0 ? w[worst] : 0)}, got {(worst >= 0 ? g[worst] : 0)}), max|out| {maxAbs:G3}");
-    }
-
-    /// <summary>
-    /// Builds <paramref name="opType"/> with a bias and <paramref name="act"/> on random X and W,
-    /// runs its Cpu kernel on <paramref name="threads"/> threads twice (planning, packing, scratch),
-    /// and asserts that a third run allocates nothing.
-    /// </summary>
-    public static void AssertLaterRunsDoNotAllocate(Random rng, string opType, int[] xs, int[] ws, int biasLength,
-        IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads)
-    {
-        var x = Random(rng, xs);
-        var w = Random(rng, ws);
-        var b = Random(rng, biasLength);
-        var op = Build(opType, attrs, bias: true, act);
-        var kernel = new CpuBackend(threads).CreateKernel(op)!;
-        var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
-        Tensor?[] inputs = [x, w, b];
-        Tensor?[] outputs = [y];
-        kernel.Run(inputs, outputs);
-        kernel.Run(inputs, outputs);
-        long allocated = SteadyAllocations.Measure(() => kernel.Run(inputs, outputs));
-        Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
-    }
-
-    /// <summary>
-    /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
-    /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
-    /// threads; returns the Cpu kernel of the last run for further checks.
-    /// </summary>
-    public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
-    {
-        var rng = new Random(seed);
-        var x = Random(rng, xShape);
-        var w = Random(rng, wShape);
-        var b = biasLength > 0 ? Random(rng, biasLength) : null;
-        var attrList = attrs.ToList();
-        Tensor?[] inputs = b is null ? [x, w] : [x, w, b];
-        var op = Build(opType, attrList, b is not null, act);
-        var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
-        IKernelVariant? last = null;
-        foreach (int threads in threadCounts ?? [1, 2])
-        {
-            var backend = new CpuBackend(threads);
-            var kernel = backend.CreateKernel(op)!;
-            Assert.True(kernel is ConvCpu or ConvTransposeCpu, $"cpu kernel for {opType} is {kernel.GetType().Name}");
-            if (kernel is ConvCpu conv)
-            {
-                conv.UseWinograd = winograd;
-                conv.WinogradTile = winogradTile;
-            }
-            var y = Tensor.Zeros(DataType.Float32, want.Shape);
-            y.Floats.Fill(float.NaN); // every element must be written
-            kernel.Run(inputs, [y]);
-            string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
-            AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
-            // A second run reuses the packed weights and scratch: same result.
-            y.Floats.Fill(float.NaN);
-            kernel.Run(inputs, [y]);
-            AssertClose(want, y, $"{opType} second run [{variant}]");
-            last = new KernelVariant(kernel, variant);
-        }
-        return last;
-    }
-
-    public static string Describe(Graph.Attribute a) => a.Kind switch
-    {
-        AttributeKind.Ints => $"{a.Name}=[{string.Join(",", a.Ints!)}]",
-        AttributeKind.Int => $"{a.Name}={a.Int}",
-        AttributeKind.String => $"{a.Name}={a.String}",
-        _ => a.Name,
-    };
-
-    public interface IKernelVariant
-    {
-        Backends.IKernel Kernel { get; }
-        string Variant { get; }
-    }
-
-    private sealed record KernelVariant(Backends.IKernel Kernel, string Variant) : IKernelVariant;
-}
+namespace KernelVision.Cpu.Tests.Kernels.Neural;
 
 public class ConvCpuTests
 {
@@ -213,9 +79,9 @@ public class ConvCpuTests
         Assert.StartsWith("Im2Col", Winograd([1, 32, 20, 20], [32, 32, 3, 3], false, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // few channels
         Assert.StartsWith("Im2Col", Winograd([1, 64, 5, 5], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 9 tiles
-        var shape = Convolution.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
-        Assert.Equal(0, Convolution.WinogradConv.ChooseTile(shape));
-        Assert.Equal(4, Convolution.WinogradConv.ChooseTile(shape, largeTiles: true));
+        var shape = Conv.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Ops.Neural.Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
+        Assert.Equal(0, Conv.WinogradConv.ChooseTile(shape));
+        Assert.Equal(4, Conv.WinogradConv.ChooseTile(shape, largeTiles: true));
         // F(2x2) forced on ragged shapes.
         Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
         Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
@@ -362,6 +228,36 @@ public class ConvCpuTests
     }
 
     [Fact]
+    public void OnlyTheAnnouncedConstantIsKept()
+    {
+        var rng = new Random(6);
+        var x = ConvCheck.Random(rng, 1, 6, 8, 9);
+        var op = ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], bias: false, default);
+        var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
+        var w1 = ConvCheck.Random(rng, 4, 6, 3, 3);
+        var w2 = ConvCheck.Random(rng, 4, 6, 3, 3);
+        var y = Tensor.Zeros(DataType.Float32, [1, 4, 8, 9]);
+        void Check(Tensor w, string what)
+        {
+            kernel.Run([x, w], [y]);
+            ConvCheck.AssertClose(OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]!, y, what);
+        }
+        kernel.PrepareConstants([null, w1]);
+        Check(w1, "announced W");
+        long bytes = kernel.PreparedWeightBytes;
+        Assert.True(bytes > 0);
+        Check(w2, "another W, prepared for its run alone");
+        Assert.Equal(bytes, kernel.PreparedWeightBytes);
+        Check(w1, "announced W again");
+        // A new plan announces another constant: the old copy is dropped, the old tensor still runs.
+        kernel.PrepareConstants([null, w2]);
+        Assert.Equal(0, kernel.PreparedWeightBytes);
+        Check(w2, "newly announced W");
+        Check(w1, "no longer announced W");
+        Assert.Equal(bytes, kernel.PreparedWeightBytes);
+    }
+
+    [Fact]
     public void PreparedWeightsAreReported()
     {
         var rng = new Random(3);
@@ -369,10 +265,14 @@ public class ConvCpuTests
         {
             var op = ConvCheck.Build("Conv", attrs, bias: false, default);
             var kernel = (ConvCpu)new CpuBackend(1).CreateKernel(op)!;
-            Assert.Equal(0, kernel.PreparedWeightBytes);
             var x = ConvCheck.Random(rng, xs);
             var w = ConvCheck.Random(rng, ws);
-            kernel.Run([x, w], [OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]]);
+            var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0];
+            kernel.Run([x, w], [y]);
+            Assert.Equal(0, kernel.PreparedWeightBytes); // a run-time W is not kept
+            kernel.PrepareConstants([null, w]);
+            Assert.Equal(0, kernel.PreparedWeightBytes); // the layout waits for the input shape
+            kernel.Run([x, w], [y]);
             return kernel.PreparedWeightBytes;
         }
         // Packed W: at least W's size (panels are padded to whole register tiles).
@@ -429,5 +329,33 @@ public class ConvCpuTests
         var want = OpEvaluator.Run("Conv", [x2, w], [Pads(1, 1, 1, 1)])[0]!;
         var got = OpEvaluator.Run("Conv", [x2, w], [Pads(1, 1, 1, 1)], backend: new CpuBackend(2))[0]!;
         ConvCheck.AssertClose(want, got, "OpEvaluator.Run");
+    }
+
+    private static string Root => TestSupport.ConformanceData.Root;
+
+    /// <summary>
+    /// The official ONNX node tests of Conv and ConvTranspose on the Cpu backend (the same check as
+    /// <c>kv conformance DIR --backend cpu --filter conv</c>).
+    /// </summary>
+    [Fact]
+    public void ConvCasesPassOnCpu()
+    {
+        Assert.Contains(typeof(Ops.Neural.Conv), CpuBackend.ImplementedOps);
+        Assert.Contains(typeof(ConvTranspose), CpuBackend.ImplementedOps);
+        var options = new SessionOptions { Backend = new CpuBackend(2), AllowReferenceFallback = false };
+        var cases = ConformanceSuite.Discover(Root)
+            .Where(c => c.Name.StartsWith("test_conv", StringComparison.Ordinal) || c.Name.StartsWith("test_basic_conv", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(cases);
+        var failed = new List<string>();
+        int passed = 0;
+        foreach (var c in cases)
+        {
+            var r = ConformanceSuite.Run(c, options);
+            if (r.Status == CaseStatus.Failed) failed.Add($"{c.Name}: {r.Detail}");
+            else if (r.Status == CaseStatus.Passed) passed++;
+        }
+        Assert.True(failed.Count == 0, $"{failed.Count} of {cases.Count} failed:\n" + string.Join("\n", failed));
+        Assert.True(passed > 10, $"only {passed} cases passed");
     }
 }

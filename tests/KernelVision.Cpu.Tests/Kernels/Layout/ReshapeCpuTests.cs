@@ -1,0 +1,17 @@
+using KernelVision.Tensors;
+using Xunit;
+using static KernelVision.Cpu.Tests.CpuVsReference;
+using static KernelVision.Cpu.Tests.Kernels.Layout.LayoutCheck;
+
+namespace KernelVision.Cpu.Tests.Kernels.Layout;
+
+public class ReshapeCpuTests
+{
+    [Fact]
+    public void ReshapeCopies()
+    {
+        var rng = new Random(1);
+        foreach (var x in AllTypes(rng, [2, 3, 1, 4]).Append(Random(rng, [4, 64, 1, 1056])))
+            Exact("Reshape", [x, Tensor.Vector(-1, x.Shape[3])]);
+    }
+}

@@ -1,0 +1,17 @@
+using KernelVision.Tensors;
+using Xunit;
+using static KernelVision.Cpu.Tests.CpuVsReference;
+using static KernelVision.Cpu.Tests.Kernels.Layout.LayoutCheck;
+
+namespace KernelVision.Cpu.Tests.Kernels.Layout;
+
+public class UnsqueezeCpuTests
+{
+    [Fact]
+    public void UnsqueezeCopies()
+    {
+        var rng = new Random(1);
+        foreach (var x in AllTypes(rng, [2, 3, 1, 4]).Append(Random(rng, [4, 64, 1, 1056])))
+            Exact("Unsqueeze", [x, Tensor.Vector(0, -1)], opset: 13);
+    }
+}

@@ -1,0 +1,153 @@
+using KernelVision.Backends;
+using KernelVision.Backends.Reference;
+using KernelVision.Cpu.Kernels.Neural;
+using KernelVision.Execution;
+using KernelVision.Graph;
+using KernelVision.Ops;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+using Xunit;
+
+namespace KernelVision.Cpu.Tests.Kernels.Neural;
+
+/// <summary>Builds single Conv/ConvTranspose ops and compares the Cpu kernel with the Reference kernel.</summary>
+internal static class ConvCheck
+{
+    public static readonly FusedActivation[] Activations =
+    [
+        default,
+        new(ActivationKind.Relu),
+        new(ActivationKind.LeakyRelu, 0.1f),
+        new(ActivationKind.Clip, 0f, 6f),
+        new(ActivationKind.Sigmoid),
+        new(ActivationKind.Tanh),
+        new(ActivationKind.HardSigmoid, 0.2f, 0.5f),
+    ];
+
+    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act)
+    {
+        var node = new Node
+        {
+            Name = opType.ToLowerInvariant() + "_cpu_test",
+            OpType = opType,
+            Inputs = bias ? ["x", "w", "b"] : ["x", "w"],
+            Outputs = ["y"],
+            Attributes = new AttributeSet(attrs, opType),
+        };
+        var op = OpRegistry.Create(node, 13);
+        if (op is Ops.Neural.Conv c) c.Activation = act;
+        else ((ConvTranspose)op).Activation = act;
+        return op;
+    }
+
+    public static Tensor Random(Random rng, params int[] shape)
+    {
+        var data = new float[ShapeUtil.Size(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        return Tensor.FromFloats(shape, data);
+    }
+
+    /// <summary>Asserts max|cpu − reference| ≤ 1e-4·max|reference| (plus a tiny absolute floor).</summary>
+    public static void AssertClose(Tensor want, Tensor got, string what)
+    {
+        Assert.Equal(want.Shape, got.Shape);
+        var w = want.Floats;
+        var g = got.Floats;
+        double maxAbs = 0, maxErr = 0;
+        int worst = -1;
+        for (int i = 0; i < w.Length; i++)
+        {
+            maxAbs = Math.Max(maxAbs, Math.Abs(w[i]));
+            double e = Math.Abs((double)w[i] - g[i]);
+            if (double.IsNaN(g[i])) e = double.PositiveInfinity;
+            if (e > maxErr) { maxErr = e; worst = i; }
+        }
+        Assert.True(maxErr <= 1e-4 * maxAbs + 1e-6,
+            $"{what}: max|err| {maxErr:G3} at {worst} (want {(worst >= 0 ? w[worst] : 0)}, got {(worst >= 0 ? g[worst] : 0)}), max|out| {maxAbs:G3}");
+    }
+
+    /// <summary>
+    /// Builds <paramref name="opType"/> with a bias and <paramref name="act"/> on random X and W,
+    /// announces W and B as constants as a plan does, runs its Cpu kernel on <paramref name="threads"/>
+    /// threads twice (planning, packing, scratch), and asserts that a third run allocates nothing.
+    /// </summary>
+    public static void AssertLaterRunsDoNotAllocate(Random rng, string opType, int[] xs, int[] ws, int biasLength,
+        IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads)
+    {
+        var x = Random(rng, xs);
+        var w = Random(rng, ws);
+        var b = Random(rng, biasLength);
+        var op = Build(opType, attrs, bias: true, act);
+        var kernel = new CpuBackend(threads).CreateKernel(op)!;
+        var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
+        Tensor?[] inputs = [x, w, b];
+        Tensor?[] outputs = [y];
+        ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
+        kernel.Run(inputs, outputs);
+        kernel.Run(inputs, outputs);
+        long allocated = SteadyAllocations.Measure(() => kernel.Run(inputs, outputs));
+        Assert.True(allocated == 0, $"X{ShapeUtil.Format(xs)} W{ShapeUtil.Format(ws)} threads={threads}: {allocated} bytes allocated");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
+    /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
+    /// threads, first with W as a run-time value, then announced as a plan's constant; returns the Cpu
+    /// kernel of the last run for further checks.
+    /// </summary>
+    public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
+    {
+        var rng = new Random(seed);
+        var x = Random(rng, xShape);
+        var w = Random(rng, wShape);
+        var b = biasLength > 0 ? Random(rng, biasLength) : null;
+        var attrList = attrs.ToList();
+        Tensor?[] inputs = b is null ? [x, w] : [x, w, b];
+        var op = Build(opType, attrList, b is not null, act);
+        var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
+        IKernelVariant? last = null;
+        foreach (int threads in threadCounts ?? [1, 2])
+        {
+            var backend = new CpuBackend(threads);
+            var kernel = backend.CreateKernel(op)!;
+            Assert.True(kernel is ConvCpu or ConvTransposeCpu, $"cpu kernel for {opType} is {kernel.GetType().Name}");
+            if (kernel is ConvCpu conv)
+            {
+                conv.UseWinograd = winograd;
+                conv.WinogradTile = winogradTile;
+            }
+            var y = Tensor.Zeros(DataType.Float32, want.Shape);
+            y.Floats.Fill(float.NaN); // every element must be written
+            kernel.Run(inputs, [y]);
+            string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
+            AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
+            // W as a plan's constant: the next run prepares it, the one after reuses it and the scratch.
+            ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
+            for (int run = 2; run <= 3; run++)
+            {
+                y.Floats.Fill(float.NaN);
+                kernel.Run(inputs, [y]);
+                AssertClose(want, y, $"{opType} run {run}, constant W [{variant}]");
+            }
+            last = new KernelVariant(kernel, variant);
+        }
+        return last;
+    }
+
+    public static string Describe(Graph.Attribute a) => a.Kind switch
+    {
+        AttributeKind.Ints => $"{a.Name}=[{string.Join(",", a.Ints!)}]",
+        AttributeKind.Int => $"{a.Name}={a.Int}",
+        AttributeKind.String => $"{a.Name}={a.String}",
+        _ => a.Name,
+    };
+
+    public interface IKernelVariant
+    {
+        Backends.IKernel Kernel { get; }
+        string Variant { get; }
+    }
+
+    private sealed record KernelVariant(Backends.IKernel Kernel, string Variant) : IKernelVariant;
+}
