@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using KernelVision.Backends;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Neural;
@@ -33,8 +30,8 @@ public sealed class InstanceNormalizationCpu(InstanceNormalization op) : CpuKern
             {
                 int c = p % j.Channels;
                 var xp = xs.Slice(p * j.Plane, j.Plane);
-                double mean = Sum(xp) / j.Plane;
-                double variance = SquaredDeviations(xp, mean) / j.Plane;
+                double mean = RowStatistics.Sum(xp) / j.Plane;
+                double variance = RowStatistics.SquaredDeviations(xp, mean) / j.Plane;
                 double a = j.Scale.Floats[c] / Math.Sqrt(variance + j.Epsilon);
                 float high = (float)mean;
                 BatchNormalizationCpu.Affine(xp, ys.Slice(p * j.Plane, j.Plane), high, (float)(mean - high), (float)a, j.Shift.Floats[c]);
@@ -43,57 +40,4 @@ public sealed class InstanceNormalizationCpu(InstanceNormalization op) : CpuKern
     }
 
     private readonly record struct Job(Tensor X, Tensor Y, Tensor Scale, Tensor Shift, int Channels, int Plane, float Epsilon);
-
-    /// <summary>Σx in double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Sum(ReadOnlySpan<float> x)
-    {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int n = x.Length, i = 0;
-        double sum = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var a0 = Vector256<double>.Zero;
-            var a1 = Vector256<double>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
-                a0 += lo;
-                a1 += hi;
-            }
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++) sum += x[i];
-        return sum;
-    }
-
-    /// <summary>Σ(x − mean)² in double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double SquaredDeviations(ReadOnlySpan<float> x, double mean)
-    {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int n = x.Length, i = 0;
-        double sum = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var m = Vector256.Create(mean);
-            var a0 = Vector256<double>.Zero;
-            var a1 = Vector256<double>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
-                lo -= m;
-                hi -= m;
-                a0 = Vector256.FusedMultiplyAdd(lo, lo, a0);
-                a1 = Vector256.FusedMultiplyAdd(hi, hi, a1);
-            }
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++)
-        {
-            double d = x[i] - mean;
-            sum += d * d;
-        }
-        return sum;
-    }
 }
