@@ -57,6 +57,7 @@ public sealed class LayerNormalization : Op
         if (x.Shape.Length < 1) throw Fail("input X must have rank ≥ 1");
         int axis = NormalizedAxis(x.Shape.Length);
         var normalized = x.Shape[axis..];
+        Input(inputs, 1); // Scale is required; only B may be omitted
         string[] names = ["Scale", "B"];
         for (int i = 1; i < inputs.Count; i++)
         {

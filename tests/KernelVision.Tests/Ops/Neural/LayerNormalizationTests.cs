@@ -55,6 +55,7 @@ public class LayerNormalizationTests
         Assert.Throws<GraphException>(() => OpEvaluator.Run("LayerNormalization", [x, four], [Attr.Int("axis", 2)], opset: 17));
         Assert.Throws<UnsupportedException>(() => OpEvaluator.Run("LayerNormalization", [x, four], [Attr.Int("stash_type", 7)], opset: 17));
         Assert.Throws<GraphException>(() => OpEvaluator.Run("LayerNormalization", [x], opset: 17));
+        Assert.Throws<GraphException>(() => OpEvaluator.Run("LayerNormalization", [x, null, four], opset: 17)); // Scale omitted (found by the fuzzer)
         Assert.Throws<GraphException>(() => OpEvaluator.Run("LayerNormalization", [x, four], [Attr.Float("epsilon", -1)], opset: 17));
     }
 }
