@@ -80,6 +80,9 @@ internal static class CompareCommand
         bool separate = o.Flag("--separate");
 
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {MachineInfo.Describe()}");
+        // The peak goes with every table (issue 14): ratios mean little without the machine they ran on.
+        Console.WriteLine($"FP32 FMA peak: {KernelVision.Cpu.Diagnostics.MachinePeak.MeasureGflops(1, TimeSpan.FromSeconds(0.5)):0} GFLOP/s one thread, " +
+                          $"{KernelVision.Cpu.Diagnostics.MachinePeak.MeasureGflops(threads, TimeSpan.FromSeconds(0.5)):0} on {threads}");
         Console.WriteLine($"Winograd {(KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled ? KernelVision.Cpu.Conv.WinogradConv.LargeTilesEnabled ? "F(4x4) and F(2x2)" : "F(2x2)" : "off")}, " +
                           $"tuning {Environment.GetEnvironmentVariable("KV_TUNING") ?? "default"}");
         Console.WriteLine($"threads {threads}, {warmup} warm-up + {runs} timed runs each, " +
