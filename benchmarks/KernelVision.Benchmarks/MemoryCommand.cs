@@ -55,26 +55,26 @@ internal static class MemoryCommand
         switch (engine)
         {
             case "kernelvision":
-                {
-                    using var s = KvSession.Load(model, new KvSessionOptions { Backend = new CpuBackend(threads) });
-                    var dims = s.Inputs[0].Shape!.Select((d, i) => (int)(d.Value ?? batch)).ToArray();
-                    var x = KvTensor.FromFloats(dims, new float[dims.Aggregate(1, (a, b) => a * b)]);
-                    for (int i = 0; i < runs; i++) s.Run(x);
-                    Report("KernelVision");
-                    break;
-                }
+            {
+                using var s = KvSession.Load(model, new KvSessionOptions { Backend = new CpuBackend(threads) });
+                var dims = s.Inputs[0].Shape!.Select((d, i) => (int)(d.Value ?? batch)).ToArray();
+                var x = KvTensor.FromFloats(dims, new float[dims.Aggregate(1, (a, b) => a * b)]);
+                for (int i = 0; i < runs; i++) s.Run(x);
+                Report("KernelVision");
+                break;
+            }
             case "ort":
-                {
-                    using var opts = new OrtSessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-                    using var s = new OrtSession(model, opts);
-                    var meta = s.InputMetadata.First();
-                    var dims = meta.Value.Dimensions.Select(d => d < 0 ? batch : d).ToArray();
-                    var t = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new float[dims.Aggregate(1, (a, b) => a * b)], dims);
-                    var feeds = new[] { NamedOnnxValue.CreateFromTensor(meta.Key, t) };
-                    for (int i = 0; i < runs; i++) using (s.Run(feeds)) { }
-                    Report($"ONNX Runtime {typeof(OrtSession).Assembly.GetName().Version?.ToString(3)}");
-                    break;
-                }
+            {
+                using var opts = new OrtSessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+                using var s = new OrtSession(model, opts);
+                var meta = s.InputMetadata.First();
+                var dims = meta.Value.Dimensions.Select(d => d < 0 ? batch : d).ToArray();
+                var t = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new float[dims.Aggregate(1, (a, b) => a * b)], dims);
+                var feeds = new[] { NamedOnnxValue.CreateFromTensor(meta.Key, t) };
+                for (int i = 0; i < runs; i++) using (s.Run(feeds)) { }
+                Report($"ONNX Runtime {typeof(OrtSession).Assembly.GetName().Version?.ToString(3)}");
+                break;
+            }
             default:
                 Console.Error.WriteLine($"error: unknown engine '{engine}' (kernelvision, ort)");
                 return 2;

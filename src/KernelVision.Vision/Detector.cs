@@ -62,8 +62,10 @@ public sealed class Detector
         var (x2, y2) = geo.ToSource(b.X2 * Input.Width, b.Y2 * Input.Height);
         return b with
         {
-            X1 = (float)Math.Clamp(x1, 0, geo.SourceWidth), Y1 = (float)Math.Clamp(y1, 0, geo.SourceHeight),
-            X2 = (float)Math.Clamp(x2, 0, geo.SourceWidth), Y2 = (float)Math.Clamp(y2, 0, geo.SourceHeight),
+            X1 = (float)Math.Clamp(x1, 0, geo.SourceWidth),
+            Y1 = (float)Math.Clamp(y1, 0, geo.SourceHeight),
+            X2 = (float)Math.Clamp(x2, 0, geo.SourceWidth),
+            Y2 = (float)Math.Clamp(y2, 0, geo.SourceHeight),
         };
     }
 

@@ -1,5 +1,5 @@
-using KernelVision.Backends.Reference;
 using System.Diagnostics;
+using KernelVision.Backends.Reference;
 using KernelVision.Conformance;
 using KernelVision.Execution;
 using KernelVision.Onnx;

@@ -52,18 +52,18 @@ public sealed class KernelRegistry
     public KernelRegistry(string backend, params Assembly[] assemblies)
     {
         foreach (var asm in assemblies)
-        foreach (var t in asm.GetTypes())
-        {
-            if (t.IsAbstract || t.GetCustomAttribute<BackendKernelAttribute>()?.Backend != backend) continue;
-            for (var b = t.BaseType; b is not null; b = b.BaseType)
+            foreach (var t in asm.GetTypes())
             {
-                if (b.IsGenericType && b.GetGenericTypeDefinition() == typeof(Kernel<>))
+                if (t.IsAbstract || t.GetCustomAttribute<BackendKernelAttribute>()?.Backend != backend) continue;
+                for (var b = t.BaseType; b is not null; b = b.BaseType)
                 {
-                    _byOp[b.GetGenericArguments()[0]] = t;
-                    break;
+                    if (b.IsGenericType && b.GetGenericTypeDefinition() == typeof(Kernel<>))
+                    {
+                        _byOp[b.GetGenericArguments()[0]] = t;
+                        break;
+                    }
                 }
             }
-        }
     }
 
     /// <summary>Op classes that have a kernel here.</summary>

@@ -1,5 +1,5 @@
-using KernelVision.Backends.Reference;
 using Google.Protobuf;
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Onnx;
 using KernelVision.Tensors;

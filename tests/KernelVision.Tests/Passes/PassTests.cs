@@ -1,6 +1,6 @@
-using KernelVision.Backends.Reference;
 using Google.Protobuf;
 using KernelVision.Backends;
+using KernelVision.Backends.Reference;
 using KernelVision.Execution;
 using KernelVision.Onnx;
 using KernelVision.Onnx.Proto;

@@ -83,55 +83,55 @@ public sealed class ImageMutator(Random rng)
                 d[Header(d.Count)] = (byte)InterestingInts[rng.Next(InterestingInts.Length)];
                 return "byte";
             case 2:
-                {
-                    int at = Header(d.Count), width = rng.Next(2) == 0 ? 2 : 4;
-                    uint v = InterestingInts[rng.Next(InterestingInts.Length)];
-                    bool big = rng.Next(2) == 0;
-                    for (int k = 0; k < width && at + k < d.Count; k++)
-                        d[at + k] = (byte)(v >> (8 * (big ? width - 1 - k : k)));
-                    return "int-field";
-                }
+            {
+                int at = Header(d.Count), width = rng.Next(2) == 0 ? 2 : 4;
+                uint v = InterestingInts[rng.Next(InterestingInts.Length)];
+                bool big = rng.Next(2) == 0;
+                for (int k = 0; k < width && at + k < d.Count; k++)
+                    d[at + k] = (byte)(v >> (8 * (big ? width - 1 - k : k)));
+                return "int-field";
+            }
             case 3:
-                {
-                    int keep = rng.Next(d.Count);
-                    d.RemoveRange(keep, d.Count - keep);
-                    return "truncate";
-                }
+            {
+                int keep = rng.Next(d.Count);
+                d.RemoveRange(keep, d.Count - keep);
+                return "truncate";
+            }
             case 4:
-                {
-                    int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(64));
-                    d.RemoveRange(at, len);
-                    return "delete";
-                }
+            {
+                int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(64));
+                d.RemoveRange(at, len);
+                return "delete";
+            }
             case 5:
-                {
-                    int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(256));
-                    var chunk = d.GetRange(at, len);
-                    int copies = 1 + rng.Next(rng.Next(4) == 0 ? 64 : 3);
-                    for (int c = 0; c < copies; c++) d.InsertRange(rng.Next(d.Count + 1), chunk);
-                    return "duplicate";
-                }
+            {
+                int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(256));
+                var chunk = d.GetRange(at, len);
+                int copies = 1 + rng.Next(rng.Next(4) == 0 ? 64 : 3);
+                for (int c = 0; c < copies; c++) d.InsertRange(rng.Next(d.Count + 1), chunk);
+                return "duplicate";
+            }
             case 6:
-                {
-                    var junk = new byte[1 + rng.Next(32)];
-                    rng.NextBytes(junk);
-                    d.InsertRange(rng.Next(d.Count + 1), junk);
-                    return "insert";
-                }
+            {
+                var junk = new byte[1 + rng.Next(32)];
+                rng.NextBytes(junk);
+                d.InsertRange(rng.Next(d.Count + 1), junk);
+                return "insert";
+            }
             case 7:
-                {
-                    var m = Magics[rng.Next(Magics.Length)];
-                    for (int k = 0; k < m.Length && k < d.Count; k++) d[k] = m[k];
-                    return "magic";
-                }
+            {
+                var m = Magics[rng.Next(Magics.Length)];
+                for (int k = 0; k < m.Length && k < d.Count; k++) d[k] = m[k];
+                return "magic";
+            }
             default:
-                {
-                    // A run of one byte value: long runs in compressed streams, absurd counts in tables.
-                    int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(48));
-                    byte v = rng.Next(2) == 0 ? (byte)0xFF : (byte)0;
-                    for (int k = 0; k < len; k++) d[at + k] = v;
-                    return "fill";
-                }
+            {
+                // A run of one byte value: long runs in compressed streams, absurd counts in tables.
+                int at = rng.Next(d.Count), len = Math.Min(d.Count - at, 1 + rng.Next(48));
+                byte v = rng.Next(2) == 0 ? (byte)0xFF : (byte)0;
+                for (int k = 0; k < len; k++) d[at + k] = v;
+                return "fill";
+            }
         }
     }
 

@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Elementwise;
 using KernelVision.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 

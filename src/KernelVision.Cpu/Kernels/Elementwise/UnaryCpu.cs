@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
 using KernelVision.Ops.Elementwise;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace KernelVision.Cpu.Kernels.Elementwise;
 

@@ -1,8 +1,8 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using KernelVision.Backends;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Ops.Linear;
 using KernelVision.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace KernelVision.Cpu.Kernels.Linear;
 

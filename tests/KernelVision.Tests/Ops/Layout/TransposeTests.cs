@@ -22,9 +22,9 @@ public class TransposeTests
         var y = OpEvaluator.Run("Transpose", [Iota(2, 3, 4)], [Attr.Ints("perm", 1, 2, 0)])[0]!;
         Assert.Equal([3, 4, 2], y.Shape);
         for (int a = 0; a < 3; a++)
-        for (int b = 0; b < 4; b++)
-        for (int c = 0; c < 2; c++)
-            Assert.Equal(12 * c + 4 * a + b, y.Floats[(a * 4 + b) * 2 + c]);
+            for (int b = 0; b < 4; b++)
+                for (int c = 0; c < 2; c++)
+                    Assert.Equal(12 * c + 4 * a + b, y.Floats[(a * 4 + b) * 2 + c]);
     }
 
     [Fact]

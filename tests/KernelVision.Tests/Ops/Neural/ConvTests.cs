@@ -118,22 +118,22 @@ public class ConvTests
         int ow = (wd + pb[1] + pe[1] - ((kw - 1) * d[1] + 1)) / s[1] + 1;
         var expected = new float[n * m * oh * ow];
         for (int b = 0; b < n; b++)
-        for (int oc = 0; oc < m; oc++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            double acc = bs[oc];
-            int g = oc / (m / group);
-            for (int ic = 0; ic < c / group; ic++)
-            for (int a = 0; a < kh; a++)
-            for (int e = 0; e < kw; e++)
-            {
-                int r = i * s[0] - pb[0] + a * d[0], q = j * s[1] - pb[1] + e * d[1];
-                if (r < 0 || r >= h || q < 0 || q >= wd) continue;
-                acc += xs[((b * c + g * (c / group) + ic) * h + r) * wd + q] * ws[((oc * (c / group) + ic) * kh + a) * kw + e];
-            }
-            expected[((b * m + oc) * oh + i) * ow + j] = (float)acc;
-        }
+            for (int oc = 0; oc < m; oc++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double acc = bs[oc];
+                        int g = oc / (m / group);
+                        for (int ic = 0; ic < c / group; ic++)
+                            for (int a = 0; a < kh; a++)
+                                for (int e = 0; e < kw; e++)
+                                {
+                                    int r = i * s[0] - pb[0] + a * d[0], q = j * s[1] - pb[1] + e * d[1];
+                                    if (r < 0 || r >= h || q < 0 || q >= wd) continue;
+                                    acc += xs[((b * c + g * (c / group) + ic) * h + r) * wd + q] * ws[((oc * (c / group) + ic) * kh + a) * kw + e];
+                                }
+                        expected[((b * m + oc) * oh + i) * ow + j] = (float)acc;
+                    }
         TensorAssert.Close([n, m, oh, ow], expected, y, 1e-5, 1e-5);
     }
 

@@ -118,20 +118,20 @@ public class ConvTransposeTests
         var expected = new float[n * m * outS[0] * outS[1] * outS[2]];
         int at = 0;
         for (int oc = 0; oc < m; oc++)
-        for (int o0 = 0; o0 < outS[0]; o0++)
-        for (int o1 = 0; o1 < outS[1]; o1++)
-        for (int o2 = 0; o2 < outS[2]; o2++)
-        {
-            double acc = 0;
-            for (int ic = 0; ic < c; ic++)
-            for (int i0 = 0; i0 < inS[0]; i0++) for (int i1 = 0; i1 < inS[1]; i1++) for (int i2 = 0; i2 < inS[2]; i2++)
-            for (int k0 = 0; k0 < k[0]; k0++) for (int k1 = 0; k1 < k[1]; k1++) for (int k2 = 0; k2 < k[2]; k2++)
-            {
-                if (i0 * s[0] - pb[0] + k0 * d[0] != o0 || i1 * s[1] - pb[1] + k1 * d[1] != o1 || i2 * s[2] - pb[2] + k2 * d[2] != o2) continue;
-                acc += xs[((ic * inS[0] + i0) * inS[1] + i1) * inS[2] + i2] * ws[(((ic * m + oc) * k[0] + k0) * k[1] + k1) * k[2] + k2];
-            }
-            expected[at++] = (float)acc;
-        }
+            for (int o0 = 0; o0 < outS[0]; o0++)
+                for (int o1 = 0; o1 < outS[1]; o1++)
+                    for (int o2 = 0; o2 < outS[2]; o2++)
+                    {
+                        double acc = 0;
+                        for (int ic = 0; ic < c; ic++)
+                            for (int i0 = 0; i0 < inS[0]; i0++) for (int i1 = 0; i1 < inS[1]; i1++) for (int i2 = 0; i2 < inS[2]; i2++)
+                                for (int k0 = 0; k0 < k[0]; k0++) for (int k1 = 0; k1 < k[1]; k1++) for (int k2 = 0; k2 < k[2]; k2++)
+                                {
+                                    if (i0 * s[0] - pb[0] + k0 * d[0] != o0 || i1 * s[1] - pb[1] + k1 * d[1] != o1 || i2 * s[2] - pb[2] + k2 * d[2] != o2) continue;
+                                    acc += xs[((ic * inS[0] + i0) * inS[1] + i1) * inS[2] + i2] * ws[(((ic * m + oc) * k[0] + k0) * k[1] + k1) * k[2] + k2];
+                                }
+                        expected[at++] = (float)acc;
+                    }
         TensorAssert.Close([n, m, .. outS], expected, y, 1e-5, 1e-5);
     }
 

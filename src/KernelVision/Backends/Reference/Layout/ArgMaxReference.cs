@@ -20,17 +20,17 @@ public sealed class ArgMaxReference(ArgMax op) : Kernel<ArgMax>(op)
         int outer = ShapeUtil.Product(x.Shape, 0, axis);
         int inner = ShapeUtil.Product(x.Shape, axis + 1, x.Rank);
         for (int o = 0; o < outer; o++)
-        for (int i = 0; i < inner; i++)
-        {
-            int best = 0;
-            double bestValue = x.GetDouble(o * dim * inner + i);
-            for (int k = 1; k < dim; k++)
+            for (int i = 0; i < inner; i++)
             {
-                double v = x.GetDouble((o * dim + k) * inner + i);
-                if (Better(v, bestValue)) { best = k; bestValue = v; }
+                int best = 0;
+                double bestValue = x.GetDouble(o * dim * inner + i);
+                for (int k = 1; k < dim; k++)
+                {
+                    double v = x.GetDouble((o * dim + k) * inner + i);
+                    if (Better(v, bestValue)) { best = k; bestValue = v; }
+                }
+                y[o * inner + i] = best;
             }
-            y[o * inner + i] = best;
-        }
     }
 
     private bool Better(double v, double best)

@@ -18,14 +18,14 @@ public sealed class DepthToSpaceReference(DepthToSpace op) : Kernel<DepthToSpace
         var map = new int[y.Length];
         int o = 0;
         for (int ni = 0; ni < n; ni++)
-        for (int ci = 0; ci < c; ci++)
-        for (int yy = 0; yy < oh; yy++)
-        for (int xx = 0; xx < ow; xx++)
-        {
-            int i = yy % b, j = xx % b;
-            int channel = Op.ColumnRowDepth ? ci * b * b + i * b + j : (i * b + j) * c + ci;
-            map[o++] = ((ni * x.Shape[1] + channel) * h + yy / b) * w + xx / b;
-        }
+            for (int ci = 0; ci < c; ci++)
+                for (int yy = 0; yy < oh; yy++)
+                    for (int xx = 0; xx < ow; xx++)
+                    {
+                        int i = yy % b, j = xx % b;
+                        int channel = Op.ColumnRowDepth ? ci * b * b + i * b + j : (i * b + j) * c + ci;
+                        map[o++] = ((ni * x.Shape[1] + channel) * h + yy / b) * w + xx / b;
+                    }
         ElementCopy.Gather(x, y, map);
     }
 }

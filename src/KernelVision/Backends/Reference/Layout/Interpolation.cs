@@ -60,17 +60,17 @@ public static class Interpolation
             var t = taps[axis];
             var next = new double[outer * lengthOut * inner];
             for (int a = 0; a < outer; a++)
-            for (int p = 0; p < lengthOut; p++)
-            for (int b = 0; b < inner; b++)
-            {
-                double sum = 0;
-                for (int k = 0; k < t.TapCount; k++)
-                {
-                    int i = t.Indices[p * t.TapCount + k];
-                    sum += t.Weights[p * t.TapCount + k] * data[(a * lengthIn + i) * inner + b];
-                }
-                next[(a * lengthOut + p) * inner + b] = sum;
-            }
+                for (int p = 0; p < lengthOut; p++)
+                    for (int b = 0; b < inner; b++)
+                    {
+                        double sum = 0;
+                        for (int k = 0; k < t.TapCount; k++)
+                        {
+                            int i = t.Indices[p * t.TapCount + k];
+                            sum += t.Weights[p * t.TapCount + k] * data[(a * lengthIn + i) * inner + b];
+                        }
+                        next[(a * lengthOut + p) * inner + b] = sum;
+                    }
             data = next;
             shape[axis] = lengthOut;
         }

@@ -18,14 +18,14 @@ public sealed class SpaceToDepthReference(SpaceToDepth op) : Kernel<SpaceToDepth
         var map = new int[y.Length];
         int o = 0;
         for (int ni = 0; ni < n; ni++)
-        for (int channel = 0; channel < oc; channel++)
-        for (int yy = 0; yy < oh; yy++)
-        for (int xx = 0; xx < ow; xx++)
-        {
-            int block = channel / c, ci = channel % c;
-            int i = block / b, j = block % b;
-            map[o++] = ((ni * c + ci) * h + yy * b + i) * w + xx * b + j;
-        }
+            for (int channel = 0; channel < oc; channel++)
+                for (int yy = 0; yy < oh; yy++)
+                    for (int xx = 0; xx < ow; xx++)
+                    {
+                        int block = channel / c, ci = channel % c;
+                        int i = block / b, j = block % b;
+                        map[o++] = ((ni * c + ci) * h + yy * b + i) * w + xx * b + j;
+                    }
         ElementCopy.Gather(x, y, map);
     }
 }

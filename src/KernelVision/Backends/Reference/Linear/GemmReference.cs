@@ -20,18 +20,18 @@ public sealed class GemmReference(Gemm op) : Kernel<Gemm>(op)
         int[]? cAt = c is not null && Op.Beta != 0 ? ElementAccess.BroadcastSource(c.Shape, [m, n]) : null;
 
         for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-        {
-            double acc = 0;
-            for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++)
             {
-                double av = Op.TransA ? a.GetDouble(p * m + i) : a.GetDouble(i * k + p);
-                double bv = Op.TransB ? b.GetDouble(j * k + p) : b.GetDouble(p * n + j);
-                acc += av * bv;
+                double acc = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double av = Op.TransA ? a.GetDouble(p * m + i) : a.GetDouble(i * k + p);
+                    double bv = Op.TransB ? b.GetDouble(j * k + p) : b.GetDouble(p * n + j);
+                    acc += av * bv;
+                }
+                double v = Op.Alpha * acc;
+                if (cAt is not null) v += Op.Beta * c!.GetDouble(cAt[i * n + j]);
+                ElementAccess.SetDouble(y, i * n + j, Op.Activation.Apply(v));
             }
-            double v = Op.Alpha * acc;
-            if (cAt is not null) v += Op.Beta * c!.GetDouble(cAt[i * n + j]);
-            ElementAccess.SetDouble(y, i * n + j, Op.Activation.Apply(v));
-        }
     }
 }

@@ -25,24 +25,24 @@ public sealed class MatMulReference(MatMul op) : Kernel<MatMul>(op)
         {
             int aBase = aBatchAt[t] * m * k, bBase = bBatchAt[t] * k * n, yBase = t * m * n;
             for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                int yi = yBase + i * n + j;
-                if (integer)
+                for (int j = 0; j < n; j++)
                 {
-                    long acc = 0;
-                    var ai = a.Int64s;
-                    var bi = b.Int64s;
-                    for (int p = 0; p < k; p++) acc = unchecked(acc + ai[aBase + i * k + p] * bi[bBase + p * n + j]);
-                    y.Int64s[yi] = DataTypes.Wrap(acc, y.Type);
+                    int yi = yBase + i * n + j;
+                    if (integer)
+                    {
+                        long acc = 0;
+                        var ai = a.Int64s;
+                        var bi = b.Int64s;
+                        for (int p = 0; p < k; p++) acc = unchecked(acc + ai[aBase + i * k + p] * bi[bBase + p * n + j]);
+                        y.Int64s[yi] = DataTypes.Wrap(acc, y.Type);
+                    }
+                    else
+                    {
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) acc += a.GetDouble(aBase + i * k + p) * b.GetDouble(bBase + p * n + j);
+                        ElementAccess.SetDouble(y, yi, acc);
+                    }
                 }
-                else
-                {
-                    double acc = 0;
-                    for (int p = 0; p < k; p++) acc += a.GetDouble(aBase + i * k + p) * b.GetDouble(bBase + p * n + j);
-                    ElementAccess.SetDouble(y, yi, acc);
-                }
-            }
         }
     }
 }

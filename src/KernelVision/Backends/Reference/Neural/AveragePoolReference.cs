@@ -25,14 +25,14 @@ public sealed class AveragePoolReference(AveragePool op) : Kernel<AveragePool>(o
         var result = new double[y.Length];
 
         for (int plane = 0; plane < planes; plane++)
-        for (int o = 0; o < outPlane; o++)
-        {
-            double sum = 0;
-            int offset = plane * inPlane;
-            long inputTaps = window.ForEachTap(outCoords[o], () => sum += x[offset + MaxPoolReference.RowMajor(window.Position, g.InputSpatial)]);
-            long divisor = Op.CountIncludePad ? window.PaddedTaps(outCoords[o]) : inputTaps;
-            result[plane * outPlane + o] = divisor == 0 ? double.NaN : sum / divisor;
-        }
+            for (int o = 0; o < outPlane; o++)
+            {
+                double sum = 0;
+                int offset = plane * inPlane;
+                long inputTaps = window.ForEachTap(outCoords[o], () => sum += x[offset + MaxPoolReference.RowMajor(window.Position, g.InputSpatial)]);
+                long divisor = Op.CountIncludePad ? window.PaddedTaps(outCoords[o]) : inputTaps;
+                result[plane * outPlane + o] = divisor == 0 ? double.NaN : sum / divisor;
+            }
         NeuralData.Write(y, result);
     }
 }

@@ -43,14 +43,14 @@ public sealed class BatchNormalizationReference(BatchNormalization op) : Kernel<
         }
         var result = new double[x.Length];
         for (int n = 0; n < batch; n++)
-        for (int c = 0; c < channels; c++)
-        for (int i = 0; i < plane; i++)
-        {
-            // Spatial: one statistic per channel; legacy non-spatial: one per (channel, position).
-            int p = Op.Spatial ? c : c * plane + i;
-            int at = (n * channels + c) * plane + i;
-            result[at] = scale[p] * (x[at] - mean[p]) / Math.Sqrt(variance[p] + Op.Epsilon) + shift[p];
-        }
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < plane; i++)
+                {
+                    // Spatial: one statistic per channel; legacy non-spatial: one per (channel, position).
+                    int p = Op.Spatial ? c : c * plane + i;
+                    int at = (n * channels + c) * plane + i;
+                    result[at] = scale[p] * (x[at] - mean[p]) / Math.Sqrt(variance[p] + Op.Epsilon) + shift[p];
+                }
         NeuralData.Write(outputs[0]!, result);
     }
 }

@@ -35,26 +35,26 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
                 window[o * taps + k] = InputIndex(g, outCoords[o], kernelCoords[k]);
 
         for (int n = 0; n < batch; n++)
-        for (int m = 0; m < outChannels; m++)
-        {
-            int group = m / outPerGroup;
-            for (int o = 0; o < outPlane; o++)
+            for (int m = 0; m < outChannels; m++)
             {
-                double acc = bias?[m] ?? 0;
-                for (int cl = 0; cl < channelsPerGroup; cl++)
+                int group = m / outPerGroup;
+                for (int o = 0; o < outPlane; o++)
                 {
-                    int c = group * channelsPerGroup + cl;
-                    int xBase = (n * channels + c) * inPlane;
-                    int wBase = (m * channelsPerGroup + cl) * taps;
-                    for (int k = 0; k < taps; k++)
+                    double acc = bias?[m] ?? 0;
+                    for (int cl = 0; cl < channelsPerGroup; cl++)
                     {
-                        int at = window[o * taps + k];
-                        if (at >= 0) acc += x[xBase + at] * w[wBase + k];
+                        int c = group * channelsPerGroup + cl;
+                        int xBase = (n * channels + c) * inPlane;
+                        int wBase = (m * channelsPerGroup + cl) * taps;
+                        for (int k = 0; k < taps; k++)
+                        {
+                            int at = window[o * taps + k];
+                            if (at >= 0) acc += x[xBase + at] * w[wBase + k];
+                        }
                     }
+                    result[(n * outChannels + m) * outPlane + o] = Op.Activation.Apply(acc);
                 }
-                result[(n * outChannels + m) * outPlane + o] = Op.Activation.Apply(acc);
             }
-        }
         NeuralData.Write(y, result);
     }
 

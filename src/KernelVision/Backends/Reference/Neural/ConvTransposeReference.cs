@@ -36,33 +36,33 @@ public sealed class ConvTransposeReference(ConvTranspose op) : Kernel<ConvTransp
                 scatter[i * taps + k] = OutputIndex(g, inCoords[i], kernelCoords[k]);
 
         for (int n = 0; n < batch; n++)
-        for (int c = 0; c < channels; c++)
-        {
-            int group = c / channelsPerGroup;
-            for (int i = 0; i < inPlane; i++)
+            for (int c = 0; c < channels; c++)
             {
-                double v = x[(n * channels + c) * inPlane + i];
-                for (int ml = 0; ml < outPerGroup; ml++)
+                int group = c / channelsPerGroup;
+                for (int i = 0; i < inPlane; i++)
                 {
-                    int m = group * outPerGroup + ml;
-                    int wBase = (c * outPerGroup + ml) * taps;
-                    int yBase = (n * outChannels + m) * outPlane;
-                    for (int k = 0; k < taps; k++)
+                    double v = x[(n * channels + c) * inPlane + i];
+                    for (int ml = 0; ml < outPerGroup; ml++)
                     {
-                        int at = scatter[i * taps + k];
-                        if (at >= 0) result[yBase + at] += v * w[wBase + k];
+                        int m = group * outPerGroup + ml;
+                        int wBase = (c * outPerGroup + ml) * taps;
+                        int yBase = (n * outChannels + m) * outPlane;
+                        for (int k = 0; k < taps; k++)
+                        {
+                            int at = scatter[i * taps + k];
+                            if (at >= 0) result[yBase + at] += v * w[wBase + k];
+                        }
                     }
                 }
             }
-        }
 
         for (int n = 0; n < batch; n++)
-        for (int m = 0; m < outChannels; m++)
-        for (int o = 0; o < outPlane; o++)
-        {
-            int at = (n * outChannels + m) * outPlane + o;
-            result[at] = Op.Activation.Apply(result[at] + (bias?[m] ?? 0));
-        }
+            for (int m = 0; m < outChannels; m++)
+                for (int o = 0; o < outPlane; o++)
+                {
+                    int at = (n * outChannels + m) * outPlane + o;
+                    result[at] = Op.Activation.Apply(result[at] + (bias?[m] ?? 0));
+                }
         NeuralData.Write(y, result);
     }
 

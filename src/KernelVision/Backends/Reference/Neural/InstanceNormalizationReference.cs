@@ -17,19 +17,19 @@ public sealed class InstanceNormalizationReference(InstanceNormalization op) : K
         int plane = ShapeUtil.Product(xt.Shape, 2, xt.Rank);
         var result = new double[x.Length];
         for (int n = 0; n < batch; n++)
-        for (int c = 0; c < channels; c++)
-        {
-            int start = (n * channels + c) * plane;
-            double mean = 0;
-            for (int i = 0; i < plane; i++) mean += x[start + i];
-            mean /= plane;
-            double variance = 0;
-            for (int i = 0; i < plane; i++) variance += (x[start + i] - mean) * (x[start + i] - mean);
-            variance /= plane;
-            double inv = 1 / Math.Sqrt(variance + Op.Epsilon);
-            for (int i = 0; i < plane; i++)
-                result[start + i] = scale[c] * (x[start + i] - mean) * inv + shift[c];
-        }
+            for (int c = 0; c < channels; c++)
+            {
+                int start = (n * channels + c) * plane;
+                double mean = 0;
+                for (int i = 0; i < plane; i++) mean += x[start + i];
+                mean /= plane;
+                double variance = 0;
+                for (int i = 0; i < plane; i++) variance += (x[start + i] - mean) * (x[start + i] - mean);
+                variance /= plane;
+                double inv = 1 / Math.Sqrt(variance + Op.Epsilon);
+                for (int i = 0; i < plane; i++)
+                    result[start + i] = scale[c] * (x[start + i] - mean) * inv + shift[c];
+            }
         NeuralData.Write(outputs[0]!, result);
     }
 }

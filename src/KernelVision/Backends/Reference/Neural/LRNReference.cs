@@ -17,18 +17,18 @@ public sealed class LRNReference(LRN op) : Kernel<LRN>(op)
         int before = (Op.Size - 1) / 2, after = Op.Size - 1 - before; // floor and ceil of (size−1)/2
         var result = new double[x.Length];
         for (int n = 0; n < batch; n++)
-        for (int c = 0; c < channels; c++)
-        for (int i = 0; i < plane; i++)
-        {
-            double squares = 0;
-            for (int j = Math.Max(0, c - before); j <= Math.Min(channels - 1, c + after); j++)
-            {
-                double v = x[(n * channels + j) * plane + i];
-                squares += v * v;
-            }
-            int at = (n * channels + c) * plane + i;
-            result[at] = x[at] / Math.Pow((double)Op.Bias + (double)Op.Alpha / Op.Size * squares, Op.Beta);
-        }
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < plane; i++)
+                {
+                    double squares = 0;
+                    for (int j = Math.Max(0, c - before); j <= Math.Min(channels - 1, c + after); j++)
+                    {
+                        double v = x[(n * channels + j) * plane + i];
+                        squares += v * v;
+                    }
+                    int at = (n * channels + c) * plane + i;
+                    result[at] = x[at] / Math.Pow((double)Op.Bias + (double)Op.Alpha / Op.Size * squares, Op.Beta);
+                }
         NeuralData.Write(outputs[0]!, result);
     }
 }

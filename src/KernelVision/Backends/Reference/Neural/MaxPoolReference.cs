@@ -27,23 +27,23 @@ public sealed class MaxPoolReference(MaxPool op) : Kernel<MaxPool>(op)
         var where = new long[y.Length];
 
         for (int plane = 0; plane < planes; plane++)
-        for (int o = 0; o < outPlane; o++)
-        {
-            double best = double.NaN;
-            long bestIndex = -1;
-            window.ForEachTap(outCoords[o], () =>
+            for (int o = 0; o < outPlane; o++)
             {
-                var position = window.Position;
-                double v = x[plane * inPlane + RowMajor(position, g.InputSpatial)];
-                if (double.IsNaN(v) || (bestIndex >= 0 && !(v > best))) return;
-                best = v;
-                long spatial = Op.StorageOrder == 0 ? RowMajor(position, g.InputSpatial) : ColumnMajor(position, g.InputSpatial);
-                bestIndex = (long)plane * inPlane + spatial;
-            });
-            if (bestIndex < 0 && xt.Type.IsInteger()) best = 0;
-            result[plane * outPlane + o] = best;
-            where[plane * outPlane + o] = bestIndex;
-        }
+                double best = double.NaN;
+                long bestIndex = -1;
+                window.ForEachTap(outCoords[o], () =>
+                {
+                    var position = window.Position;
+                    double v = x[plane * inPlane + RowMajor(position, g.InputSpatial)];
+                    if (double.IsNaN(v) || (bestIndex >= 0 && !(v > best))) return;
+                    best = v;
+                    long spatial = Op.StorageOrder == 0 ? RowMajor(position, g.InputSpatial) : ColumnMajor(position, g.InputSpatial);
+                    bestIndex = (long)plane * inPlane + spatial;
+                });
+                if (bestIndex < 0 && xt.Type.IsInteger()) best = 0;
+                result[plane * outPlane + o] = best;
+                where[plane * outPlane + o] = bestIndex;
+            }
         NeuralData.Write(y, result);
         if (indices is not null) where.AsSpan().CopyTo(indices.Int64s);
     }

@@ -1,17 +1,14 @@
+using System.Text.Json;
+using KernelVision.Gpu.Runtime;
+using KernelVision.TestSupport;
 using Xunit;
 
-namespace KernelVision.Gpu.Tests;
+namespace KernelVision.Cli.Tests.Commands;
 
 /// <summary>kv devices, kv verify, kv kernels, and the gpu backend's error when no GPU exists.</summary>
-public class CliTests
+public class GpuCliTests
 {
-    private static (int Code, string Out, string Err) Kv(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = KernelVision.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Kv(params string[] args) => KvRunner.Run(args);
 
     [Fact]
     public void DevicesListsTheSimulator()
@@ -26,8 +23,7 @@ public class CliTests
     [Fact]
     public void VerifyComparesEveryLayer()
     {
-        if (ConformanceTests.Root is null) return; // corpus absent
-        string dir = Path.Combine(ConformanceTests.Root, "onnx-node", "test_convtranspose_pads");
+        string dir = Path.Combine(ConformanceData.Root, "onnx-node", "test_convtranspose_pads");
         var (code, output, err) = Kv("verify", Path.Combine(dir, "model.onnx"), "--backends", "gpu-sim",
             "-i", Path.Combine(dir, "test_data_set_0", "input_0.pb"), "-i", Path.Combine(dir, "test_data_set_0", "input_1.pb"));
         Assert.True(code == 0, output + err);
@@ -41,7 +37,7 @@ public class CliTests
     {
         var (code, output, err) = Kv("kernels", "--filter", "Gemm32x32", "--json");
         Assert.True(code == 0, output + err);
-        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        using var doc = JsonDocument.Parse(output);
         var rows = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal(4, rows.Count); // Conv, ConvPhase, Dense, MatMul
         foreach (var r in rows)
@@ -60,9 +56,9 @@ public class CliTests
     [Fact]
     public void GpuWithoutHardwareFailsClearly()
     {
-        if (KernelVision.Gpu.Runtime.GpuDevice.Enumerate().Any(d => d.Usable)) return; // a real GPU: nothing to check here
+        if (GpuDevice.Enumerate().Any(d => d.Usable)) return; // a real GPU: nothing to check here
         // A model that loads (the vendored test_relu), so the GPU's absence is the only thing wrong.
-        string model = Path.Combine(TestSupport.ConformanceData.Root, "onnx-node", "test_relu", "model.onnx");
+        string model = Path.Combine(ConformanceData.Root, "onnx-node", "test_relu", "model.onnx");
         var (code, _, err) = Kv("run", model, "--backend", "gpu");
         Assert.Equal(2, code);
         Assert.Contains("no GPU accelerator found", err);
