@@ -10,7 +10,7 @@ using static KernelVision.Tests.Fuzzing.SeedModels;
 
 namespace KernelVision.Cli.Tests.Commands;
 
-/// <summary><c>kv bench</c> and <c>kv profile</c> on tiny models built here.</summary>
+/// <summary><c>kv bench</c>, <c>kv profile</c> and <c>kv tune</c> on tiny models built here.</summary>
 public sealed class BenchProfileCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("kv-perf").FullName;
@@ -60,6 +60,35 @@ public sealed class BenchProfileCliTests : IDisposable
         Assert.StartsWith("error: ", err);
         Assert.Single(err.Trim().Split('\n'));
         if (contains is not null) Assert.Contains(contains, err);
+    }
+
+    [Fact]
+    public void TuneTimesEachConvCachesTheChoiceAndReadsItBack()
+    {
+        // The tuning cache is found once per process from KV_TUNING_CACHE; no other test in this
+        // process tunes (the suite runs with KV_TUNING=off), so pointing it here keeps ~/.cache clean.
+        string cacheDir = Path.Combine(Path.GetTempPath(), $"kv-tune-cli-{Environment.ProcessId}");
+        Environment.SetEnvironmentVariable("KV_TUNING_CACHE", cacheDir);
+        // 3×3 stride-1 conv, 32 → 32 channels: im2col both ways and Winograd F(2×2) all apply.
+        string model = Cnn("tune", [1, 32, 12, 12], k: 32);
+        var (code, o, err) = Kv("tune", model, "--threads", "2", "--fresh", "--runs", "2");
+        Assert.True(code == 0, err);
+        var row = o.Split('\n').Single(l => l.Contains("│ Conv"));
+        Assert.Matches(@"│ (Im2Col|Im2ColT|WinogradF2) +│ [0-9.]+ +│ .*[0-9.]+, .*[0-9.]+", row); // the winner's time, then the two losers'
+        Assert.Contains("1 nodes timed, 0 taken from the cache", o);
+        Assert.Contains("median of 2 runs: tuned", o);
+        string file = Directory.GetFiles(cacheDir, "*.json").Single();
+        Assert.Contains("Conv x1,32,12,12 w32,32,3,3", File.ReadAllText(file));
+
+        // A second tune of the same model measures nothing: the choice comes from the file.
+        (code, o, err) = Kv("tune", model, "--threads", "2", "--runs", "0");
+        Assert.True(code == 0, err);
+        Assert.Contains("0 nodes timed, 1 taken from the cache", o);
+        Assert.Contains("cached", o.Split('\n').Single(l => l.Contains("│ Conv")));
+
+        AssertUserError("--threads", "tune", model, "--threads", "0");
+        AssertUserError("nope.onnx", "tune", Path.Combine(_dir, "nope.onnx"));
+        Directory.Delete(cacheDir, true);
     }
 
     [Fact]
