@@ -224,7 +224,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// <summary>
     /// Times every candidate path on this run's input (pointers already set) and returns the
     /// fastest one's plan, remembered in the cache. Each candidate's weights are prepared before the
-    /// timing and dropped after it; only the winner's stay, prepared again by the caller.
+    /// timing (so they are not timed); the winner's become the plan's prepared copy when W is the
+    /// plan's constant, the others are dropped.
     /// </summary>
     private Plan Tune(Plan proposed, int[] x, Tensor wt)
     {
