@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using KernelVision.Cpu.Diagnostics;
 using KernelVision.Cpu.Gemm;
 
 namespace KernelVision.Benchmarks;
@@ -10,16 +11,7 @@ internal static class MachineInfo
 {
     public static string Describe()
     {
-        string cpu = RuntimeInformation.ProcessArchitecture.ToString();
-        try
-        {
-            if (File.Exists("/proc/cpuinfo"))
-            {
-                var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-                if (line is not null) cpu = line[(line.IndexOf(':') + 1)..].Trim();
-            }
-        }
-        catch (IOException) { }
+        string cpu = MachineIdentity.CpuModel();
         var isa = new List<string>();
         if (Avx512F.IsSupported) isa.Add("avx512f");
         if (Avx2.IsSupported) isa.Add("avx2");

@@ -58,7 +58,7 @@ internal static class TuneCommand
             string others = t.FromCache ? "" : string.Join(", ", t.Candidates.Skip(1).Select(c => $"{c.Name} {c.Milliseconds.ToString("0.000", CultureInfo.InvariantCulture)}"));
             rows.Add([cn.Node.Name, cn.Node.OpType, t.Chosen, ms, others]);
         }
-        o.WriteLine($"{session.Model.DisplayName}: {backend.Threads} threads, {TuningCache.CpuModel()}, {TuningCache.Isa()}");
+        o.WriteLine($"{session.Model.DisplayName}: {backend.Threads} threads, {KernelVision.Cpu.Diagnostics.MachineIdentity.CpuModel()}, {TuningCache.Isa()}");
         CliTable.Write(o, ["node", "op", "chosen", "ms", "others (ms)"], rows);
         o.WriteLine($"{timed} nodes timed, {cached} taken from the cache, first run {tuneTime.TotalSeconds:0.00} s (load {loadTime.TotalSeconds:0.00} s)");
         o.WriteLine($"cache: {cache.FilePath ?? "(none: no cache directory; choices kept for this process only)"}");
@@ -88,7 +88,6 @@ internal static class TuneCommand
             session.Run(feeds);
             ms[i] = Stopwatch.GetElapsedTime(s).TotalMilliseconds;
         }
-        Array.Sort(ms);
-        return (first, ms[runs / 2]);
+        return (first, Median(ms));
     }
 }

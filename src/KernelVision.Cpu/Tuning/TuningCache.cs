@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
+using KernelVision.Cpu.Diagnostics;
 using KernelVision.Cpu.Gemm;
 
 namespace KernelVision.Cpu.Tuning;
@@ -37,7 +37,7 @@ public sealed class TuningCache
     /// <summary>The cache for this machine at <paramref name="threads"/> threads (one instance per process).</summary>
     public static TuningCache For(int threads)
     {
-        string key = $"{CpuModel()}|{Isa()}|{GemmKernel.Best.Name}|t{threads}|v{Version}";
+        string key = $"{MachineIdentity.CpuModel()}|{Isa()}|{GemmKernel.Best.Name}|t{threads}|v{Version}";
         return ByMachine.GetOrAdd(key, k => new TuningCache(k, PathFor(k)));
     }
 
@@ -120,22 +120,6 @@ public sealed class TuningCache
         uint h = 2166136261;
         foreach (char ch in machineKey) h = (h ^ ch) * 16777619;
         return Path.Combine(dir, $"{h:x8}.json");
-    }
-
-    /// <summary>The CPU's model name (/proc/cpuinfo on Linux), else the architecture.</summary>
-    public static string CpuModel()
-    {
-        try
-        {
-            if (File.Exists("/proc/cpuinfo"))
-            {
-                foreach (var line in File.ReadLines("/proc/cpuinfo"))
-                    if (line.StartsWith("model name", StringComparison.Ordinal))
-                        return line[(line.IndexOf(':') + 1)..].Trim();
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return RuntimeInformation.ProcessArchitecture.ToString();
     }
 
     /// <summary>The vector ISA the kernels may use (what changes their speed between machines).</summary>

@@ -155,11 +155,11 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
-        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && Candidates(s).Count > 1)
+        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && Candidates(s) is { Count: > 1 } candidates)
         {
             string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}";
             var cache = TuningCache.For(Pool.ThreadCount);
-            if (cache.Get(key) is { } chosen && Candidates(s).FirstOrDefault(c => c.Name == chosen) is { Name: not null } c)
+            if (cache.Get(key) is { } chosen && candidates.FirstOrDefault(c => c.Name == chosen) is { Name: not null } c)
             {
                 plan = BuildPlan(x, w, s, c.Path, c.Transposed, c.Tile);
                 LastTuning = new TuningResult(key, [new TunedCandidate(chosen, double.NaN)], FromCache: true);
@@ -211,15 +211,13 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         list.Add((gemm.ToString(), gemm, false, 0));
         list.Add((gemm + "T", gemm, true, 0));
         // F(4×4) only where it is allowed at all: it misses the accuracy bar on deep nets (see WinogradConv).
-        if (WinogradEnabled && WinogradConv.Supports(s) && Vector256IsAccelerated)
+        if (WinogradEnabled && WinogradConv.Supports(s) && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
             list.Add(("WinogradF2", Path.Winograd, false, 2));
             if (WinogradConv.LargeTilesEnabled) list.Add(("WinogradF4", Path.Winograd, false, 4));
         }
         return list;
     }
-
-    private static bool Vector256IsAccelerated => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
 
     /// <summary>
     /// Times every candidate path on this run's input (pointers already set) and returns the
