@@ -54,6 +54,10 @@ public sealed class CpuThreadPool : IDisposable
     private struct WorkerSlot
     {
         [FieldOffset(64)] public int State;
+        // This participant's share of the items: [Next, End) (Next is claimed with Interlocked;
+        // the owner takes its own items in order, idle participants steal from the front).
+        [FieldOffset(72)] public int Next;
+        [FieldOffset(76)] public int End;
     }
 
     private const int Idle = 0, Posted = 1, Taken = 2;
@@ -67,7 +71,6 @@ public sealed class CpuThreadPool : IDisposable
     private int _sleepers;
     private IParallelWork? _work;
     private int _count;
-    private int _next;
     private int _running;
     private int _busy;
     private Exception? _error;
@@ -169,9 +172,15 @@ public sealed class CpuThreadPool : IDisposable
         {
             _work = work;
             _count = count;
-            _next = 0;
             _error = null;
             int helpers = Math.Min(_workers.Length, count - 1);
+            _participants = helpers + 1;
+            for (int t = 0; t <= helpers; t++)
+            {
+                var (start, end) = Partition(count, helpers + 1, t);
+                _slots[t].Next = start;
+                _slots[t].End = end;
+            }
             _running = helpers;
             for (int w = 1; w <= helpers; w++) Volatile.Write(ref _slots[w].State, Posted);
             Interlocked.MemoryBarrier();
@@ -179,7 +188,7 @@ public sealed class CpuThreadPool : IDisposable
                 lock (_sleepLock) Monitor.PulseAll(_sleepLock);
 
             t_inside = this;
-            try { RunItems(); }
+            try { RunItems(0); }
             finally { t_inside = null; }
 
             // Every item is taken: withdraw offers no worker has picked up yet.
@@ -264,19 +273,34 @@ public sealed class CpuThreadPool : IDisposable
         return (start, start + q + (index < r ? 1 : 0));
     }
 
-    private void RunItems()
+    private int _participants;
+
+    /// <summary>
+    /// Runs items as participant <paramref name="self"/> (0: the caller): first its own contiguous
+    /// share, then whatever is left of the others' shares. Contiguous shares give affinity — the
+    /// same thread handles the same part of every layer, so the data it wrote stays in its own
+    /// core's cache and the next layer's share (often the same rows or channels) reads it there —
+    /// which on a machine whose cores exchange cache lines slowly (a VM's vCPUs on different
+    /// chiplets) decides whether two threads are faster than one.
+    /// </summary>
+    private void RunItems(int self)
     {
         var work = _work!;
-        int count = _count;
-        while (true)
+        int parts = _participants;
+        for (int k = 0; k < parts; k++)
         {
-            int i = Interlocked.Increment(ref _next) - 1;
-            if (i >= count) return;
-            try { work.Execute(i); }
-            catch (Exception e)
+            ref var slot = ref _slots[(self + k) % parts];
+            int end = slot.End;
+            while (true)
             {
-                Interlocked.CompareExchange(ref _error, e, null);
-                Volatile.Write(ref _next, count); // stop handing out items
+                int i = Interlocked.Increment(ref slot.Next) - 1;
+                if (i >= end) break;
+                try { work.Execute(i); }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                    for (int q = 0; q < parts; q++) Volatile.Write(ref _slots[q].Next, _slots[q].End); // stop handing out items
+                }
             }
         }
     }
@@ -311,7 +335,7 @@ public sealed class CpuThreadPool : IDisposable
             }
             if (Interlocked.CompareExchange(ref state, Taken, Posted) != Posted) continue; // withdrawn
             t_inside = this;
-            try { RunItems(); }
+            try { RunItems(id); }
             finally { t_inside = null; }
             Volatile.Write(ref state, Idle);
             Interlocked.Decrement(ref _running);

@@ -56,6 +56,29 @@ public class CpuThreadPoolTests
     }
 
     [Fact]
+    public void EachThreadStartsOnItsOwnContiguousShare()
+    {
+        // Affinity: the caller owns items [0, 2), the worker [2, 4), so the same thread handles
+        // the same part of every layer. Items 0 and 2 wait for each other: they can only finish
+        // when each thread begins with the first item of its own share.
+        using var pool = new CpuThreadPool(2);
+        int caller = Environment.CurrentManagedThreadId;
+        for (int round = 0; round < 5; round++)
+        {
+            var first = new Dictionary<int, int>(); // thread → the first item it ran
+            using var barrier = new Barrier(2);
+            pool.ParallelFor(4, i =>
+            {
+                lock (first) first.TryAdd(Environment.CurrentManagedThreadId, i);
+                if (i is 0 or 2) Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(10)), $"item {i} waited alone");
+            });
+            Assert.Equal(2, first.Count);
+            Assert.Equal(0, first[caller]);
+            Assert.Equal(2, first.Single(kv => kv.Key != caller).Value);
+        }
+    }
+
+    [Fact]
     public void WorkersWakeUpAfterSleeping()
     {
         using var pool = new CpuThreadPool(2, spinMicroseconds: 10);
