@@ -83,21 +83,38 @@ def gen(k):
         A(f"        &RunStrided<Rows{r}, HalfWidth>, &RunStrided<Rows{r}, FullWidth>,")
     A("    ];")
     A("")
-    def run_method(strided):
-        # B's k rows: packed panels are NR floats apart, a strided B (read in place) ldb apart.
+    A("    /// <summary>The same shapes reading B in place through row offsets (<see cref=\"RunIndirect{TR, TC}\"/>).</summary>")
+    A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectVariants =")
+    A("    [")
+    for r in range(1, 7):
+        A(f"        &RunIndirect<Rows{r}, HalfWidth>, &RunIndirect<Rows{r}, FullWidth>,")
+    A("    ];")
+    A("")
+    def run_method(mode):
+        # B's k rows: packed panels are NR floats apart, a strided B (read in place) ldb apart, an
+        # indirect B (read in place) at b + koff[k] (a table of row offsets: a conv's shifted image rows).
+        strided = mode == "strided"
+        indirect = mode == "indirect"
         def bref(boff):
+            if indirect:
+                return "b + koff[0]" if boff == 0 else "b + koff[1]"
             if boff == 0:
                 return "b"
             return "b + ldb" if strided else f"b + {boff}"
         A("    /// <summary>")
         A(f"    /// C[0..TR, 0..(TC.Two ? {NR} : {W})] (row stride <paramref name=\"ldc\"/>) ⊕= Σ_k a[k*6+i]·b[k*{NR}+j] over")
         A("    /// <paramref name=\"kc\"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name=\"e\"/>.")
+        if indirect:
+            A("    /// This variant reads B in place through a table of row offsets: k row kk of the panel starts at")
+            A("    /// b + koff[kk] (a convolution's image rows shifted per tap), which spares packing an im2col matrix.")
         if strided:
             A("    /// This variant reads B in place: its k rows are <paramref name=\"ldb\"/> floats apart (a row-major")
             A("    /// matrix, not a packed panel), which spares a copy of B when few row panels of A reuse it.")
         A("    /// </summary>")
         A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-        A(f"    public static void {'RunStrided' if strided else 'Run'}<TR, TC>(nint kc, float* a, float* b, {'nint ldb, ' if strided else ''}float* c, nint ldc, ref TileEpilogue e)")
+        name = {"packed": "Run", "strided": "RunStrided", "indirect": "RunIndirect"}[mode]
+        extra = {"packed": "", "strided": "nint ldb, ", "indirect": "int* koff, "}[mode]
+        A(f"    public static void {name}<TR, TC>(nint kc, float* a, float* b, {extra}float* c, nint ldc, ref TileEpilogue e)")
         A("        where TR : struct, ITileRows where TC : struct, ITileCols")
         A("    {")
         A("        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and")
@@ -163,7 +180,7 @@ def gen(k):
             o[i] = "    " + o[i]
         A("            }")
         A("            a += 12;")
-        A(f"            b += {'2 * ldb' if strided else 2 * NR};")
+        A("            koff += 2;" if indirect else f"            b += {'2 * ldb' if strided else 2 * NR};")
         A("        }")
         A("        if (kc > 0)")
         A("        {")
@@ -245,9 +262,11 @@ def gen(k):
         A("    }")
         A("")
 
-    run_method(False)
+    run_method("packed")
     A("")
-    run_method(True)
+    run_method("strided")
+    A("")
+    run_method("indirect")
     A("    [MethodImpl(MethodImplOptions.NoInlining)]")
     A(f"    private static void StoreRow<TC>(float* c, {V}<float> v0, {V}<float> v1, int row, ref TileEpilogue e) where TC : struct, ITileCols")
     A("    {")

@@ -52,6 +52,21 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     /// <summary>Floats <see cref="PadInput"/> writes (slack included).</summary>
     public long PaddedFloats => (long)_s.Cg * Hp * Wp + Slack;
 
+    /// <summary>
+    /// Offset of im2col row k = (c, kh, kw) in the padded image: with stride 1 that row, over the
+    /// padded grid of output pixels (<see cref="Wp"/> columns per output row, the last
+    /// Wp − OW of them not real outputs), is the padded image itself from this offset on, which
+    /// <see cref="GemmOperand.RowTableB"/> lets the microkernels read in place.
+    /// </summary>
+    internal int[] RowOffsets => _kOff;
+
+    /// <summary>
+    /// Floats the padded image needs for <see cref="RowOffsets"/> reads over the whole padded grid:
+    /// the last row's shifted reads run (KW − 1)·DW floats past the image, into columns that are
+    /// not real outputs.
+    /// </summary>
+    internal long GridPaddedFloats => PaddedFloats + (long)(_s.KW - 1) * _s.DW;
+
     /// <summary>GEMM depth K = Cg·KH·KW.</summary>
     public int K => _kOff.Length;
 

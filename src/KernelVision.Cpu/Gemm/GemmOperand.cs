@@ -28,9 +28,11 @@ public readonly unsafe struct GemmOperand
     internal readonly nint KStride;
     internal readonly IGemmPanelSource? Source;
     internal readonly PackedMatrix? Packed;
+    internal readonly int* RowOffsets; // B read through a row table: element (j, k) at Data[RowOffsets[k] + j]
 
-    private GemmOperand(float* data, nint xStride, nint kStride, IGemmPanelSource? source, PackedMatrix? packed)
+    private GemmOperand(float* data, nint xStride, nint kStride, IGemmPanelSource? source, PackedMatrix? packed, int* rowOffsets = null)
     {
+        RowOffsets = rowOffsets;
         Data = data;
         XStride = xStride;
         KStride = kStride;
@@ -54,6 +56,15 @@ public readonly unsafe struct GemmOperand
 
     /// <summary>Element (x, k) at <c>data[x*xStride + k*kStride]</c>, X being the row of A or the column of B.</summary>
     public static GemmOperand Strided(float* data, nint xStride, nint kStride) => new(data, xStride, kStride, null, null);
+
+    /// <summary>
+    /// A right operand op(B) (K×N) whose k-th row is the N contiguous floats at
+    /// <c>data + rowOffsets[k]</c>: the im2col matrix of a stride-1 convolution over a padded image,
+    /// whose rows are the image shifted per tap, read in place by the microkernels instead of packed.
+    /// </summary>
+    public static GemmOperand RowTableB(float* data, int* rowOffsets) =>
+        new(data != null ? data : throw new ArgumentNullException(nameof(data)), 1, 0, null, null,
+            rowOffsets != null ? rowOffsets : throw new ArgumentNullException(nameof(rowOffsets)));
 
     /// <summary>An operand whose panels <paramref name="source"/> packs on demand.</summary>
     public static GemmOperand FromSource(IGemmPanelSource source) =>

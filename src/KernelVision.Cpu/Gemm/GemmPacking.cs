@@ -36,6 +36,16 @@ public static unsafe class GemmPacking
             return;
         }
         if (op.Packed is not null) throw new InvalidOperationException("a packed operand is not repacked");
+        if (op.RowOffsets != null)
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* d = dst + kk * width;
+                new ReadOnlySpan<float>(op.Data + op.RowOffsets[k0 + kk] + x0, count).CopyTo(new Span<float>(d, count));
+                new Span<float>(d + count, width - count).Clear();
+            }
+            return;
+        }
         float* src = op.Data + x0 * op.XStride + k0 * op.KStride;
         if (op.XStride == 1) PackContiguousX(src, op.KStride, dst, width, count, kc);
         else if (op.KStride == 1) PackContiguousK(src, op.XStride, dst, width, count, kc);

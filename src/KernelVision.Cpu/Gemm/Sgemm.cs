@@ -114,7 +114,9 @@ public static unsafe class Sgemm
             p.RowBias = p.ColBias;
             p.ColBias = rowBias;
         }
-        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, p.B.Packed is not null, kernel, pool?.ThreadCount ?? 1);
+        // A B read through a row table costs nothing to prepare, like a pre-packed one.
+        bool bReady = p.B.Packed is not null || (p.B.RowOffsets != null && kernel.IndirectVariants is not null);
+        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, bReady, kernel, pool?.ThreadCount ?? 1);
         if (tm * tn == 1)
         {
             RunRegion(p, 0, p.M, 0, p.N);
@@ -333,8 +335,8 @@ public static unsafe class Sgemm
         nint ldc = p.Ldc;
         // B read in place (no packed copy) when few row panels would reuse a packed B block: the
         // copy is then a large share of the work (MobileNet's 1×1 projections: 24 output channels).
-        bool direct = packedB is null && p.B.Source is null && p.B.XStride == 1 && kern.StridedVariants is not null
-                      && m1 - m0 <= DirectBMaxRows;
+        bool direct = packedB is null && p.B.Source is null && p.B.XStride == 1
+                      && (p.B.RowOffsets != null ? kern.IndirectVariants is not null : kern.StridedVariants is not null && m1 - m0 <= DirectBMaxRows);
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -418,10 +420,12 @@ public static unsafe class Sgemm
     {
         var kern = p.Kernel;
         int mr = kern.MR, nr = kern.NR, half = nr / 2, mcMax = kern.MC;
-        var strided = kern.StridedVariants!;
+        var strided = kern.StridedVariants;
+        var indirect = kern.IndirectVariants;
         var variants = kern.Variants;
+        int* koff = p.B.RowOffsets != null ? p.B.RowOffsets + pc : null;
         nint ldb = p.B.KStride, ldc = p.Ldc;
-        float* b0 = p.B.Data + pc * ldb;
+        float* b0 = koff != null ? p.B.Data : p.B.Data + pc * ldb;
         for (int ic = m0; ic < m1; ic += mcMax)
         {
             int mc = Math.Min(mcMax, m1 - ic);
@@ -440,7 +444,8 @@ public static unsafe class Sgemm
                     float* cp = p.C + (ic + ir) * ldc + jc + jr;
                     e.RowBias = p.RowBias != null ? p.RowBias + ic + ir : null;
                     int shape = (mrr - 1) * 2 + (nrr > half ? 1 : 0);
-                    if (inPlace) strided[shape](kc, ap, bp, ldb, cp, ldc, ref e);
+                    if (inPlace && koff != null) indirect![shape](kc, ap, bp, koff, cp, ldc, ref e);
+                    else if (inPlace) strided![shape](kc, ap, bp, ldb, cp, ldc, ref e);
                     else RunRagged(variants![shape], kc, ap, bufB, cp, ldc, mrr, nrr, nr, ref e, tmp);
                 }
             }

@@ -21,7 +21,10 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// <item>Winograd F(2×2, 3×3) (F(4×4) when <see cref="WinogradConv.LargeTilesEnabled"/>), for 3×3 stride-1 dilation-1 2-D
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
-/// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>).</item>
+/// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>);
+/// Im2ColInPlace for stride 1 (tuner's choice only): nothing is packed, the microkernels read the
+/// im2col rows straight from the padded image (<see cref="GemmOperand.RowTableB"/>) over a grid
+/// of padded-width output rows, which are then compacted into Y.</item>
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
@@ -37,7 +40,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IConstantInputsAware, IKernelVariant, ITunableKernel, ITunedKernel
 {
-    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Depthwise, DepthwiseBlocked, Winograd }
+    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Im2ColInPlace, Depthwise, DepthwiseBlocked, Winograd }
 
     /// <summary>Everything that depends on the input and weight shapes only.</summary>
     private sealed class Plan
@@ -96,6 +99,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         _ => 0,
     };
 
+    /// <summary>
+    /// Forces the in-place im2col path where it applies (stride 1), instead of the rules' choice,
+    /// which never takes it (only the tuner does). For tests; <see cref="ForceInPlace"/> for benchmarks.
+    /// </summary>
+    public bool UseInPlace { get; set; }
+
+    /// <summary>Process-wide <see cref="UseInPlace"/> (benchmarks' A/B switch).</summary>
+    internal static bool ForceInPlace { get; set; }
+
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
 
@@ -152,10 +164,12 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
         bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
-        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && Candidates(s) is { Count: > 1 } candidates)
+        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && !UseInPlace && !ForceInPlace
+            && Candidates(s) is { Count: > 1 } candidates)
         {
             string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}";
             var cache = TuningCache.For(Pool.ThreadCount);
@@ -174,7 +188,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     {
         var plan = new Plan { XShape = (int[])x.Clone(), WShape = (int[])w.Clone(), Shape = s, Path = path, Transposed = transposed };
         int tasks = s.N * s.G;
-        if (path == Path.Im2Col)
+        if (path is Path.Im2Col or Path.Im2ColInPlace)
         {
             plan.Sources = new IGemmPanelSource[tasks];
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSource(s);
@@ -210,6 +224,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var gemm = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         list.Add((gemm.ToString(), gemm, false, 0));
         list.Add((gemm + "T", gemm, true, 0));
+        if (SupportsInPlace(s)) list.Add((nameof(Path.Im2ColInPlace), Path.Im2ColInPlace, false, 0));
         // F(4×4) only where it is allowed at all: it misses the accuracy bar on deep nets (see WinogradConv).
         if (WinogradEnabled && WinogradConv.Supports(s) && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
@@ -218,6 +233,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         }
         return list;
     }
+
+    /// <summary>
+    /// Im2ColInPlace computes stride-1 1-D/2-D convs whose padded grid wastes at most half again
+    /// the real outputs (Wp − OW = (KW − 1)·DW extra columns per row), on kernels with the
+    /// row-table microkernels.
+    /// </summary>
+    private static bool SupportsInPlace(ConvShape s) =>
+        s.Is2D && s.SH == 1 && s.SW == 1 && GemmKernel.Best.IndirectVariants is not null
+        && 2 * (s.KW - 1) * s.DW <= s.OW;
 
     /// <summary>
     /// Times every candidate path on this run's input (pointers already set) and returns the
@@ -418,23 +442,10 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         GemmOperand image;
         if (plan.Path == Path.Pointwise)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
+        else if (plan.Path == Path.Im2ColInPlace) image = default; // RunInPlace below
         else if (plan.Sources[i] is Im2ColSource src)
         {
-            if (src.NeedsPadding)
-            {
-                float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats);
-                if (parallel && Pool.ThreadCount > 1 && s.Cg > 1)
-                {
-                    // The copy is a pass over the whole input: share it out like the GEMM.
-                    _padSource = src;
-                    _padX = x;
-                    _padDst = padded;
-                    Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadChannel(self._padX, self._padDst, c));
-                    _padSource = null;
-                    src.UsePadded(padded);
-                }
-                else src.PadInput(x, padded);
-            }
+            if (src.NeedsPadding) Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.PaddedFloats), parallel);
             else src.SetInput(x);
             image = GemmOperand.FromSource(src);
         }
@@ -447,6 +458,11 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         float* bias = _bias == null ? null : _bias + (long)g * s.Mg;
         int k = s.Cg * s.Taps, pixels = s.OutPlane;
         var pool = parallel ? Pool : null;
+        if (plan.Path == Path.Im2ColInPlace)
+        {
+            RunInPlace((Im2ColSource)plan.Sources[i], s, x, y, weights, bias, parallel);
+            return;
+        }
         if (!plan.Transposed)
         {
             var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
@@ -457,6 +473,57 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, Op.Activation);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
         Transpose(yt, pixels, s.Mg, y);
+    }
+
+    /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>
+    private void Pad(Im2ColSource src, in ConvShape s, float* x, float* padded, bool parallel)
+    {
+        if (parallel && Pool.ThreadCount > 1 && s.Cg > 1)
+        {
+            // The copy is a pass over the whole input: share it out like the GEMM.
+            _padSource = src;
+            _padX = x;
+            _padDst = padded;
+            Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadChannel(self._padX, self._padDst, c));
+            _padSource = null;
+            src.UsePadded(padded);
+        }
+        else src.PadInput(x, padded);
+    }
+
+    /// <summary>
+    /// A stride-1 conv as Y' = W·B over the padded grid (OH rows of Wp pixels), B's row k being the
+    /// padded image read from offset RowOffsets[k], so nothing is packed; the grid's rows are then
+    /// compacted into Y's OW-wide rows. Bias and activation run in the GEMM epilogue.
+    /// </summary>
+    private void RunInPlace(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias, bool parallel)
+    {
+        int wp = src.Wp, cols = s.OH * wp, k = s.Cg * s.Taps;
+        Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.GridPaddedFloats), parallel);
+        float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
+        var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
+        fixed (int* rows = src.RowOffsets)
+            Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(src.Input, rows), 0f, grid, cols, epilogue, parallel ? Pool : null);
+        _grid = grid;
+        _gridY = y;
+        _gridWidth = wp;
+        if (parallel && Pool.ThreadCount > 1) Pool.ParallelFor(s.Mg, this, static (self, m) => self.CompactGrid(m));
+        else
+            for (int m = 0; m < s.Mg; m++) CompactGrid(m);
+        _grid = _gridY = null;
+    }
+
+    private float* _grid, _gridY;
+    private int _gridWidth;
+
+    /// <summary>Output channel <paramref name="m"/>'s real pixels: the first OW of each padded-grid row.</summary>
+    private void CompactGrid(int m)
+    {
+        var s = _run!.Shape;
+        int wp = _gridWidth;
+        float* src = _grid + (long)m * s.OH * wp, dst = _gridY + (long)m * s.OutPlane;
+        for (int oh = 0; oh < s.OH; oh++)
+            new ReadOnlySpan<float>(src + (long)oh * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
     }
 
     /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>

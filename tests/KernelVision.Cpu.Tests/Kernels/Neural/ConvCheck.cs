@@ -96,7 +96,7 @@ internal static class ConvCheck
     /// kernel of the last run for further checks.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0)
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -116,6 +116,7 @@ internal static class ConvCheck
             {
                 conv.UseWinograd = winograd;
                 conv.WinogradTile = winogradTile;
+                conv.UseInPlace = inPlace;
             }
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written

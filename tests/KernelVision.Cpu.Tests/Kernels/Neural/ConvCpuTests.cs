@@ -124,6 +124,30 @@ public class ConvCpuTests
         Assert.StartsWith("Im2Col ", Check([1, 16, 30, 30], [64, 16, 5, 5], true, Pads(2, 2, 2, 2)));
     }
 
+    private static string InPlace(int[] x, int[] w, bool bias, FusedActivation act, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, bias ? w[0] : 0, attrs, act, inPlace: true)!.Variant;
+
+    [Fact]
+    public void InPlaceIm2ColMatchesReference()
+    {
+        // The microkernels read the padded image through a row table over a padded-width grid,
+        // which is then compacted: kernels, paddings, dilations, groups, batches, K > KC, widths
+        // whose grid rows are not whole panels, and every fused activation.
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 5, 10, 13], [6, 5, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([2, 3, 12, 17], [7, 3, 3, 3], false, default));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 40, 23, 19], [20, 40, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 16, 21], [9, 4, 5, 5], true, default, Pads(2, 1, 0, 3)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 14, 20], [4, 3, 3, 3], true, default, Dilations(2, 2), Pads(2, 2, 2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([2, 6, 9, 14], [9, 2, 3, 3], true, default, Group(3), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 1, 40], [4, 3, 1, 5], true, default, Pads(0, 2, 0, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 64, 7, 7], [70, 64, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+            Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 9, 11], [10, 8, 3, 3], true, act, Pads(1, 1, 1, 1)));
+        // Strided convs keep the packed path.
+        Assert.StartsWith("Im2Col", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
+        Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
+    }
+
     [Fact]
     public void GroupedConvMatchesReference()
     {
