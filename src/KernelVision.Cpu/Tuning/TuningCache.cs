@@ -20,8 +20,12 @@ namespace KernelVision.Cpu.Tuning;
 /// </remarks>
 public sealed class TuningCache
 {
-    /// <summary>Bumped whenever the candidate set or the variants' names change, so old files are not read.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// Bumped whenever the candidate set, the variants' names or their relative speed change, so
+    /// old files are not read (2: Im2ColInPlace joined the candidates; ragged GEMM edges and the
+    /// thread pool's affinity changed which path wins).
+    /// </summary>
+    public const int Version = 2;
 
     private static readonly ConcurrentDictionary<string, TuningCache> ByMachine = new();
     private readonly ConcurrentDictionary<string, string> _choices;
