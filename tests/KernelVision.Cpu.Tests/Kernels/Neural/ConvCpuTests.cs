@@ -135,6 +135,8 @@ public class ConvCpuTests
         // whose grid rows are not whole panels, and every fused activation.
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 5, 10, 13], [6, 5, 3, 3], true, default, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([2, 3, 12, 17], [7, 3, 3, 3], false, default));
+        // Eight images: one GEMM per image on each thread at once (each with its own grid).
+        Assert.StartsWith("Im2ColInPlace", InPlace([8, 8, 48, 48], [32, 8, 3, 3], true, default, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 40, 23, 19], [20, 40, 3, 3], true, default, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 16, 21], [9, 4, 5, 5], true, default, Pads(2, 1, 0, 3)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 14, 20], [4, 3, 3, 3], true, default, Dilations(2, 2), Pads(2, 2, 2, 2)));
