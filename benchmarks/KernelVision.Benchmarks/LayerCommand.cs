@@ -18,7 +18,7 @@ public static class LayerCommand
         ["direct-b-all"] = on => KernelVision.Cpu.Gemm.Sgemm.DirectBMaxRows = on ? int.MaxValue : 0,
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
-        ["in-place-im2col"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
+        ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
     };
 
     public static int Run(Options o, string[] rest)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using KernelVision.Backends;
 using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
@@ -40,7 +41,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 [BackendKernel("cpu")]
 public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Conv>(op), IConstantInputsAware, IKernelVariant, ITunableKernel, ITunedKernel
 {
-    private enum Path { Pointwise, PointwiseDot, Im2Col, Im2ColNd, Im2ColInPlace, Depthwise, DepthwiseBlocked, Winograd }
+    private enum Path { Pointwise, PointwiseInPlace, PointwiseDot, Im2Col, Im2ColNd, Im2ColInPlace, Depthwise, DepthwiseBlocked, Winograd }
 
     /// <summary>Everything that depends on the input and weight shapes only.</summary>
     private sealed class Plan
@@ -53,6 +54,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         public DepthwiseConv? Depthwise;
         public DepthwiseConvBlocked? DepthwiseBlocked;
         public WinogradConv? Winograd;
+        public int[]? ChannelRows;                // PointwiseInPlace: pinned offsets c·InPlane of X's channel rows
         public string? TuneKey;                   // set while this shape still has to be timed
 
         /// <summary>The name a tuning choice is stored under.</summary>
@@ -100,8 +102,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     };
 
     /// <summary>
-    /// Forces the in-place im2col path where it applies (stride 1), instead of the rules' choice,
-    /// which never takes it (only the tuner does). For tests; <see cref="ForceInPlace"/> for benchmarks.
+    /// Forces the in-place paths where they apply (pointwise, and im2col with stride 1) instead of
+    /// the rules' choice, which never takes them (only the tuner does). For tests; <see cref="ForceInPlace"/> for benchmarks.
     /// </summary>
     public bool UseInPlace { get; set; }
 
@@ -164,6 +166,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
+        if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null) path = Path.PointwiseInPlace;
         if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
         bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
@@ -198,6 +201,11 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             plan.Sources = new IGemmPanelSource[tasks];
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSourceNd(s);
         }
+        else if (path == Path.PointwiseInPlace)
+        {
+            plan.ChannelRows = GC.AllocateArray<int>(s.Cg, pinned: true);
+            for (int c = 0; c < s.Cg; c++) plan.ChannelRows[c] = c * s.InPlane;
+        }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
         else if (path == Path.DepthwiseBlocked) plan.DepthwiseBlocked = new DepthwiseConvBlocked(s);
         else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, tile);
@@ -213,6 +221,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             if (s.InPlane == 1) return list; // one pixel: the dot-product path, nothing to choose
             list.Add(("Pointwise", Path.Pointwise, false, 0));
             list.Add(("PointwiseT", Path.Pointwise, true, 0));
+            // X's channel rows read in place by the microkernels, never packed (the rules do so for
+            // at most Sgemm.DirectBMaxRows output channels; which wins beyond that varies by layer).
+            if (GemmKernel.Best.IndirectVariants is not null) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
             return list;
         }
         if (DepthwiseConv.IsDepthwise(s))
@@ -442,6 +453,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         GemmOperand image;
         if (plan.Path == Path.Pointwise)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
+        else if (plan.Path == Path.PointwiseInPlace) // ChannelRows is pinned at allocation
+            image = GemmOperand.RowTableB(x, (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(plan.ChannelRows!)));
         else if (plan.Path == Path.Im2ColInPlace) image = default; // RunInPlace below
         else if (plan.Sources[i] is Im2ColSource src)
         {

@@ -145,6 +145,12 @@ public class ConvCpuTests
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 64, 7, 7], [70, 64, 3, 3], true, default, Pads(1, 1, 1, 1)));
         foreach (var act in ConvCheck.Activations)
             Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 9, 11], [10, 8, 3, 3], true, act, Pads(1, 1, 1, 1)));
+        // 1×1 convs read X's channel rows in place: more output channels than the rules' direct-B
+        // limit (48), ragged widths, groups, batches, K > KC.
+        Assert.StartsWith("PointwiseInPlace", InPlace([1, 5, 7, 9], [7, 5, 1, 1], true, default));
+        Assert.StartsWith("PointwiseInPlace", InPlace([3, 17, 5, 3], [130, 17, 1, 1], false, default));
+        Assert.StartsWith("PointwiseInPlace", InPlace([2, 6, 9, 11], [9, 2, 1, 1], true, default, Group(3)));
+        Assert.StartsWith("PointwiseInPlace", InPlace([1, 300, 13, 17], [70, 300, 1, 1], true, new FusedActivation(ActivationKind.Relu)));
         // Strided convs keep the packed path.
         Assert.StartsWith("Im2Col", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
         Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
