@@ -184,6 +184,7 @@ internal static class ProfileCommand
             Conv c => c.Activation,
             ConvTranspose c => c.Activation,
             Gemm g => g.Activation,
+            BatchNormalization b => b.Activation,
             _ => FusedActivation.None,
         };
         return act.Kind == ActivationKind.None ? op.Node.OpType : $"{op.Node.OpType}+{act.Kind}";

@@ -41,7 +41,8 @@ public static unsafe class ConvEpilogue
         switch (act.Kind)
         {
             case ActivationKind.Relu:
-                return Vector256.Max(v, Vector256<float>.Zero);
+                // x > 0 ? x : 0, as the scalar form and the GEMM epilogues: NaN becomes 0 (Max would keep it).
+                return v & Vector256.GreaterThan(v, Vector256<float>.Zero);
             case ActivationKind.LeakyRelu:
                 return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v, v * act.Alpha);
             case ActivationKind.Clip:

@@ -63,6 +63,10 @@ public struct BatchNormArgs
     public int C, Plane;
     /// <summary>Epsilon.</summary>
     public float Epsilon;
+    /// <summary>Fused activation (ActivationKind as int).</summary>
+    public int ActKind;
+    /// <summary>Activation parameters.</summary>
+    public float ActA, ActB;
 }
 
 /// <summary>Arguments of <see cref="NeuralKernels.Lrn"/>.</summary>
@@ -243,14 +247,14 @@ public static class NeuralKernels
         if (tid == 0) a.Y[o] = total / a.Count;
     }
 
-    /// <summary>Inference BatchNormalization: y = (x − mean)·scale/√(var+ε) + bias, per channel.</summary>
+    /// <summary>Inference BatchNormalization: y = act((x − mean)·scale/√(var+ε) + bias), per channel.</summary>
     public static void BatchNorm(Index1D thread, ElementRange r, BatchNormArgs a)
     {
         for (int i = thread; i < r.Count; i += r.Stride)
         {
             int c = (i / a.Plane) % a.C;
             float k = a.Scale[c] * XMath.Rsqrt(a.Var[c] + a.Epsilon);
-            a.Y[i] = (a.X[i] - a.Mean[c]) * k + a.Bias[c];
+            a.Y[i] = DeviceMath.Activate(a.ActKind, a.ActA, a.ActB, (a.X[i] - a.Mean[c]) * k + a.Bias[c]);
         }
     }
 

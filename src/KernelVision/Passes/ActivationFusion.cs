@@ -8,8 +8,9 @@ namespace KernelVision.Passes;
 
 /// <summary>
 /// Moves an activation (Relu, LeakyRelu, Clip with constant bounds — ReLU6 —, Sigmoid, Tanh,
-/// HardSigmoid) into the epilogue of the Conv, ConvTranspose or Gemm that feeds it, so the
-/// activation is applied while the output tile is still in registers instead of in another pass.
+/// HardSigmoid) into the epilogue of the Conv, ConvTranspose, Gemm or (inference)
+/// BatchNormalization that feeds it, so the activation is applied while the output is still in
+/// registers instead of in another pass.
 /// </summary>
 public sealed class ActivationFusion : IGraphPass
 {
@@ -41,6 +42,8 @@ public sealed class ActivationFusion : IGraphPass
                 case Conv c when c.Activation.Kind == ActivationKind.None: c.Activation = fused; break;
                 case ConvTranspose c when c.Activation.Kind == ActivationKind.None: c.Activation = fused; break;
                 case Gemm g when g.Activation.Kind == ActivationKind.None: g.Activation = fused; break;
+                // Inference BN only: in training mode it has running-statistics outputs besides Y.
+                case BatchNormalization b when b.Activation.Kind == ActivationKind.None && !b.TrainingMode: b.Activation = fused; break;
                 default: continue;
             }
             producer.Node.Outputs[0] = an.Outputs[0];

@@ -159,8 +159,55 @@ public class PassTests
         var p = ModelProto.Parser.ParseFrom(ConvBnAct("Conv", "Relu", true));
         p.Graph.Output.Add(new ValueInfoProto { Name = "c" });
         var s = new InferenceSession(OnnxLoader.Load(p.ToByteArray(), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
-        Assert.Equal(3, s.Nodes.Count); // c is a graph output: BN must stay, and Relu has no conv-like producer to fuse into
+        // c is a graph output: BN must stay, and the Relu goes into the BN instead of the conv.
+        Assert.Equal(2, s.Nodes.Count);
         Assert.DoesNotContain(s.PassLog, l => l.StartsWith("bn-fold"));
+        Assert.Equal(ActivationKind.Relu, Assert.IsType<BatchNormalization>(s.Nodes[1].Op).Activation.Kind);
+    }
+
+    /// <summary>x → BatchNormalization → activation → y: nothing to fold BN into (DenseNet's pre-activation form).</summary>
+    private static byte[] BnAct(string act)
+    {
+        var rng = new Random(11);
+        var g = new GraphProto { Name = "g" };
+        int c = 6;
+        g.Initializer.Add(Init("scale", [c], rng, 0.5f, 2));
+        g.Initializer.Add(Init("beta", [c], rng));
+        g.Initializer.Add(Init("mean", [c], rng));
+        g.Initializer.Add(Init("var", [c], rng, 0.1f, 3));
+        g.Node.Add(new NodeProto { Name = "bn", OpType = "BatchNormalization", Input = { "x", "scale", "beta", "mean", "var" }, Output = { "n" } });
+        var a = new NodeProto { Name = "act", OpType = act, Input = { "n" }, Output = { "y" } };
+        if (act == "LeakyRelu") a.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 0.2f });
+        g.Node.Add(a);
+        g.Input.Add(LoaderTests.Vi("x", 2, c, 9, 13));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("Relu", "reference")]
+    [InlineData("Relu", "cpu")]
+    [InlineData("Relu", "gpu-sim")]
+    [InlineData("LeakyRelu", "cpu")]
+    [InlineData("Sigmoid", "cpu")]
+    [InlineData("Tanh", "gpu-sim")]
+    public void ActivationFusedIntoBatchNormalizationOnEveryBackend(string act, string backend)
+    {
+        // The unoptimised graph on Reference is the oracle; the fused BN must apply the activation
+        // on every backend (a kernel that ignored it would return negative values for Relu).
+        var bytes = BnAct(act);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var fused = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+            new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+        var only = Assert.Single(fused.Nodes);
+        Assert.NotEqual(ActivationKind.None, Assert.IsType<BatchNormalization>(only.Op).Activation.Kind);
+        Assert.Contains(fused.PassLog, l => l.StartsWith("fuse"));
+        var x = Tensor.Zeros(DataType.Float32, [2, 6, 9, 13]);
+        var rng = new Random(5);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 6 - 3);
+        TensorAssert.Close(plain.Run(x)[0], fused.Run(x)[0], rtol: 1e-5, atol: 1e-5);
     }
 
     /// <summary>

@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelVision.Backends;
+using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Threading;
+using KernelVision.Ops;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -14,9 +16,10 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// y = (x − mean)·a + B (subtracting the mean first keeps the result accurate when mean·a is large
 /// next to y). Legacy non-spatial statistics are applied per (channel, position). Float64 runs on
 /// the Reference kernel, as does training mode (batch statistics: a test-data form, not inference).
+/// A fused activation runs on each plane right after it is written.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<BatchNormalization>(op)
+public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<BatchNormalization>(op)
 {
     private float[] _factor = [];
 
@@ -35,7 +38,7 @@ public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<Bat
 
         int channels = x.Shape[1];
         int plane = ShapeUtil.Product(x.Shape, 2, x.Rank);
-        var job = new Job(x, outputs[0]!, _factor, inputs[3]!, inputs[2]!, channels, plane, Op.Spatial);
+        var job = new Job(x, outputs[0]!, _factor, inputs[3]!, inputs[2]!, channels, plane, Op.Spatial, Op.Activation);
         ParallelRange.For(Pool, x.Shape[0] * channels, Math.Max(1, 32768 / Math.Max(1, plane)), job, static (j, p0, p1) =>
         {
             var xs = j.X.Floats;
@@ -52,11 +55,14 @@ public sealed class BatchNormalizationCpu(BatchNormalization op) : CpuKernel<Bat
                         int s = c * j.Plane + i;
                         ys[at + i] = MathF.FusedMultiplyAdd(xs[at + i] - mean[s], j.Factor[s], shift[s]);
                     }
+                // The fused activation, on the plane just written (still in L1).
+                if (j.Act.Kind != ActivationKind.None)
+                    fixed (float* py = ys.Slice(at, j.Plane)) ConvEpilogue.Apply(py, j.Plane, 0f, j.Act);
             }
         });
     }
 
-    private readonly record struct Job(Tensor X, Tensor Y, float[] Factor, Tensor Mean, Tensor Shift, int Channels, int Plane, bool Spatial);
+    private readonly record struct Job(Tensor X, Tensor Y, float[] Factor, Tensor Mean, Tensor Shift, int Channels, int Plane, bool Spatial, FusedActivation Act);
 
     /// <summary>
     /// y = (x − m)·a + b, vectorised with fused multiply-add. The mean is given as the float pair

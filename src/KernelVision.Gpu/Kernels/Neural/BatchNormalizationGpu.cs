@@ -20,6 +20,7 @@ public sealed class BatchNormalizationGpu(BatchNormalization op) : GpuKernel<Bat
         {
             X = In(inputs, 0), Scale = Param(inputs, 1), Bias = Param(inputs, 2), Mean = Param(inputs, 3), Var = Param(inputs, 4),
             Y = Out(outputs, 0), C = x.Shape[1], Plane = Math.Max(1, ShapeUtil.Product(x.Shape, 2, x.Rank)), Epsilon = Op.Epsilon,
+            ActKind = (int)Op.Activation.Kind, ActA = Op.Activation.Alpha, ActB = Op.Activation.Beta,
         };
         Launch.Elements(Device, NeuralKernels.BatchNorm, x.Length, args);
         Done(outputs);

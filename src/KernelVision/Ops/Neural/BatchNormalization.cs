@@ -8,6 +8,7 @@ namespace KernelVision.Ops.Neural;
 /// stored running statistics; <see cref="TrainingMode"/> normalises with batch statistics instead.
 /// Legacy attributes (is_test, consumed_inputs) are accepted and ignored;
 /// opset &lt; 9 <c>spatial = 0</c> gives per-activation statistics shaped like X without N.
+/// A fusion pass may set <see cref="Activation"/> (inference form only), which kernels apply to Y.
 /// </summary>
 [OnnxOp("BatchNormalization")]
 public sealed class BatchNormalization : Op
@@ -27,6 +28,12 @@ public sealed class BatchNormalization : Op
 
     /// <summary>Running-statistics momentum (training mode only).</summary>
     public float Momentum { get; }
+
+    /// <summary>
+    /// Activation applied to Y after the affine map (set by fusion; default none): DenseNet's
+    /// pre-activation BN → ReLU then takes one pass over the tensor instead of two.
+    /// </summary>
+    public FusedActivation Activation { get; set; }
 
     /// <summary>Parses and validates the attributes.</summary>
     public BatchNormalization(Node node, int opset) : base(node, opset)

@@ -3,7 +3,7 @@ using KernelVision.Tensors;
 
 namespace KernelVision.Backends.Reference.Neural;
 
-/// <summary>Y = scale·(X − mean)/√(var + ε) + B with the stored statistics, per channel (or per activation when not spatial).</summary>
+/// <summary>Y = act(scale·(X − mean)/√(var + ε) + B) with the stored statistics, per channel (or per activation when not spatial); act is the fused activation, if any.</summary>
 [BackendKernel("reference")]
 public sealed class BatchNormalizationReference(BatchNormalization op) : Kernel<BatchNormalization>(op)
 {
@@ -49,7 +49,7 @@ public sealed class BatchNormalizationReference(BatchNormalization op) : Kernel<
                     // Spatial: one statistic per channel; legacy non-spatial: one per (channel, position).
                     int p = Op.Spatial ? c : c * plane + i;
                     int at = (n * channels + c) * plane + i;
-                    result[at] = scale[p] * (x[at] - mean[p]) / Math.Sqrt(variance[p] + Op.Epsilon) + shift[p];
+                    result[at] = Op.Activation.Apply(scale[p] * (x[at] - mean[p]) / Math.Sqrt(variance[p] + Op.Epsilon) + shift[p]);
                 }
         NeuralData.Write(outputs[0]!, result);
     }
