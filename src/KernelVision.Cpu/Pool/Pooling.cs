@@ -115,7 +115,7 @@ internal static class Pooling
                 }
                 int bottom = top + (rows - 1) * dh;
                 for (int i = Math.Max(next, top); i <= bottom; i++)
-                    AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, reduced, ring + (i & mask) * reduced);
+                    AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, ow, ring + (i & mask) * reduced);
                 next = Math.Max(next, bottom + 1);
                 for (int k = 0; k < rows; k++) windowRows[k] = ((top + k * dh) & mask) * reduced;
                 var down = windowRows[..rows];
@@ -172,44 +172,52 @@ internal static class Pooling
     }
 
     /// <summary>
-    /// One input row reduced along W into <paramref name="reduced"/> outputs at <paramref name="dst"/>,
-    /// <paramref name="width"/> (16 or 8) at a time; output j's window starts at column j·stride − left.
-    /// Max starts from −inf, so a NaN tap never gets in and the reduced row holds no NaN.
+    /// One input row reduced along W into outputs [0, max(<paramref name="ow"/>, <paramref name="width"/>))
+    /// at <paramref name="dst"/>, <paramref name="width"/> (16 or 8) at a time, the last step
+    /// overlapping the one before; output j's window starts at column j·stride − left. Max starts from
+    /// −inf, so a NaN tap never gets in and the reduced row holds no NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AcrossRow<TMax, TStride2>(float* row, int iw, int left, int kw, int dw, int width, int reduced, float* dst)
+    private static unsafe void AcrossRow<TMax, TStride2>(float* row, int iw, int left, int kw, int dw, int width, int ow, float* dst)
         where TMax : struct, IFlag where TStride2 : struct, IFlag
     {
-        int sw = TStride2.Value ? 2 : 1, reach = (kw - 1) * dw + sw * width;
-        for (int at = 0; at < reduced; at += width)
+        int sw = TStride2.Value ? 2 : 1, reach = (kw - 1) * dw + sw * width, last = Math.Max(0, ow - width);
+        for (int at = 0; ; at += width)
         {
-            int column = at * sw - left;
-            bool inside = column >= 0 && column + reach <= iw;
+            int a = Math.Min(at, last), column = a * sw - left;
             if (width == 16)
             {
                 var acc = TMax.Value ? Vector512.Create(float.NegativeInfinity) : Vector512<float>.Zero;
-                if (inside)
-                    for (int k = 0; k < kw; k++) acc = Add<TMax>(acc, Load16<TStride2>(row + column + k * dw));
+                // A stride-2 step uses every other float of its 32; when the 32 from its first window
+                // start overrun the row by one, the odd ones of the 32 from one column earlier do not.
+                bool direct = column >= 0 && column + reach <= iw, early = TStride2.Value && column >= 1 && column + reach - 1 <= iw;
+                if (direct || early)
+                {
+                    var control = direct ? EvenLanes16 : OddLanes16;
+                    float* src = row + column - (direct ? 0 : 1);
+                    for (int k = 0; k < kw; k++) acc = Add<TMax>(acc, Load16<TStride2>(src + k * dw, control));
+                }
                 else
                     for (int k = 0; k < kw; k++) acc = Add<TMax>(acc, Load16Masked<TMax, TStride2>(row, column + k * dw, iw));
-                acc.Store(dst + at);
+                acc.Store(dst + a);
             }
             else
             {
                 var acc = TMax.Value ? Vector256.Create(float.NegativeInfinity) : Vector256<float>.Zero;
-                if (inside)
+                if (column >= 0 && column + reach <= iw)
                     for (int k = 0; k < kw; k++) acc = Add<TMax>(acc, Load8<TStride2>(row + column + k * dw));
                 else
                     for (int k = 0; k < kw; k++) acc = Add<TMax>(acc, Load8Masked<TMax, TStride2>(row, column + k * dw, iw));
-                (TStride2.Value ? Unscramble(acc) : acc).Store(dst + at);
+                (TStride2.Value ? Unscramble(acc) : acc).Store(dst + a);
             }
+            if (a == last) break;
         }
     }
 
-    /// <summary>16 floats from <paramref name="src"/> on; with stride 2 every other one of 32.</summary>
+    /// <summary>16 floats from <paramref name="src"/> on; with stride 2 the 16 of 32 that <paramref name="control"/> picks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<float> Load16<TStride2>(float* src) where TStride2 : struct, IFlag =>
-        TStride2.Value ? Avx512F.PermuteVar16x32x2(Vector512.Load(src), EvenLanes16, Vector512.Load(src + 16)) : Vector512.Load(src);
+    private static unsafe Vector512<float> Load16<TStride2>(float* src, Vector512<int> control) where TStride2 : struct, IFlag =>
+        TStride2.Value ? Avx512F.PermuteVar16x32x2(Vector512.Load(src), control, Vector512.Load(src + 16)) : Vector512.Load(src);
 
     /// <summary>
     /// <see cref="Load16{TStride2}"/> of <paramref name="row"/> from <paramref name="column"/> on, the
@@ -233,6 +241,13 @@ internal static class Pooling
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    }
+
+    /// <summary>PermuteVar16x32x2's control for the odd elements of 32.</summary>
+    private static Vector512<int> OddLanes16
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     }
 
     /// <summary>8 floats from <paramref name="src"/> on; with stride 2 every other one of 16, in <see cref="EvenLanesScrambled(ref float)"/> order.</summary>
