@@ -23,6 +23,8 @@ public static class Program
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
+                  pooling [--threads N] [--runs R] [--only TEXT]
+                                                             MaxPool / AveragePool layers, 2-D table path vs padded rows (A/B)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
                   compare [MODEL.onnx ...] [--only a,b] [--separate] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]
@@ -53,6 +55,8 @@ public static class Program
             case "pool":
                 PoolCommand.Run(new Options(rest));
                 return 0;
+            case "pooling":
+                return PoolingCommand.Run(new Options(rest));
             case "split":
                 // split M N K [--packed-a] [--packed-b] [--threads T]: the task grid Sgemm picks.
                 var o = new Options(rest);
@@ -71,7 +75,7 @@ public static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
             default:
-                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, bandwidth, gemm, pool, split, layer, compare, memory, bdn)");
+                Console.Error.WriteLine($"error: unknown verb '{args[0]}' (peak, bandwidth, gemm, pool, pooling, split, layer, compare, memory, bdn)");
                 return 2;
         }
     }

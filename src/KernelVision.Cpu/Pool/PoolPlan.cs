@@ -31,6 +31,13 @@ internal sealed class PoolPlan
     public int[][] Padded { get; }
     /// <summary>Per axis: the output coordinates [lo, hi) whose whole window lies on real input.</summary>
     public (int Lo, int Hi)[] Interior { get; }
+    /// <summary>
+    /// Last axis, per output column: input taps (End − First) as floats, then 1s up to at least 16
+    /// entries, so a vector of divisors can be loaded at any column a 16-wide step starts on.
+    /// </summary>
+    public float[] ColumnTaps { get; }
+    /// <summary>As <see cref="ColumnTaps"/> with the padded tap counts (count_include_pad).</summary>
+    public float[] ColumnPaddedTaps { get; }
 
     /// <summary>Resolves <paramref name="op"/> for an input of <paramref name="inputShape"/>.</summary>
     public PoolPlan(PoolOp op, int[] inputShape)
@@ -71,6 +78,14 @@ internal sealed class PoolPlan
                 }
             }
             Interior[a] = lo < hi ? (lo, hi) : (0, 0);
+        }
+        int last = rank - 1, columns = g.OutputSpatial[last];
+        ColumnTaps = new float[Math.Max(columns, 16)];
+        ColumnPaddedTaps = new float[ColumnTaps.Length];
+        for (int o = 0; o < ColumnTaps.Length; o++)
+        {
+            ColumnTaps[o] = o < columns ? End[last][o] - First[last][o] : 1;
+            ColumnPaddedTaps[o] = o < columns ? Padded[last][o] : 1;
         }
     }
 

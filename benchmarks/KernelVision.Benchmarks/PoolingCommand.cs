@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using KernelVision.Backends;
+using KernelVision.Cpu;
+using KernelVision.Graph;
+using KernelVision.Ops;
+using KernelVision.Tensors;
+
+namespace KernelVision.Benchmarks;
+
+/// <summary>
+/// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1 and Inception-v3, each
+/// timed in-process with the 2-D padded-row path off and on run by run (A, B, A, B, …), so both
+/// see the same machine noise; prints min and median of each.
+/// </summary>
+public static class PoolingCommand
+{
+    /// <summary>One pooling layer: op type, input shape, attributes.</summary>
+    private sealed record Layer(string Op, int[] X, Graph.Attribute[] Attributes);
+
+    private static Graph.Attribute[] K3(int stride, params Graph.Attribute[] rest) =>
+        [Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", stride, stride), .. rest];
+
+    private static readonly Dictionary<string, Layer> Layers = new()
+    {
+        ["resnet18 max 3x3s2p1 64x112"] = new("MaxPool", [1, 64, 112, 112], K3(2, Attr.Ints("pads", 1, 1, 1, 1))),
+        ["squeezenet max 3x3s2 ceil 64x111"] = new("MaxPool", [1, 64, 111, 111], K3(2, Attr.Int("ceil_mode", 1))),
+        ["squeezenet max 3x3s2 ceil 256x27"] = new("MaxPool", [1, 256, 27, 27], K3(2, Attr.Int("ceil_mode", 1))),
+        ["inception max 3x3s2 64x147"] = new("MaxPool", [1, 64, 147, 147], K3(2)),
+        ["inception avg 3x3s1p1 288x35"] = new("AveragePool", [1, 288, 35, 35], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
+        ["inception avg 3x3s1p1 768x17"] = new("AveragePool", [1, 768, 17, 17], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
+        ["inception avg 3x3s1p1 2048x8"] = new("AveragePool", [1, 2048, 8, 8], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
+    };
+
+    public static int Run(Options o)
+    {
+        int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 300);
+        string? only = o.Value("--only");
+        var backend = new CpuBackend(threads);
+        Console.WriteLine(MachineInfo.Describe());
+        Console.WriteLine($"{threads} threads, {runs} runs each; A = table path, B = padded rows (ms)");
+        foreach (var (name, layer) in Layers)
+        {
+            if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            var node = new Node { Name = "bench", OpType = layer.Op, Inputs = ["x"], Outputs = ["y"], Attributes = new AttributeSet(layer.Attributes, layer.Op) };
+            var op = OpRegistry.Create(node, 13);
+            var rng = new Random(42);
+            var data = new float[ShapeUtil.Size(layer.X)];
+            for (int i = 0; i < data.Length; i++) data[i] = (float)rng.NextDouble() - 0.5f;
+            Tensor?[] inputs = [Tensor.FromFloats(layer.X, data)];
+            var outInfo = op.InferOutputs([TensorInfo.Of(inputs[0]!)]);
+            Tensor?[] outputs = [Tensor.Zeros(DataType.Float32, outInfo[0].Shape)];
+            IKernel kernel = backend.CreateKernel(op)!;
+            var ms = new[] { new double[runs], new double[runs] };
+            for (int i = -20; i < runs; i++)
+                for (int v = 0; v < 2; v++)
+                {
+                    KernelVision.Cpu.Pool.Pooling.PaddedRows = v == 1;
+                    long t0 = Stopwatch.GetTimestamp();
+                    kernel.Run(inputs, outputs);
+                    if (i >= 0) ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                }
+            KernelVision.Cpu.Pool.Pooling.PaddedRows = true;
+            var a = ms[0].Order().ToArray();
+            var b = ms[1].Order().ToArray();
+            Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");
+        }
+        return 0;
+    }
+}

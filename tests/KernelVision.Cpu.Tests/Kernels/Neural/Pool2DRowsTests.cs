@@ -1,0 +1,123 @@
+using KernelVision.Cpu.Pool;
+using KernelVision.Cpu.Tests.Kernels;
+using KernelVision.Execution;
+using KernelVision.Graph;
+using KernelVision.Ops.Neural;
+using KernelVision.Tensors;
+using Xunit;
+using static KernelVision.Cpu.Tests.CpuVsReference;
+using static KernelVision.Cpu.Tests.Kernels.Neural.PoolCheck;
+
+namespace KernelVision.Cpu.Tests.Kernels.Neural;
+
+/// <summary>
+/// The 2-D padded-row path (every column through 16- or 8-wide steps over a ring of padded rows):
+/// widths around the step sizes, border and ceil_mode windows, NaN and −inf at the edges, and bit
+/// equality with the table path it replaces (signed zeros included).
+/// </summary>
+public class Pool2DRowsTests
+{
+    /// <summary>Below, at and around the 8 and 16 steps, and the real layers' 55 and 113.</summary>
+    private static readonly int[] Widths = [1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 31, 33, 55, 113];
+
+    /// <summary>kernel, stride, pad (all sides), ceil_mode, dilation (both axes alike).</summary>
+    public static TheoryData<int, int, int, int, int> Windows() => new()
+    {
+        { 3, 2, 1, 0, 1 },
+        { 3, 2, 0, 1, 1 },
+        { 3, 2, 1, 1, 1 },
+        { 3, 1, 1, 0, 1 },
+        { 3, 1, 0, 1, 1 },
+        { 2, 2, 0, 1, 1 },
+        { 2, 1, 1, 1, 1 },
+        { 3, 2, 2, 1, 2 },
+        { 3, 1, 2, 0, 2 },
+        { 5, 1, 2, 0, 1 },
+        { 1, 2, 0, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Windows))]
+    public void EveryWidthMatchesReference(int kernel, int stride, int pad, int ceil, int dilation)
+    {
+        var rng = new Random(kernel * 100 + stride * 10 + pad + ceil * 1000 + dilation * 10000);
+        long[] k = [kernel, kernel], pads = [pad, pad, pad, pad], d = [dilation, dilation];
+        foreach (int w in Widths)
+        {
+            int[] shape = [1, 2, 7, w];
+            if (!Fits(shape, k, pads, d)) continue;
+            var x = Random(rng, shape);
+            var attrs = Attrs(k, [stride, stride], pads, d, ceil);
+            Check("MaxPool", [x], attrs, exact: true);
+            Check("AveragePool", [x], attrs);
+            Check("AveragePool", [x], [.. attrs, Attr.Int("count_include_pad", 1)]);
+        }
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(17)]
+    [InlineData(33)]
+    public void NaNAndNegativeInfinityAtTheBordersFollowTheReferenceRule(int w)
+    {
+        // The padding columns hold −inf, so a border window of only NaN must still give NaN, and one
+        // of −inf and NaN must give −inf; whole rows of NaN and of −inf test the top and bottom.
+        var x = Random(new Random(w), [1, 2, 6, w]);
+        var s = x.Floats;
+        for (int plane = 0; plane < 2; plane++)
+            for (int row = 0; row < 6; row++)
+            {
+                int at = (plane * 6 + row) * w;
+                if (row == (plane == 0 ? 0 : 5))
+                {
+                    s.Slice(at, w).Fill(plane == 0 ? float.NaN : float.NegativeInfinity);
+                    continue;
+                }
+                s[at] = row % 2 == 0 ? float.NaN : float.NegativeInfinity;
+                s[at + w - 1] = row % 3 == 0 ? float.NegativeInfinity : float.NaN;
+                if (w > 2) s[at + w - 2] = float.NaN;
+            }
+        foreach (var (k, stride, pad, ceil) in new[] { (3, 1, 1, 0), (3, 2, 1, 1), (2, 2, 0, 1), (3, 2, 0, 1), (2, 1, 1, 0) })
+            Check("MaxPool", [x], Attrs([k, k], [stride, stride], [pad, pad, pad, pad], [1, 1], ceil), exact: true);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 1, 0, 112)]
+    [InlineData(3, 2, 0, 1, 111)]
+    [InlineData(3, 1, 1, 0, 17)]
+    [InlineData(2, 2, 1, 1, 13)]
+    [InlineData(3, 1, 2, 1, 6)]
+    public void PaddedRowsMatchTheTablePathBitForBit(int kernel, int stride, int pad, int ceil, int w)
+    {
+        // Values drawn from a few that tie and compare oddly: which of +0 and −0 a max keeps, and
+        // NaN and infinities, must come out as the table path gives them.
+        float[] values = [0f, -0f, 1f, -1f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, 0.5f];
+        var rng = new Random(kernel + stride + w);
+        var x = Tensor.Zeros(DataType.Float32, [1, 3, 9, w]);
+        var xs = x.Floats;
+        for (int i = 0; i < xs.Length; i++) xs[i] = values[rng.Next(i % 5 == 0 ? values.Length : 2)];
+        var attrs = Attrs([kernel, kernel], [stride, stride], [pad, pad, pad, pad], [1, 1], ceil);
+        foreach (var (opType, includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
+        {
+            var op = (PoolOp)KernelTestUtil.MakeOp(opType, 1, includePad ? [.. attrs, Attr.Int("count_include_pad", 1)] : attrs);
+            var plan = new PoolPlan(op, x.Shape);
+            var kind = opType == "MaxPool" ? PoolKind.Max : PoolKind.Average;
+            int outLength = plan.Planes * plan.Geometry.OutputSize, rows = plan.Planes * plan.Geometry.OutputSpatial[0];
+            var padded = new float[outLength];
+            var table = new float[outLength];
+            // Two chunks, so the second starts mid-plane with an empty ring.
+            Pooling.Rows2D(plan, kind, includePad, xs, padded, 0, rows / 2 + 1);
+            Pooling.Rows2D(plan, kind, includePad, xs, padded, rows / 2 + 1, rows);
+            Pooling.TableRows2D(plan, kind, includePad, xs, table, 0, rows);
+            for (int i = 0; i < outLength; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(table[i]) == BitConverter.SingleToInt32Bits(padded[i]),
+                    $"{opType} output {i}: table path {table[i]:R}, padded rows {padded[i]:R}");
+        }
+        // MaxPool also bit for bit against the Reference: the first largest tap in row-major order wins.
+        var want = OpEvaluator.Run("MaxPool", [x], attrs)[0]!.Floats;
+        var got = OpEvaluator.Run("MaxPool", [x], attrs, backend: Threaded)[0]!.Floats;
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
+                $"MaxPool output {i}: reference {want[i]:R}, cpu {got[i]:R}");
+    }
+}
