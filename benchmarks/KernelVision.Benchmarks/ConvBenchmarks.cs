@@ -56,6 +56,8 @@ public class ConvBenchmarks
         ["densenet121 3x3 128-32 14"] = new("Conv", [1, 128, 14, 14], [32, 128, 3, 3], Pad1),
         ["densenet121 3x3 128-32 7"] = new("Conv", [1, 128, 7, 7], [32, 128, 3, 3], Pad1),
         ["densenet121 1x1 512-128 28"] = new("Conv", [1, 512, 28, 28], [128, 512, 1, 1], []),
+        ["squeezenet1_1 1x1 512-1000 13"] = new("Conv", [1, 512, 13, 13], [1000, 512, 1, 1], []),
+        ["squeezenet1_1 3x3 64-256 13"] = new("Conv", [1, 64, 13, 13], [256, 64, 3, 3], Pad1),
         ["dcgan convT 100-512 1-4"] = new("ConvTranspose", [1, 100, 1, 1], [100, 512, 4, 4], []),
         ["dcgan convT 512-256 4-8"] = new("ConvTranspose", [1, 512, 4, 4], [512, 256, 4, 4], [Attr.Ints("strides", 2, 2), .. Pad1]),
         ["dcgan convT 256-128 8-16"] = new("ConvTranspose", [1, 256, 8, 8], [256, 128, 4, 4], [Attr.Ints("strides", 2, 2), .. Pad1]),

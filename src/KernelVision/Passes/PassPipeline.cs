@@ -12,6 +12,7 @@ public static class PassPipeline
         yield return new DeadNodeElimination();
         if (!optimize) yield break;
         yield return new ConstantFolding();
+        yield return new PadFusion();
         yield return new BatchNormFolding();
         yield return new ActivationFusion();
         // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.

@@ -50,6 +50,7 @@ public static class SeedModels
         yield return new("built/constant-of-shape", ConstantOfShapeModel().ToByteArray());
         yield return new("built/resize", ResizeModel().ToByteArray());
         yield return new("built/slice-pad-concat", SlicePadConcat().ToByteArray());
+        yield return new("built/pad-pool-conv", PadPoolConv().ToByteArray());
         yield return new("built/external-data", ExternalModel().ToByteArray());
     }
 
@@ -176,6 +177,23 @@ public static class SeedModels
         g.Node.Add(new NodeProto { OpType = "AveragePool", Input = { "r1" }, Output = { "y1" }, Attribute = { Ints("kernel_shape", 2, 2) } });
         g.Output.Add(Vi("y1", 1, 4, 4, 6));
         g.Output.Add(Vi("d", 1, 1, 12, 12));
+        return Model(g);
+    }
+
+    /// <summary>Zero Pads that PadFusion folds into an AveragePool's and a Conv's pads (Inception's export form), then a Softmax.</summary>
+    public static ModelProto PadPoolConv()
+    {
+        var g = new GraphProto { Name = "pad-pool-conv" };
+        g.Input.Add(Vi("x", 1, 2, 6, 5));
+        g.Initializer.Add(Int64s("pads1", 0, 0, 1, 1, 0, 0, 1, 1));
+        g.Initializer.Add(Int64s("pads2", 0, 0, 0, 1, 0, 0, 2, 0));
+        g.Initializer.Add(Floats("w", 3, 2, 3, 3));
+        g.Node.Add(new NodeProto { Name = "pad1", OpType = "Pad", Input = { "x", "pads1" }, Output = { "p1" } });
+        g.Node.Add(new NodeProto { Name = "avg", OpType = "AveragePool", Input = { "p1" }, Output = { "a" }, Attribute = { Ints("kernel_shape", 3, 3) } });
+        g.Node.Add(new NodeProto { Name = "pad2", OpType = "Pad", Input = { "a", "pads2" }, Output = { "p2" } });
+        g.Node.Add(new NodeProto { Name = "conv", OpType = "Conv", Input = { "p2", "w" }, Output = { "c" }, Attribute = { Ints("pads", 1, 0, 0, 1) } });
+        g.Node.Add(new NodeProto { Name = "sm", OpType = "Softmax", Input = { "c" }, Output = { "y" }, Attribute = { Int("axis", 1) } });
+        g.Output.Add(Vi("y", 1, 3, 7, 5));
         return Model(g);
     }
 

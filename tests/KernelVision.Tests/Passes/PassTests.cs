@@ -83,6 +83,70 @@ public class PassTests
         TensorAssert.Close(plain.Run(x)[0], optimised.Run(x)[0], rtol: 1e-4, atol: 1e-5);
     }
 
+    /// <summary>x → Pad (constant, pads and value as given) → AveragePool 3×3 or Conv 3×3 → y.</summary>
+    private static byte[] PadThen(string consumer, long[] pads, float value = 0, bool ceil = false, long[]? ownPads = null, int countIncludePad = 0)
+    {
+        var rng = new Random(13);
+        var g = new GraphProto { Name = "g" };
+        g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.FromInt64s([pads.Length], pads), "pads"));
+        g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.Scalar(value), "value"));
+        g.Node.Add(new NodeProto { Name = "pad", OpType = "Pad", Input = { "x", "pads", "value" }, Output = { "p" } });
+        var c = new NodeProto { Name = "consumer", OpType = consumer, Input = { "p" }, Output = { "y" } };
+        c.Attribute.Add(new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 3, 3 } });
+        if (ownPads is not null) c.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { ownPads } });
+        if (consumer == "Conv")
+        {
+            g.Initializer.Add(Init("w", [5, 4, 3, 3], rng));
+            c.Input.Add("w");
+        }
+        else
+        {
+            c.Attribute.Add(new AttributeProto { Name = "ceil_mode", Type = AttributeProto.Types.AttributeType.Int, I = ceil ? 1 : 0 });
+            c.Attribute.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = countIncludePad });
+            c.Attribute.Add(new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } });
+        }
+        g.Node.Add(c);
+        g.Input.Add(LoaderTests.Vi("x", 2, 4, 8, 9));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    public static TheoryData<string, long[], float, bool, long[]?, int, bool> PadCases() => new()
+    {
+        // consumer, pads, value, ceil_mode, consumer's own pads, count_include_pad, folded?
+        { "AveragePool", [0, 0, 1, 1, 0, 0, 1, 1], 0f, false, null, 0, true },   // Inception's avg_pool2d(padding=1)
+        { "AveragePool", [0, 0, 1, 0, 0, 0, 2, 3], 0f, false, [1, 1, 0, 1], 1, true },
+        { "AveragePool", [0, 0, 1, 1, 0, 0, 1, 1], 0f, false, [1, 1, 1, 1], 0, false }, // own pads not counted, the Pad's zeros are
+        { "AveragePool", [0, 0, 1, 1, 0, 0, 1, 1], 0f, true, null, 0, false },   // ceil_mode: partial windows count differently
+        { "AveragePool", [0, 0, 1, 1, 0, 0, 1, 1], 0.5f, false, null, 0, false }, // not zeros
+        { "AveragePool", [0, 1, 1, 1, 0, 0, 1, 1], 0f, false, null, 0, false },  // pads a channel
+        { "Conv", [0, 0, 2, 1, 0, 0, 0, 1], 0f, false, null, 0, true },
+        { "Conv", [0, 0, 1, 1, 0, 0, 1, 1], 0f, false, [1, 0, 1, 2], 0, true },
+        { "Conv", [0, 0, 1, -1, 0, 0, 1, 1], 0f, false, null, 0, false },        // a crop is not a conv pad
+    };
+
+    [Theory]
+    [MemberData(nameof(PadCases))]
+    public void ZeroPadFoldsIntoTheConsumersPads(string consumer, long[] pads, float value, bool ceil, long[]? ownPads, int countIncludePad, bool folded)
+    {
+        var bytes = PadThen(consumer, pads, value, ceil, ownPads, countIncludePad);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var x = Tensor.Zeros(DataType.Float32, [2, 4, 8, 9]);
+        var rng = new Random(4);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        var want = plain.Run(x)[0];
+        foreach (var backend in new[] { "reference", "cpu" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            Assert.Equal(folded ? 1 : 2, optimised.Nodes.Count);
+            Assert.Equal(folded, optimised.PassLog.Any(l => l.StartsWith("pad-fuse")));
+            TensorAssert.Close(want, optimised.Run(x)[0], rtol: 1e-5, atol: 1e-6);
+        }
+    }
+
     /// <summary>
     /// Constants the passes read before any op has validated them, each malformed in one way (element
     /// type, rank, length, empty). The optimised session must end as the unoptimised one does: the same
