@@ -22,8 +22,16 @@ internal unsafe interface IChannelLanes<TV> where TV : unmanaged
 
     /// <summary>a·b + c.</summary>
     static abstract TV Fma(TV a, TV b, TV c);
+
+    /// <summary>
+    /// a where a &gt; b, else b (so b where either is NaN): one vmaxps, where Vector.Max's IEEE 754
+    /// maximum (NaN and signed-zero handling) costs about six instructions per vector.
+    /// </summary>
     static abstract TV Max(TV a, TV b);
+
+    /// <summary>a where a &lt; b, else b (b where either is NaN): one vminps.</summary>
     static abstract TV Min(TV a, TV b);
+
     static abstract TV Multiply(TV a, TV b);
     static abstract TV Add(TV a, TV b);
 
@@ -50,8 +58,8 @@ internal unsafe struct Lanes256 : IChannelLanes<Vector256<float>>
     public static Vector256<float> Load(float* p) => Vector256.Load(p);
     public static void Store(Vector256<float> v, float* p) => Vector256.Store(v, p);
     public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
-    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
-    public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
+    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+    public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     public static Vector256<float> WhereNonNegative(Vector256<float> v, Vector256<float> otherwise) =>
@@ -140,8 +148,8 @@ internal unsafe struct Lanes512 : IChannelLanes<Vector512<float>>
     public static Vector512<float> Load(float* p) => Vector512.Load(p);
     public static void Store(Vector512<float> v, float* p) => Vector512.Store(v, p);
     public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
-    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
-    public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+    public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     public static Vector512<float> WhereNonNegative(Vector512<float> v, Vector512<float> otherwise) =>
@@ -205,6 +213,7 @@ internal static class ChannelActivation
         public static TV Apply<TL, TV>(TV v, TV alpha, TV beta) where TL : struct, IChannelLanes<TV> where TV : unmanaged => v;
     }
 
+    /// <summary>v &gt; 0 ? v : 0, as <see cref="FusedActivation.Apply(float)"/> (NaN → 0).</summary>
     public struct Relu : IInRegisterActivation
     {
         public static TV Apply<TL, TV>(TV v, TV alpha, TV beta) where TL : struct, IChannelLanes<TV> where TV : unmanaged => TL.Max(v, TL.Zero);
@@ -216,11 +225,13 @@ internal static class ChannelActivation
             TL.WhereNonNegative(v, TL.Multiply(v, alpha));
     }
 
+    /// <summary>min(max(v, alpha), beta), v second so that NaN passes through as in MathF.Min/Max.</summary>
     public struct Clip : IInRegisterActivation
     {
-        public static TV Apply<TL, TV>(TV v, TV alpha, TV beta) where TL : struct, IChannelLanes<TV> where TV : unmanaged => TL.Min(TL.Max(v, alpha), beta);
+        public static TV Apply<TL, TV>(TV v, TV alpha, TV beta) where TL : struct, IChannelLanes<TV> where TV : unmanaged => TL.Min(beta, TL.Max(alpha, v));
     }
 
+    /// <summary>max(0, min(1, alpha·v + beta)), the value second so that NaN passes through as in MathF.Min/Max.</summary>
     public struct HardSigmoid : IInRegisterActivation
     {
         public static TV Apply<TL, TV>(TV v, TV alpha, TV beta) where TL : struct, IChannelLanes<TV> where TV : unmanaged =>
