@@ -45,7 +45,10 @@ public sealed unsafe class DepthwiseConvBlocked
     /// <summary>
     /// True when this kernel should replace <see cref="DepthwiseConv"/>: narrow outputs (under four
     /// width vectors), where vectorising over the width wastes lanes and the per-channel overhead
-    /// is paid on very little work. Measured on MobileNetV2: faster at 28×28 and below, slower at 56×56 and 112×112.
+    /// is paid on very little work. Measured on MobileNetV2 with the first, 8-lane version: faster
+    /// at 28×28 and below, slower at 56×56 and 112×112. The current kernel also wins there on one
+    /// and two threads of a Zen 5 (AVX-512 and AVX2), but a task per block leaves C/16 tasks, which
+    /// would starve many threads on those few-channel large planes; the tuner can still choose it.
     /// </summary>
     public static bool Preferred(ConvShape s) => Supports(s) && s.OW < MaxWidth;
 
