@@ -36,24 +36,7 @@ public static unsafe class ConvEpilogue
 
     /// <summary>The in-register part of the activation (everything but Sigmoid and Tanh, which callers apply on the stored row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Activate(Vector256<float> v, in FusedActivation act)
-    {
-        switch (act.Kind)
-        {
-            case ActivationKind.Relu:
-                // x > 0 ? x : 0, as the scalar form and the GEMM epilogues: NaN becomes 0 (Max would keep it).
-                return v & Vector256.GreaterThan(v, Vector256<float>.Zero);
-            case ActivationKind.LeakyRelu:
-                return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v, v * act.Alpha);
-            case ActivationKind.Clip:
-                return Vector256.Min(Vector256.Max(v, Vector256.Create(act.Alpha)), Vector256.Create(act.Beta));
-            case ActivationKind.HardSigmoid:
-                return Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256<float>.One,
-                    v * act.Alpha + Vector256.Create(act.Beta)));
-            default:
-                return v;
-        }
-    }
+    internal static Vector256<float> Activate(Vector256<float> v, in FusedActivation act) => ChannelActivation.Activate<Lanes256, Vector256<float>>(v, act);
 
     /// <summary>True when <see cref="Activate"/> does the whole activation (not Sigmoid/Tanh).</summary>
     internal static bool InRegister(in FusedActivation act) => act.Kind is not (ActivationKind.Sigmoid or ActivationKind.Tanh);

@@ -18,7 +18,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// <item>Pointwise (every kernel dim 1, stride 1, no pad): per image and group Y = W·X as one GEMM
 /// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
 /// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;
-/// DepthwiseBlocked for narrow outputs: <see cref="DepthwiseConvBlocked"/>, SIMD over eight channels;</item>
+/// DepthwiseBlocked for narrow outputs: <see cref="DepthwiseConvBlocked"/>, SIMD over 16 channels (AVX-512) or 8;</item>
 /// <item>Winograd F(2×2, 3×3) (F(4×4) when <see cref="WinogradConv.LargeTilesEnabled"/>), for 3×3 stride-1 dilation-1 2-D
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
@@ -331,10 +331,10 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     private object? WeightsFor(Plan plan, Tensor wt) =>
         plan.Path is Path.Depthwise or Path.PointwiseDot ? null : _weights.TryGet(wt, Tag(plan), plan, PrepareUncached) ?? PrepareUncached(plan, wt);
 
-    /// <summary>Which preparation a plan's weights are: GEMM A panels, Wᵀ panels, Winograd of a tile size, depthwise blocks.</summary>
+    /// <summary>Which preparation a plan's weights are: GEMM A panels, Wᵀ panels, Winograd of a tile size, depthwise blocks of a width.</summary>
     private static int Tag(Plan plan) => plan.Path switch
     {
-        Path.DepthwiseBlocked => 20,
+        Path.DepthwiseBlocked => 20 + plan.DepthwiseBlocked!.Block, // the packed layout is per block width
         Path.Winograd => 10 + plan.Winograd!.Tile,
         _ => plan.Transposed ? 2 : 0,
     };

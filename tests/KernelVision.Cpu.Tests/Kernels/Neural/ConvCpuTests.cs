@@ -203,6 +203,101 @@ public class ConvCpuTests
         Assert.DoesNotContain("Blocked", Check([1, 4, 9, 10], [8, 1, 3, 3], true, Group(4), Pads(1, 1, 1, 1)));
     }
 
+    /// <summary>
+    /// The block width the machine chooses (0: 16 lanes with AVX-512, else 8) and both widths forced,
+    /// so that the AVX2 kernel is tested on AVX-512 machines and the 16-lane one (in software) elsewhere.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    [InlineData(16)]
+    public void ChannelBlockedDepthwiseMatchesReferenceAtEveryBlockWidth(int block)
+    {
+        Conv.DepthwiseConvBlocked.ForcedBlock = block;
+        try
+        {
+            // Channel counts around both block widths: ragged last blocks, of one channel for 17
+            // (and 9 at width 8). A single channel is group 1, an ordinary conv: not this kernel's.
+            foreach (int c in new[] { 1, 8, 9, 15, 16, 17, 24, 40 })
+            {
+                string variant = c == 1 ? "Im2Col" : "DepthwiseBlocked";
+                Assert.StartsWith(variant, Check([1, c, 7, 7], [c, 1, 3, 3], true, Group(c), Pads(1, 1, 1, 1)));
+                Assert.StartsWith(variant, Check([1, c, 14, 13], [c, 1, 3, 3], true, Group(c), Strides(2, 2), Pads(1, 1, 1, 1)));
+                Assert.StartsWith(variant, Check([1, c, 9, 8], [c, 1, 5, 5], false, Group(c), Pads(2, 2, 2, 2)));
+            }
+            // 3×3 widths 1 to 17 and 28: steps of eight and four outputs, the overlapping last
+            // steps, single outputs, and planes of fewer pixels than a block has lanes.
+            foreach (int w in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 28 })
+                Assert.StartsWith("DepthwiseBlocked", Check([1, 24, 3, w], [24, 1, 3, 3], true, Group(24), Pads(1, 1, 1, 1)));
+            // Stride = dilation (columns shared between outputs, two apart), dilation alone, stride alone, no padding.
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 17, 13, 30], [17, 1, 3, 3], true, Group(17), Strides(2, 2), Dilations(2, 2), Pads(2, 2, 2, 2)));
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 17, 13, 20], [17, 1, 3, 3], true, Group(17), Dilations(2, 3), Pads(1, 2, 3, 0)));
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 17, 13, 20], [17, 1, 3, 3], true, Group(17), Strides(1, 3)));
+            Assert.StartsWith("DepthwiseBlocked", Check([2, 40, 10, 11], [40, 1, 3, 3], true, Group(40)));
+            // Kernels other than 3×3.
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 24, 9, 10], [24, 1, 1, 3], true, Group(24), Pads(0, 1, 0, 1)));
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 24, 9, 10], [24, 1, 3, 1], true, Group(24), Strides(2, 1), Pads(1, 0, 1, 0)));
+            Assert.StartsWith("DepthwiseBlocked", Check([1, 24, 11, 12], [24, 1, 7, 7], true, Group(24), Dilations(1, 2), Pads(3, 3, 3, 3)));
+            foreach (var act in ConvCheck.Activations)
+            {
+                ConvCheck.Check("Conv", [1, 24, 6, 13], [24, 1, 3, 3], 24, [Group(24), Pads(1, 1, 1, 1)], act);
+                ConvCheck.Check("Conv", [1, 24, 7, 7], [24, 1, 3, 3], 24, [Group(24), Strides(2, 2), Pads(1, 1, 1, 1)], act);
+                ConvCheck.Check("Conv", [1, 17, 6, 9], [17, 1, 5, 5], 17, [Group(17), Pads(2, 2, 2, 2)], act);
+            }
+        }
+        finally
+        {
+            Conv.DepthwiseConvBlocked.ForcedBlock = 0;
+        }
+    }
+
+    [Fact]
+    public void ChannelBlockWidthFollowsTheVectorWidth()
+    {
+        var s16 = Conv.ConvShape.Create(ConvCheck.Build("Conv", [Group(16)], false, default) is Ops.Neural.Conv c ? c.Resolve([1, 16, 7, 7], [16, 1, 3, 3]) : null!, 1, 16, 16, 16);
+        var s8 = Conv.ConvShape.Create(ConvCheck.Build("Conv", [Group(8)], false, default) is Ops.Neural.Conv d ? d.Resolve([1, 8, 7, 7], [8, 1, 3, 3]) : null!, 1, 8, 8, 8);
+        var wide = new Conv.DepthwiseConvBlocked(s16);
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8, wide.Block);
+        Assert.Equal(16 / wide.Block, wide.Blocks);
+        Assert.Equal(8, new Conv.DepthwiseConvBlocked(s8).Block); // eight channels would leave half of a Vector512 empty
+        Conv.DepthwiseConvBlocked.ForcedBlock = 16;
+        try
+        {
+            Assert.Equal(16, new Conv.DepthwiseConvBlocked(s8).Block);
+        }
+        finally
+        {
+            Conv.DepthwiseConvBlocked.ForcedBlock = 0;
+        }
+    }
+
+    [Fact]
+    public void ChannelBlockedWeightsArePackedPerBlockWidth()
+    {
+        // One kernel, one constant W, plans of two block widths: each must get weights packed for its own width.
+        var rng = new Random(11);
+        var op = ConvCheck.Build("Conv", [Group(24), Pads(1, 1, 1, 1)], bias: false, default);
+        var kernel = new CpuBackend(1).CreateKernel(op)!;
+        var w = ConvCheck.Random(rng, 24, 1, 3, 3);
+        ((IConstantInputsAware)kernel).PrepareConstants([null, w]);
+        try
+        {
+            foreach (var (block, size) in new[] { (8, 7), (16, 9), (8, 7) })
+            {
+                Conv.DepthwiseConvBlocked.ForcedBlock = block;
+                var x = ConvCheck.Random(rng, 1, 24, size, size);
+                var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w])[0]!;
+                var y = Tensor.Zeros(DataType.Float32, want.Shape);
+                kernel.Run([x, w], [y]);
+                ConvCheck.AssertClose(want, y, $"block {block}, {size}x{size}");
+            }
+        }
+        finally
+        {
+            Conv.DepthwiseConvBlocked.ForcedBlock = 0;
+        }
+    }
+
     [Fact]
     public void OneDimensionalConvsMatchReference()
     {
