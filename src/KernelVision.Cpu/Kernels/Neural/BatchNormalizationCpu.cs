@@ -48,21 +48,57 @@ public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKer
             for (int p = p0; p < p1; p++)
             {
                 int c = p % j.Channels, at = p * j.Plane;
-                if (j.Spatial) Affine(xs.Slice(at, j.Plane), ys.Slice(at, j.Plane), mean[c], 0, j.Factor[c], shift[c]);
+                if (j.Spatial)
+                {
+                    var xp = xs.Slice(at, j.Plane);
+                    var yp = ys.Slice(at, j.Plane);
+                    float m = mean[c], a = j.Factor[c], b = shift[c];
+                    // The activation in the same pass, specialised per kind (a switch per vector costs more than the affine map).
+                    switch (j.Act.Kind)
+                    {
+                        case ActivationKind.None: Affine(xp, yp, m, 0, a, b); break;
+                        case ActivationKind.Relu: AffineAct<ChannelActivation.Relu>(xp, yp, m, a, b, j.Act); break;
+                        case ActivationKind.Clip: AffineAct<ChannelActivation.Clip>(xp, yp, m, a, b, j.Act); break;
+                        case ActivationKind.LeakyRelu: AffineAct<ChannelActivation.LeakyRelu>(xp, yp, m, a, b, j.Act); break;
+                        case ActivationKind.HardSigmoid: AffineAct<ChannelActivation.HardSigmoid>(xp, yp, m, a, b, j.Act); break;
+                        default:
+                            Affine(xp, yp, m, 0, a, b);
+                            fixed (float* py = yp) ConvEpilogue.Apply(py, j.Plane, 0f, j.Act); // Sigmoid, Tanh
+                            break;
+                    }
+                }
                 else
                     for (int i = 0; i < j.Plane; i++)
                     {
                         int s = c * j.Plane + i;
-                        ys[at + i] = MathF.FusedMultiplyAdd(xs[at + i] - mean[s], j.Factor[s], shift[s]);
+                        ys[at + i] = j.Act.Apply(MathF.FusedMultiplyAdd(xs[at + i] - mean[s], j.Factor[s], shift[s]));
                     }
-                // The fused activation, on the plane just written (still in L1).
-                if (j.Act.Kind != ActivationKind.None)
-                    fixed (float* py = ys.Slice(at, j.Plane)) ConvEpilogue.Apply(py, j.Plane, 0f, j.Act);
             }
         });
     }
 
     private readonly record struct Job(Tensor X, Tensor Y, float[] Factor, Tensor Mean, Tensor Shift, int Channels, int Plane, bool Spatial, FusedActivation Act);
+
+    /// <summary>y = act((x − m)·a + b) in one pass, <typeparamref name="TAct"/> being <paramref name="act"/>'s in-register form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AffineAct<TAct>(ReadOnlySpan<float> x, Span<float> y, float m, float a, float b, FusedActivation act)
+        where TAct : struct, IInRegisterActivation
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vb = Vector256.Create(b);
+            Vector256<float> alpha = Vector256.Create(act.Alpha), beta = Vector256.Create(act.Beta);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i) - vm, va, vb);
+                TAct.Apply<Lanes256, Vector256<float>>(v, alpha, beta).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = act.Apply(MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, i) - m, a, b));
+    }
 
     /// <summary>
     /// y = (x − m)·a + b, vectorised with fused multiply-add. The mean is given as the float pair
