@@ -24,12 +24,26 @@ public static unsafe class ConvEpilogue
             return;
         }
         if (bias == 0f && act.Kind == ActivationKind.None) return;
+        // One loop per activation kind: a switch inside the loop, per vector, cost more than the add.
+        switch (act.Kind)
+        {
+            case ActivationKind.Relu: Apply<ChannelActivation.Relu>(p, n, bias, act); break;
+            case ActivationKind.LeakyRelu: Apply<ChannelActivation.LeakyRelu>(p, n, bias, act); break;
+            case ActivationKind.Clip: Apply<ChannelActivation.Clip>(p, n, bias, act); break;
+            case ActivationKind.HardSigmoid: Apply<ChannelActivation.HardSigmoid>(p, n, bias, act); break;
+            default: Apply<ChannelActivation.Linear>(p, n, bias, act); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Apply<TAct>(float* p, int n, float bias, FusedActivation act) where TAct : struct, IInRegisterActivation
+    {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var b = Vector256.Create(bias);
+            Vector256<float> b = Vector256.Create(bias), alpha = Vector256.Create(act.Alpha), beta = Vector256.Create(act.Beta);
             for (; i <= n - 8; i += 8)
-                Vector256.Store(Activate(Vector256.Load(p + i) + b, act), p + i);
+                Vector256.Store(TAct.Apply<Lanes256, Vector256<float>>(Vector256.Load(p + i) + b, alpha, beta), p + i);
         }
         for (; i < n; i++) p[i] = act.Apply(p[i] + bias);
     }
