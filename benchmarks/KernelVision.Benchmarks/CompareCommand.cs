@@ -48,6 +48,7 @@ internal static class CompareCommand
         if (o.Value("--kv-spin-us") is { } spin) KernelVision.Cpu.Threading.CpuThreadPool.DefaultSpinMicroseconds = int.Parse(spin);
         if (o.Flag("--no-winograd")) KernelVision.Cpu.Kernels.Neural.ConvCpu.WinogradEnabled = false;
         if (o.Flag("--winograd-f4")) KernelVision.Cpu.Conv.WinogradConv.LargeTilesEnabled = true;
+        if (o.Flag("--in-place")) KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true; // every stride-1 conv in place, untuned
         if (o.Flag("--thread-cpu"))
         {
             if (threads != 1) { Console.Error.WriteLine("error: --thread-cpu needs --threads 1 (the work must run on the calling thread)"); return 2; }
@@ -125,7 +126,7 @@ internal static class CompareCommand
         return [.. list];
     }
 
-    private static bool IsFlag(string name) => name is "--no-winograd" or "--winograd-f4" or "--ort-no-spin" or "--spin-probe" or "--separate" or "--thread-cpu";
+    private static bool IsFlag(string name) => name is "--no-winograd" or "--winograd-f4" or "--in-place" or "--ort-no-spin" or "--spin-probe" or "--separate" or "--thread-cpu";
 
     /// <summary>Runs one engine alone in a child process of this program and reads back its timings.</summary>
     private static double[] RunChild(string engine, string file, int batch, int threads, int runs, int warmup, int gapMs)
