@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Threading;
 using KernelVision.Ops.Layout;
 using KernelVision.Tensors;
@@ -136,8 +137,44 @@ internal sealed class Resampler
                     continue;
                 }
                 int src = Xo + source;
+                if (typeof(T) == typeof(float) && Doubled && Avx2.IsSupported)
+                {
+                    // T is float here (the JIT drops this branch for every other T).
+                    var xs = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref X[src]), (Row + 1) / 2);
+                    DoubleRow(xs, MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(dst)), Row));
+                    continue;
+                }
                 for (int w = 0; w < Row; w++) dst[w] = last.Outside[w] ? Fill : X[src + last.Indices[w]];
             }
+        }
+
+        /// <summary>True when the last axis repeats every input element twice (2× nearest upscaling: index w / 2, nothing outside).</summary>
+        private bool Doubled { get; } = IsDoubling(Axes[^1], Row);
+
+        private static bool IsDoubling(Axis last, int row)
+        {
+            if (last.Taps != 1) return false;
+            for (int w = 0; w < row; w++)
+                if (last.Outside[w] || last.Indices[w] != w >> 1) return false;
+            return true;
+        }
+
+        /// <summary>dst[2i] = dst[2i + 1] = src[i]: sixteen outputs per eight-float load (unpack with itself, then reorder the 128-bit halves).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DoubleRow(ReadOnlySpan<float> src, Span<float> dst)
+        {
+            ref float s = ref MemoryMarshal.GetReference(src);
+            ref float d = ref MemoryMarshal.GetReference(dst);
+            int i = 0;
+            for (; 2 * i + 16 <= dst.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref s, (nuint)i);
+                var lo = Avx.UnpackLow(v, v);   // x0 x0 x1 x1 | x4 x4 x5 x5
+                var hi = Avx.UnpackHigh(v, v);  // x2 x2 x3 x3 | x6 x6 x7 x7
+                Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref d, (nuint)(2 * i));
+                Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref d, (nuint)(2 * i + 8));
+            }
+            for (int w = 2 * i; w < dst.Length; w++) Unsafe.Add(ref d, w) = Unsafe.Add(ref s, w >> 1);
         }
     }
 
