@@ -252,7 +252,7 @@ public static unsafe class Sgemm
     /// plus its packing (an operand split across tasks is packed by each of them; pre-packed
     /// operands cost nothing), times the number of waves, plus a hand-off cost per thread woken.
     /// Up to 4 tasks per thread are considered: when that costs (almost) nothing extra — no
-    /// duplicated packing — the finer grid wins, because the pool hands tasks out dynamically and
+    /// duplicated packing — the finer grid wins, because the pool lets idle threads steal tasks and
     /// a core busy with something else then delays the layer by a small task, not by half of it.
     /// </summary>
     internal static (int Tm, int Tn) ChooseSplit(int m, int n, int k, bool packedA, bool packedB, GemmKernel kern, int threads)
