@@ -512,7 +512,6 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     private void RunInPlace(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias, bool parallel)
     {
         int wp = src.Wp, cols = s.OH * wp, k = s.Cg * s.Taps;
-        System.Diagnostics.Debug.Assert(wp == s.OW + (s.KW - 1) * s.DW, "stride 1: the padded width is the output width plus the kernel's reach");
         Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.GridPaddedFloats), parallel);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
@@ -523,19 +522,20 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             // Only a parallel GemmTask (one at a time) shares the compaction out through these fields.
             _grid = grid;
             _gridY = y;
-            Pool.ParallelFor(s.Mg, this, static (self, m) => CompactGrid(self._grid, self._gridY, self._run!.Shape, m));
+            _gridWidth = wp;
+            Pool.ParallelFor(s.Mg, this, static (self, m) => CompactGrid(self._grid, self._gridY, self._run!.Shape, self._gridWidth, m));
             _grid = _gridY = null;
         }
         else
-            for (int m = 0; m < s.Mg; m++) CompactGrid(grid, y, s, m);
+            for (int m = 0; m < s.Mg; m++) CompactGrid(grid, y, s, wp, m);
     }
 
     private float* _grid, _gridY;
+    private int _gridWidth;
 
-    /// <summary>Output channel <paramref name="m"/>'s real pixels: the first OW of each padded-grid row (Wp = OW + (KW − 1)·DW wide).</summary>
-    private static void CompactGrid(float* grid, float* y, in ConvShape s, int m)
+    /// <summary>Output channel <paramref name="m"/>'s real pixels: the first OW of each <paramref name="wp"/>-wide grid row.</summary>
+    private static void CompactGrid(float* grid, float* y, in ConvShape s, int wp, int m)
     {
-        int wp = s.OW + (s.KW - 1) * s.DW;
         float* src = grid + (long)m * s.OH * wp, dst = y + (long)m * s.OutPlane;
         for (int oh = 0; oh < s.OH; oh++)
             new ReadOnlySpan<float>(src + (long)oh * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
