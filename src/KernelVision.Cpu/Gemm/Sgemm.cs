@@ -473,7 +473,7 @@ public static unsafe class Sgemm
         var local = e;
         if (e.Last && e.ColBias != null)
         {
-            float* colBias = tmp + 6 * 32;
+            float* colBias = tmp + MaxTile - 32;
             new Span<float>(colBias, nr).Clear();
             Unsafe.CopyBlockUnaligned(colBias, e.ColBias, rowBytes);
             local.ColBias = colBias;

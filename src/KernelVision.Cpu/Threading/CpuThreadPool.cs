@@ -18,7 +18,8 @@ public interface IParallelWork
 /// wake-up; only after <see cref="SpinMicroseconds"/> of idleness do they block.
 /// The calling thread takes part as one of the <see cref="ThreadCount"/> threads, so a pool of N
 /// threads owns N−1 workers. Each thread first takes the items of its own contiguous share, then
-/// steals from the others' (see RunItems), so uneven items still balance themselves. Jobs never nest: a ParallelFor issued from inside an item, or while another
+/// steals from the others' (see RunItems), so uneven items still balance themselves. Jobs never
+/// nest: a ParallelFor issued from inside an item, or while another
 /// thread's job occupies the pool, runs its items inline on the calling thread.
 /// </summary>
 public sealed class CpuThreadPool : IDisposable
