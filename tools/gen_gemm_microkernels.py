@@ -200,6 +200,7 @@ def gen(k):
         A("        if (e.IsPlain)")
         A("        {")
         A("            bool add = e.Beta != 0f;")
+        A("            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block")
         for r in range(6):
             ind = "            "
             if r > 0:
@@ -207,11 +208,11 @@ def gen(k):
                 A("            {")
                 ind = "                "
             A(f"{ind}float* cr{r} = c + {r} * ldc;" if r else f"{ind}float* cr0 = c;")
-            A(f"{ind}if (add) c{r}0 = {ADD(f'c{r}0', L(f'cr{r}'))};")
+            A(f"{ind}if (add) c{r}0 = {ADD(f'c{r}0', L(f'cr{r} + src'))};")
             A(f"{ind}{S(f'cr{r}', f'c{r}0')};")
             A(f"{ind}if (TC.Two)")
             A(f"{ind}{{")
-            A(f"{ind}    if (add) c{r}1 = {ADD(f'c{r}1', L(f'cr{r} + {W}'))};")
+            A(f"{ind}    if (add) c{r}1 = {ADD(f'c{r}1', L(f'cr{r} + src + {W}'))};")
             A(f"{ind}    {S(f'cr{r} + {W}', f'c{r}1')};")
             A(f"{ind}}}")
             if r > 0:
@@ -277,13 +278,13 @@ def gen(k):
     A("        }")
     A("        if (e.Beta == 1f)")
     A("        {")
-    A(f"            v0 += {L('c')};")
-    A(f"            if (TC.Two) v1 += {L(f'c + {W}')};")
+    A(f"            v0 += {L('c + e.Source')};")
+    A(f"            if (TC.Two) v1 += {L(f'c + e.Source + {W}')};")
     A("        }")
     A("        else if (e.Beta != 0f)")
     A("        {")
-    A(f"            v0 += {L('c')} * e.Beta;")
-    A(f"            if (TC.Two) v1 += {L(f'c + {W}')} * e.Beta;")
+    A(f"            v0 += {L('c + e.Source')} * e.Beta;")
+    A(f"            if (TC.Two) v1 += {L(f'c + e.Source + {W}')} * e.Beta;")
     A("        }")
     A("        if (e.Last)")
     A("        {")

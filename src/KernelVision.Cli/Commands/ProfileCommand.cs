@@ -187,7 +187,8 @@ internal static class ProfileCommand
             BatchNormalization b => b.Activation,
             _ => FusedActivation.None,
         };
-        return act.Kind == ActivationKind.None ? op.Node.OpType : $"{op.Node.OpType}+{act.Kind}";
+        string label = op is Conv { Residual: true } ? op.Node.OpType + "+Add" : op.Node.OpType; // the fused residual's Add
+        return act.Kind == ActivationKind.None ? label : $"{label}+{act.Kind}";
     }
 
     private static void Print(TextWriter o, Settings s, InferenceSession session, IBackend backend, int batch, Dictionary<string, Tensor> feeds,

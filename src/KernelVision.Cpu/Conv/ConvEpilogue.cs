@@ -48,6 +48,43 @@ public static unsafe class ConvEpilogue
         for (; i < n; i++) p[i] = act.Apply(p[i] + bias);
     }
 
+    /// <summary>
+    /// p[i] = act(p[i] + z[i]) for i in [0, <paramref name="n"/>): a fused residual Add (and the
+    /// activation after it) on a run of outputs the path has just written, while it is still in cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddResidual(float* p, float* z, int n, FusedActivation act)
+    {
+        if (act.Kind is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        {
+            var s = new Span<float>(p, n);
+            TensorPrimitives.Add(s, new ReadOnlySpan<float>(z, n), s);
+            Apply(p, n, 0f, act);
+            return;
+        }
+        switch (act.Kind)
+        {
+            case ActivationKind.Relu: AddResidual<ChannelActivation.Relu>(p, z, n, act); break;
+            case ActivationKind.LeakyRelu: AddResidual<ChannelActivation.LeakyRelu>(p, z, n, act); break;
+            case ActivationKind.Clip: AddResidual<ChannelActivation.Clip>(p, z, n, act); break;
+            case ActivationKind.HardSigmoid: AddResidual<ChannelActivation.HardSigmoid>(p, z, n, act); break;
+            default: AddResidual<ChannelActivation.Linear>(p, z, n, act); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddResidual<TAct>(float* p, float* z, int n, FusedActivation act) where TAct : struct, IInRegisterActivation
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> alpha = Vector256.Create(act.Alpha), beta = Vector256.Create(act.Beta);
+            for (; i <= n - 8; i += 8)
+                Vector256.Store(TAct.Apply<Lanes256, Vector256<float>>(Vector256.Load(p + i) + Vector256.Load(z + i), alpha, beta), p + i);
+        }
+        for (; i < n; i++) p[i] = act.Apply(p[i] + z[i]);
+    }
+
     /// <summary>The in-register part of the activation (everything but Sigmoid and Tanh, which callers apply on the stored row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Activate(Vector256<float> v, in FusedActivation act) => ChannelActivation.Activate<Lanes256, Vector256<float>>(v, act);

@@ -37,10 +37,10 @@ public sealed unsafe class WinogradConv
     private readonly byte[] _tileRows, _tileCols; // valid output rows and columns of each tile (4 inside, fewer at the edge)
 
     // Per-run state read by the task bodies.
-    private float* _x, _y, _bias, _v, _m;
+    private float* _x, _y, _bias, _v, _m, _z;
     private int _group;
     private WinogradWeights? _w;
-    private FusedActivation _act;
+    private FusedActivation _act, _finalAct;
 
     /// <summary>
     /// Prepares the transforms and buffers for <paramref name="shape"/> (see <see cref="Supports"/>)
@@ -189,13 +189,17 @@ public sealed unsafe class WinogradConv
     }
 
     /// <summary>
-    /// Y = act(conv(X, W) + bias) for the whole batch: <paramref name="x"/> [N, C, H, W],
-    /// <paramref name="y"/> [N, M, OH, OW], <paramref name="bias"/> [M] or null.
+    /// Y = act(conv(X, W) + bias (+ residual)) for the whole batch: <paramref name="x"/> [N, C, H, W],
+    /// <paramref name="y"/> [N, M, OH, OW], <paramref name="bias"/> [M] or null, <paramref name="residual"/>
+    /// of Y's shape or null (added to each output plane as soon as it is written, while it is in cache).
     /// </summary>
-    public void Run(float* x, WinogradWeights w, float* bias, float* y, FusedActivation act, CpuThreadPool pool)
+    public void Run(float* x, WinogradWeights w, float* bias, float* y, FusedActivation act, CpuThreadPool pool, float* residual = null)
     {
         var s = _s;
-        _x = x; _y = y; _bias = bias; _w = w; _act = act;
+        _x = x; _y = y; _bias = bias; _w = w; _z = residual;
+        // With a residual the activation comes after it, on each finished plane.
+        _act = residual == null ? act : default;
+        _finalAct = act;
         // V and M live in the calling thread's scratch, shared by all Winograd layers; the tasks
         // use other slots (Temp0/Temp1 for the input transform, the GEMM's own packing slots).
         _v = ThreadScratch.Get(ScratchSlot.Im2Col, _vFloats);
@@ -213,7 +217,7 @@ public sealed unsafe class WinogradConv
         }
         finally
         {
-            _x = _y = _bias = _v = _m = null;
+            _x = _y = _bias = _v = _m = _z = null;
             _w = null;
         }
     }
@@ -429,6 +433,7 @@ public sealed unsafe class WinogradConv
             }
         }
         if (!inReg) ConvEpilogue.Apply(y, s.OH * ow, 0f, act);
+        if (_z != null) ConvEpilogue.AddResidual(y, _z + (y - _y), s.OH * ow, _finalAct);
     }
 
     /// <summary>out[k·stride] = (Aᵀ m)[k] for F(2×2): Aᵀ rows [1 1 1 0], [0 1 −1 −1].</summary>

@@ -225,66 +225,67 @@ internal static unsafe class Avx2Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0));
+            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0 + src));
             Avx.Store(cr0, c00);
             if (TC.Two)
             {
-                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + 8));
+                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + src + 8));
                 Avx.Store(cr0 + 8, c01);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1));
+                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1 + src));
                 Avx.Store(cr1, c10);
                 if (TC.Two)
                 {
-                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + 8));
+                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + src + 8));
                     Avx.Store(cr1 + 8, c11);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2));
+                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2 + src));
                 Avx.Store(cr2, c20);
                 if (TC.Two)
                 {
-                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + 8));
+                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + src + 8));
                     Avx.Store(cr2 + 8, c21);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3));
+                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3 + src));
                 Avx.Store(cr3, c30);
                 if (TC.Two)
                 {
-                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + 8));
+                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + src + 8));
                     Avx.Store(cr3 + 8, c31);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4));
+                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4 + src));
                 Avx.Store(cr4, c40);
                 if (TC.Two)
                 {
-                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + 8));
+                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + src + 8));
                     Avx.Store(cr4 + 8, c41);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5));
+                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5 + src));
                 Avx.Store(cr5, c50);
                 if (TC.Two)
                 {
-                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + 8));
+                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + src + 8));
                     Avx.Store(cr5 + 8, c51);
                 }
             }
@@ -684,66 +685,67 @@ internal static unsafe class Avx2Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0));
+            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0 + src));
             Avx.Store(cr0, c00);
             if (TC.Two)
             {
-                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + 8));
+                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + src + 8));
                 Avx.Store(cr0 + 8, c01);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1));
+                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1 + src));
                 Avx.Store(cr1, c10);
                 if (TC.Two)
                 {
-                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + 8));
+                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + src + 8));
                     Avx.Store(cr1 + 8, c11);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2));
+                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2 + src));
                 Avx.Store(cr2, c20);
                 if (TC.Two)
                 {
-                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + 8));
+                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + src + 8));
                     Avx.Store(cr2 + 8, c21);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3));
+                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3 + src));
                 Avx.Store(cr3, c30);
                 if (TC.Two)
                 {
-                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + 8));
+                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + src + 8));
                     Avx.Store(cr3 + 8, c31);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4));
+                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4 + src));
                 Avx.Store(cr4, c40);
                 if (TC.Two)
                 {
-                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + 8));
+                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + src + 8));
                     Avx.Store(cr4 + 8, c41);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5));
+                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5 + src));
                 Avx.Store(cr5, c50);
                 if (TC.Two)
                 {
-                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + 8));
+                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + src + 8));
                     Avx.Store(cr5 + 8, c51);
                 }
             }
@@ -1143,66 +1145,67 @@ internal static unsafe class Avx2Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0));
+            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0 + src));
             Avx.Store(cr0, c00);
             if (TC.Two)
             {
-                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + 8));
+                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + src + 8));
                 Avx.Store(cr0 + 8, c01);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1));
+                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1 + src));
                 Avx.Store(cr1, c10);
                 if (TC.Two)
                 {
-                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + 8));
+                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + src + 8));
                     Avx.Store(cr1 + 8, c11);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2));
+                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2 + src));
                 Avx.Store(cr2, c20);
                 if (TC.Two)
                 {
-                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + 8));
+                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + src + 8));
                     Avx.Store(cr2 + 8, c21);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3));
+                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3 + src));
                 Avx.Store(cr3, c30);
                 if (TC.Two)
                 {
-                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + 8));
+                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + src + 8));
                     Avx.Store(cr3 + 8, c31);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4));
+                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4 + src));
                 Avx.Store(cr4, c40);
                 if (TC.Two)
                 {
-                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + 8));
+                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + src + 8));
                     Avx.Store(cr4 + 8, c41);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5));
+                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5 + src));
                 Avx.Store(cr5, c50);
                 if (TC.Two)
                 {
-                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + 8));
+                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + src + 8));
                     Avx.Store(cr5 + 8, c51);
                 }
             }
@@ -1436,13 +1439,13 @@ internal static unsafe class Avx2Microkernel
         }
         if (e.Beta == 1f)
         {
-            v0 += Avx.LoadVector256(c);
-            if (TC.Two) v1 += Avx.LoadVector256(c + 8);
+            v0 += Avx.LoadVector256(c + e.Source);
+            if (TC.Two) v1 += Avx.LoadVector256(c + e.Source + 8);
         }
         else if (e.Beta != 0f)
         {
-            v0 += Avx.LoadVector256(c) * e.Beta;
-            if (TC.Two) v1 += Avx.LoadVector256(c + 8) * e.Beta;
+            v0 += Avx.LoadVector256(c + e.Source) * e.Beta;
+            if (TC.Two) v1 += Avx.LoadVector256(c + e.Source + 8) * e.Beta;
         }
         if (e.Last)
         {

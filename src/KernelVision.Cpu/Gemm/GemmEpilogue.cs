@@ -38,6 +38,13 @@ public readonly unsafe struct GemmEpilogue
     /// <summary>Only an activation.</summary>
     public GemmEpilogue(FusedActivation activation) : this(null, GemmBias.None, activation) { }
 
+    /// <summary>
+    /// A matrix of C's layout (same leading dimension) added to the product before the bias and
+    /// activation, C = act(alpha·A·B + R + bias): a conv's fused residual. Needs beta = 0 (C is not
+    /// read); must stay valid (pinned) for the duration of the call.
+    /// </summary>
+    public float* Residual { get; init; }
+
     /// <summary>The bias vector or null.</summary>
     public float* Bias { get; }
 
@@ -61,6 +68,7 @@ internal unsafe struct TileEpilogue
 {
     public float Alpha;
     public float Beta;
+    public nint Source;      // floats from C to the matrix the Beta term reads: 0 (C), or the residual on the first K block
     public bool Last;
     public float* RowBias;   // bias of the tile's first row, or null
     public float* ColBias;   // bias of the tile's first column, or null
@@ -72,6 +80,7 @@ internal unsafe struct TileEpilogue
     {
         Alpha = alpha;
         Beta = 0;
+        Source = 0;
         Last = false;
         RowBias = null;
         ColBias = null;
@@ -105,7 +114,7 @@ internal unsafe struct TileEpilogue
     public readonly float Apply(float acc, float* c, int row, int col)
     {
         float v = Alpha * acc;
-        if (Beta != 0f) v += Beta * *c;
+        if (Beta != 0f) v += Beta * c[Source];
         if (Last)
         {
             if (RowBias != null) v += RowBias[row];

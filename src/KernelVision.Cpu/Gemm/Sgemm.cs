@@ -80,6 +80,7 @@ public static unsafe class Sgemm
         if (m == 0 || n == 0) return;
         if (ldc < n) throw new ArgumentException($"ldc {ldc} is less than N={n}", nameof(ldc));
         if (c == null) throw new ArgumentNullException(nameof(c));
+        if (epilogue.Residual != null && beta != 0f) throw new ArgumentException("a residual needs beta = 0", nameof(beta));
         if (k > 0 && (a.IsEmpty || b.IsEmpty)) throw new ArgumentException("operands must be set");
         kernel = ResolveKernel(a, b, m, n, k, kernel);
 
@@ -94,6 +95,7 @@ public static unsafe class Sgemm
             B = b,
             C = c,
             Ldc = ldc,
+            Residual = epilogue.Residual,
             RowBias = epilogue.BiasMode == GemmBias.PerRow ? epilogue.Bias : null,
             ColBias = epilogue.BiasMode == GemmBias.PerColumn ? epilogue.Bias : null,
             Activation = epilogue.Activation,
@@ -221,6 +223,7 @@ public static unsafe class Sgemm
         public GemmOperand A, B;
         public float* C;
         public nint Ldc;
+        public float* Residual;   // added on the first K block through TileEpilogue.Source, or null
         public float* RowBias, ColBias;
         public FusedActivation Activation;
         public GemmKernel Kernel;
@@ -344,7 +347,8 @@ public static unsafe class Sgemm
             for (int pc = 0; pc < p.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, p.K - pc);
-                e.Beta = pc == 0 ? p.Beta : 1f;
+                e.Beta = pc == 0 && p.Residual == null ? p.Beta : 1f;
+                e.Source = pc == 0 && p.Residual != null ? (nint)(p.Residual - p.C) : 0;
                 e.Last = pc + kc == p.K;
                 if (direct)
                 {
@@ -469,8 +473,9 @@ public static unsafe class Sgemm
     {
         uint rowBytes = (uint)(nrr * sizeof(float));
         if (e.Beta != 0f)
-            for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(tmp + i * nr, cp + i * ldc, rowBytes);
+            for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(tmp + i * nr, cp + e.Source + i * ldc, rowBytes);
         var local = e;
+        local.Source = 0; // the tile now holds what the Beta term adds
         if (e.Last && e.ColBias != null)
         {
             float* colBias = tmp + MaxTile - 32;
@@ -487,7 +492,14 @@ public static unsafe class Sgemm
     /// <summary>K = 0: the product is empty, C = act(beta·C + bias).</summary>
     private static void ScaleOnly(in Problem p)
     {
-        var e = new TileEpilogue(0f, p.Activation) { Beta = p.Beta, Last = true, RowBias = p.RowBias, ColBias = p.ColBias };
+        var e = new TileEpilogue(0f, p.Activation)
+        {
+            Beta = p.Residual == null ? p.Beta : 1f,
+            Source = p.Residual == null ? 0 : (nint)(p.Residual - p.C),
+            Last = true,
+            RowBias = p.RowBias,
+            ColBias = p.ColBias,
+        };
         float zero = 0;
         for (int i = 0; i < p.M; i++)
         {

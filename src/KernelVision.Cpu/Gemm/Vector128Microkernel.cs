@@ -224,66 +224,67 @@ internal static unsafe class Vector128Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector128.Load(cr0);
+            if (add) c00 = c00 + Vector128.Load(cr0 + src);
             Vector128.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector128.Load(cr0 + 4);
+                if (add) c01 = c01 + Vector128.Load(cr0 + src + 4);
                 Vector128.Store(c01, cr0 + 4);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector128.Load(cr1);
+                if (add) c10 = c10 + Vector128.Load(cr1 + src);
                 Vector128.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector128.Load(cr1 + 4);
+                    if (add) c11 = c11 + Vector128.Load(cr1 + src + 4);
                     Vector128.Store(c11, cr1 + 4);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector128.Load(cr2);
+                if (add) c20 = c20 + Vector128.Load(cr2 + src);
                 Vector128.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector128.Load(cr2 + 4);
+                    if (add) c21 = c21 + Vector128.Load(cr2 + src + 4);
                     Vector128.Store(c21, cr2 + 4);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector128.Load(cr3);
+                if (add) c30 = c30 + Vector128.Load(cr3 + src);
                 Vector128.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector128.Load(cr3 + 4);
+                    if (add) c31 = c31 + Vector128.Load(cr3 + src + 4);
                     Vector128.Store(c31, cr3 + 4);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector128.Load(cr4);
+                if (add) c40 = c40 + Vector128.Load(cr4 + src);
                 Vector128.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector128.Load(cr4 + 4);
+                    if (add) c41 = c41 + Vector128.Load(cr4 + src + 4);
                     Vector128.Store(c41, cr4 + 4);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector128.Load(cr5);
+                if (add) c50 = c50 + Vector128.Load(cr5 + src);
                 Vector128.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector128.Load(cr5 + 4);
+                    if (add) c51 = c51 + Vector128.Load(cr5 + src + 4);
                     Vector128.Store(c51, cr5 + 4);
                 }
             }
@@ -683,66 +684,67 @@ internal static unsafe class Vector128Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector128.Load(cr0);
+            if (add) c00 = c00 + Vector128.Load(cr0 + src);
             Vector128.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector128.Load(cr0 + 4);
+                if (add) c01 = c01 + Vector128.Load(cr0 + src + 4);
                 Vector128.Store(c01, cr0 + 4);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector128.Load(cr1);
+                if (add) c10 = c10 + Vector128.Load(cr1 + src);
                 Vector128.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector128.Load(cr1 + 4);
+                    if (add) c11 = c11 + Vector128.Load(cr1 + src + 4);
                     Vector128.Store(c11, cr1 + 4);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector128.Load(cr2);
+                if (add) c20 = c20 + Vector128.Load(cr2 + src);
                 Vector128.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector128.Load(cr2 + 4);
+                    if (add) c21 = c21 + Vector128.Load(cr2 + src + 4);
                     Vector128.Store(c21, cr2 + 4);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector128.Load(cr3);
+                if (add) c30 = c30 + Vector128.Load(cr3 + src);
                 Vector128.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector128.Load(cr3 + 4);
+                    if (add) c31 = c31 + Vector128.Load(cr3 + src + 4);
                     Vector128.Store(c31, cr3 + 4);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector128.Load(cr4);
+                if (add) c40 = c40 + Vector128.Load(cr4 + src);
                 Vector128.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector128.Load(cr4 + 4);
+                    if (add) c41 = c41 + Vector128.Load(cr4 + src + 4);
                     Vector128.Store(c41, cr4 + 4);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector128.Load(cr5);
+                if (add) c50 = c50 + Vector128.Load(cr5 + src);
                 Vector128.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector128.Load(cr5 + 4);
+                    if (add) c51 = c51 + Vector128.Load(cr5 + src + 4);
                     Vector128.Store(c51, cr5 + 4);
                 }
             }
@@ -1142,66 +1144,67 @@ internal static unsafe class Vector128Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector128.Load(cr0);
+            if (add) c00 = c00 + Vector128.Load(cr0 + src);
             Vector128.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector128.Load(cr0 + 4);
+                if (add) c01 = c01 + Vector128.Load(cr0 + src + 4);
                 Vector128.Store(c01, cr0 + 4);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector128.Load(cr1);
+                if (add) c10 = c10 + Vector128.Load(cr1 + src);
                 Vector128.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector128.Load(cr1 + 4);
+                    if (add) c11 = c11 + Vector128.Load(cr1 + src + 4);
                     Vector128.Store(c11, cr1 + 4);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector128.Load(cr2);
+                if (add) c20 = c20 + Vector128.Load(cr2 + src);
                 Vector128.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector128.Load(cr2 + 4);
+                    if (add) c21 = c21 + Vector128.Load(cr2 + src + 4);
                     Vector128.Store(c21, cr2 + 4);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector128.Load(cr3);
+                if (add) c30 = c30 + Vector128.Load(cr3 + src);
                 Vector128.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector128.Load(cr3 + 4);
+                    if (add) c31 = c31 + Vector128.Load(cr3 + src + 4);
                     Vector128.Store(c31, cr3 + 4);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector128.Load(cr4);
+                if (add) c40 = c40 + Vector128.Load(cr4 + src);
                 Vector128.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector128.Load(cr4 + 4);
+                    if (add) c41 = c41 + Vector128.Load(cr4 + src + 4);
                     Vector128.Store(c41, cr4 + 4);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector128.Load(cr5);
+                if (add) c50 = c50 + Vector128.Load(cr5 + src);
                 Vector128.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector128.Load(cr5 + 4);
+                    if (add) c51 = c51 + Vector128.Load(cr5 + src + 4);
                     Vector128.Store(c51, cr5 + 4);
                 }
             }
@@ -1435,13 +1438,13 @@ internal static unsafe class Vector128Microkernel
         }
         if (e.Beta == 1f)
         {
-            v0 += Vector128.Load(c);
-            if (TC.Two) v1 += Vector128.Load(c + 4);
+            v0 += Vector128.Load(c + e.Source);
+            if (TC.Two) v1 += Vector128.Load(c + e.Source + 4);
         }
         else if (e.Beta != 0f)
         {
-            v0 += Vector128.Load(c) * e.Beta;
-            if (TC.Two) v1 += Vector128.Load(c + 4) * e.Beta;
+            v0 += Vector128.Load(c + e.Source) * e.Beta;
+            if (TC.Two) v1 += Vector128.Load(c + e.Source + 4) * e.Beta;
         }
         if (e.Last)
         {

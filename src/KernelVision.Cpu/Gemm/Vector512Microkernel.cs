@@ -224,66 +224,67 @@ internal static unsafe class Vector512Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector512.Load(cr0);
+            if (add) c00 = c00 + Vector512.Load(cr0 + src);
             Vector512.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector512.Load(cr0 + 16);
+                if (add) c01 = c01 + Vector512.Load(cr0 + src + 16);
                 Vector512.Store(c01, cr0 + 16);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector512.Load(cr1);
+                if (add) c10 = c10 + Vector512.Load(cr1 + src);
                 Vector512.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector512.Load(cr1 + 16);
+                    if (add) c11 = c11 + Vector512.Load(cr1 + src + 16);
                     Vector512.Store(c11, cr1 + 16);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector512.Load(cr2);
+                if (add) c20 = c20 + Vector512.Load(cr2 + src);
                 Vector512.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector512.Load(cr2 + 16);
+                    if (add) c21 = c21 + Vector512.Load(cr2 + src + 16);
                     Vector512.Store(c21, cr2 + 16);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector512.Load(cr3);
+                if (add) c30 = c30 + Vector512.Load(cr3 + src);
                 Vector512.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector512.Load(cr3 + 16);
+                    if (add) c31 = c31 + Vector512.Load(cr3 + src + 16);
                     Vector512.Store(c31, cr3 + 16);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector512.Load(cr4);
+                if (add) c40 = c40 + Vector512.Load(cr4 + src);
                 Vector512.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector512.Load(cr4 + 16);
+                    if (add) c41 = c41 + Vector512.Load(cr4 + src + 16);
                     Vector512.Store(c41, cr4 + 16);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector512.Load(cr5);
+                if (add) c50 = c50 + Vector512.Load(cr5 + src);
                 Vector512.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector512.Load(cr5 + 16);
+                    if (add) c51 = c51 + Vector512.Load(cr5 + src + 16);
                     Vector512.Store(c51, cr5 + 16);
                 }
             }
@@ -683,66 +684,67 @@ internal static unsafe class Vector512Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector512.Load(cr0);
+            if (add) c00 = c00 + Vector512.Load(cr0 + src);
             Vector512.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector512.Load(cr0 + 16);
+                if (add) c01 = c01 + Vector512.Load(cr0 + src + 16);
                 Vector512.Store(c01, cr0 + 16);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector512.Load(cr1);
+                if (add) c10 = c10 + Vector512.Load(cr1 + src);
                 Vector512.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector512.Load(cr1 + 16);
+                    if (add) c11 = c11 + Vector512.Load(cr1 + src + 16);
                     Vector512.Store(c11, cr1 + 16);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector512.Load(cr2);
+                if (add) c20 = c20 + Vector512.Load(cr2 + src);
                 Vector512.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector512.Load(cr2 + 16);
+                    if (add) c21 = c21 + Vector512.Load(cr2 + src + 16);
                     Vector512.Store(c21, cr2 + 16);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector512.Load(cr3);
+                if (add) c30 = c30 + Vector512.Load(cr3 + src);
                 Vector512.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector512.Load(cr3 + 16);
+                    if (add) c31 = c31 + Vector512.Load(cr3 + src + 16);
                     Vector512.Store(c31, cr3 + 16);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector512.Load(cr4);
+                if (add) c40 = c40 + Vector512.Load(cr4 + src);
                 Vector512.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector512.Load(cr4 + 16);
+                    if (add) c41 = c41 + Vector512.Load(cr4 + src + 16);
                     Vector512.Store(c41, cr4 + 16);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector512.Load(cr5);
+                if (add) c50 = c50 + Vector512.Load(cr5 + src);
                 Vector512.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector512.Load(cr5 + 16);
+                    if (add) c51 = c51 + Vector512.Load(cr5 + src + 16);
                     Vector512.Store(c51, cr5 + 16);
                 }
             }
@@ -1142,66 +1144,67 @@ internal static unsafe class Vector512Microkernel
         if (e.IsPlain)
         {
             bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
             float* cr0 = c;
-            if (add) c00 = c00 + Vector512.Load(cr0);
+            if (add) c00 = c00 + Vector512.Load(cr0 + src);
             Vector512.Store(c00, cr0);
             if (TC.Two)
             {
-                if (add) c01 = c01 + Vector512.Load(cr0 + 16);
+                if (add) c01 = c01 + Vector512.Load(cr0 + src + 16);
                 Vector512.Store(c01, cr0 + 16);
             }
             if (TR.Count > 1)
             {
                 float* cr1 = c + 1 * ldc;
-                if (add) c10 = c10 + Vector512.Load(cr1);
+                if (add) c10 = c10 + Vector512.Load(cr1 + src);
                 Vector512.Store(c10, cr1);
                 if (TC.Two)
                 {
-                    if (add) c11 = c11 + Vector512.Load(cr1 + 16);
+                    if (add) c11 = c11 + Vector512.Load(cr1 + src + 16);
                     Vector512.Store(c11, cr1 + 16);
                 }
             }
             if (TR.Count > 2)
             {
                 float* cr2 = c + 2 * ldc;
-                if (add) c20 = c20 + Vector512.Load(cr2);
+                if (add) c20 = c20 + Vector512.Load(cr2 + src);
                 Vector512.Store(c20, cr2);
                 if (TC.Two)
                 {
-                    if (add) c21 = c21 + Vector512.Load(cr2 + 16);
+                    if (add) c21 = c21 + Vector512.Load(cr2 + src + 16);
                     Vector512.Store(c21, cr2 + 16);
                 }
             }
             if (TR.Count > 3)
             {
                 float* cr3 = c + 3 * ldc;
-                if (add) c30 = c30 + Vector512.Load(cr3);
+                if (add) c30 = c30 + Vector512.Load(cr3 + src);
                 Vector512.Store(c30, cr3);
                 if (TC.Two)
                 {
-                    if (add) c31 = c31 + Vector512.Load(cr3 + 16);
+                    if (add) c31 = c31 + Vector512.Load(cr3 + src + 16);
                     Vector512.Store(c31, cr3 + 16);
                 }
             }
             if (TR.Count > 4)
             {
                 float* cr4 = c + 4 * ldc;
-                if (add) c40 = c40 + Vector512.Load(cr4);
+                if (add) c40 = c40 + Vector512.Load(cr4 + src);
                 Vector512.Store(c40, cr4);
                 if (TC.Two)
                 {
-                    if (add) c41 = c41 + Vector512.Load(cr4 + 16);
+                    if (add) c41 = c41 + Vector512.Load(cr4 + src + 16);
                     Vector512.Store(c41, cr4 + 16);
                 }
             }
             if (TR.Count > 5)
             {
                 float* cr5 = c + 5 * ldc;
-                if (add) c50 = c50 + Vector512.Load(cr5);
+                if (add) c50 = c50 + Vector512.Load(cr5 + src);
                 Vector512.Store(c50, cr5);
                 if (TC.Two)
                 {
-                    if (add) c51 = c51 + Vector512.Load(cr5 + 16);
+                    if (add) c51 = c51 + Vector512.Load(cr5 + src + 16);
                     Vector512.Store(c51, cr5 + 16);
                 }
             }
@@ -1435,13 +1438,13 @@ internal static unsafe class Vector512Microkernel
         }
         if (e.Beta == 1f)
         {
-            v0 += Vector512.Load(c);
-            if (TC.Two) v1 += Vector512.Load(c + 16);
+            v0 += Vector512.Load(c + e.Source);
+            if (TC.Two) v1 += Vector512.Load(c + e.Source + 16);
         }
         else if (e.Beta != 0f)
         {
-            v0 += Vector512.Load(c) * e.Beta;
-            if (TC.Two) v1 += Vector512.Load(c + 16) * e.Beta;
+            v0 += Vector512.Load(c + e.Source) * e.Beta;
+            if (TC.Two) v1 += Vector512.Load(c + e.Source + 16) * e.Beta;
         }
         if (e.Last)
         {

@@ -14,6 +14,7 @@ public static class PassPipeline
         yield return new ConstantFolding();
         yield return new PadFusion();
         yield return new BatchNormFolding();
+        yield return new ResidualFusion();
         yield return new ActivationFusion();
         // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.
         yield return new DeadNodeElimination();

@@ -51,6 +51,7 @@ public static class SeedModels
         yield return new("built/resize", ResizeModel().ToByteArray());
         yield return new("built/slice-pad-concat", SlicePadConcat().ToByteArray());
         yield return new("built/pad-pool-conv", PadPoolConv().ToByteArray());
+        yield return new("built/residual-block", ResidualBlock().ToByteArray());
         yield return new("built/external-data", ExternalModel().ToByteArray());
     }
 
@@ -194,6 +195,29 @@ public static class SeedModels
         g.Node.Add(new NodeProto { Name = "conv", OpType = "Conv", Input = { "p2", "w" }, Output = { "c" }, Attribute = { Ints("pads", 1, 0, 0, 1) } });
         g.Node.Add(new NodeProto { Name = "sm", OpType = "Softmax", Input = { "c" }, Output = { "y" }, Attribute = { Int("axis", 1) } });
         g.Output.Add(Vi("y", 1, 3, 7, 5));
+        return Model(g);
+    }
+
+    /// <summary>
+    /// A ResNet basic block with a downsample branch: the second Conv's Add with the branch (computed
+    /// after it) and the ReLU fuse into it (ResidualFusion, then ActivationFusion); the mutator then
+    /// perturbs shapes and attributes the fused Conv must still agree with the unfused graph on.
+    /// </summary>
+    public static ModelProto ResidualBlock()
+    {
+        var g = new GraphProto { Name = "residual-block" };
+        g.Input.Add(Vi("x", 1, 3, 6, 6));
+        g.Initializer.Add(Floats("w1", 4, 3, 3, 3));
+        g.Initializer.Add(Floats("b1", 4));
+        g.Initializer.Add(Floats("w2", 4, 4, 3, 3));
+        g.Initializer.Add(Floats("wd", 4, 3, 1, 1));
+        g.Node.Add(new NodeProto { Name = "conv1", OpType = "Conv", Input = { "x", "w1", "b1" }, Output = { "c1" }, Attribute = { Ints("pads", 1, 1, 1, 1) } });
+        g.Node.Add(new NodeProto { Name = "relu1", OpType = "Relu", Input = { "c1" }, Output = { "r1" } });
+        g.Node.Add(new NodeProto { Name = "conv2", OpType = "Conv", Input = { "r1", "w2" }, Output = { "c2" }, Attribute = { Ints("pads", 1, 1, 1, 1) } });
+        g.Node.Add(new NodeProto { Name = "down", OpType = "Conv", Input = { "x", "wd" }, Output = { "d" } });
+        g.Node.Add(new NodeProto { Name = "add", OpType = "Add", Input = { "c2", "d" }, Output = { "s" } });
+        g.Node.Add(new NodeProto { Name = "relu2", OpType = "Relu", Input = { "s" }, Output = { "y" } });
+        g.Output.Add(Vi("y", 1, 4, 6, 6));
         return Model(g);
     }
 

@@ -275,6 +275,110 @@ public class PassTests
     }
 
     /// <summary>
+    /// x → Conv (3×3 pad 1, 6 → 6 channels, or depthwise) → c; Add(c, z) → s (operands swapped when
+    /// <paramref name="zFirst"/>); activation (or none) → y. Z is, by <paramref name="z"/>: "input" (a second
+    /// graph input r), "const" (an initializer), "x" (the block's own input), "later" (a 1×1 Conv of x placed
+    /// after the first Conv, as ResNet's downsample branch is). <paramref name="breaks"/> adds what must stop
+    /// the fusion: "relu-first" (Conv → Relu → Add), "output" (c is a graph output), "twice" (c feeds another node).
+    /// </summary>
+    private static byte[] ConvAdd(string z, string act = "Relu", bool zFirst = false, bool bias = true, int group = 1, string breaks = "", int opset = 13)
+    {
+        var rng = new Random(17);
+        var g = new GraphProto { Name = "g" };
+        g.Initializer.Add(Init("w", [6, 6 / group, 3, 3], rng));
+        var conv = new NodeProto { Name = "conv", OpType = "Conv", Input = { "x", "w" }, Output = { "c" } };
+        if (bias) { g.Initializer.Add(Init("b", [6], rng)); conv.Input.Add("b"); }
+        conv.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
+        conv.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = group });
+        g.Node.Add(conv);
+        string c = "c";
+        if (breaks == "relu-first")
+        {
+            g.Node.Add(new NodeProto { Name = "relu0", OpType = "Relu", Input = { "c" }, Output = { "cr" } });
+            c = "cr";
+        }
+        string zName = z switch { "input" => "r", "const" => "k", "x" => "x", _ => "d" };
+        if (z == "const") g.Initializer.Add(Init("k", [2, 6, 5, 7], rng));
+        if (z == "later")
+        {
+            g.Initializer.Add(Init("w2", [6, 6, 1, 1], rng));
+            g.Node.Add(new NodeProto { Name = "down", OpType = "Conv", Input = { "x", "w2" }, Output = { "d" } });
+        }
+        var add = new NodeProto { Name = "add", OpType = "Add", Output = { "s" } };
+        add.Input.AddRange(zFirst ? [zName, c] : [c, zName]);
+        g.Node.Add(add);
+        string y = "s";
+        if (act.Length > 0)
+        {
+            g.Node.Add(new NodeProto { Name = "act", OpType = act, Input = { "s" }, Output = { "y" } });
+            y = "y";
+        }
+        if (breaks == "twice") g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "c" }, Output = { "n" } });
+        g.Input.Add(LoaderTests.Vi("x", 2, 6, 5, 7));
+        if (z == "input") g.Input.Add(new ValueInfoProto { Name = "r" });
+        g.Output.Add(new ValueInfoProto { Name = y });
+        if (breaks == "output") g.Output.Add(new ValueInfoProto { Name = "c" });
+        if (breaks == "twice") g.Output.Add(new ValueInfoProto { Name = "n" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return m.ToByteArray();
+    }
+
+    private static Tensor RandomTensor(int seed, params int[] shape)
+    {
+        var t = Tensor.Zeros(DataType.Float32, shape);
+        var rng = new Random(seed);
+        for (int i = 0; i < t.Length; i++) t.Floats[i] = (float)(rng.NextDouble() * 4 - 2);
+        return t;
+    }
+
+    public static TheoryData<string, string, bool, bool, int, string, int[]?, bool> ResidualCases() => new()
+    {
+        // z, activation, z first, bias, group, what breaks the fusion, r's shape, fused?
+        { "input", "Relu", false, true, 1, "", [2, 6, 5, 7], true },
+        { "input", "", true, false, 1, "", [2, 6, 5, 7], true },
+        { "input", "Sigmoid", false, true, 6, "", [2, 6, 5, 7], true },     // depthwise
+        { "input", "Relu", false, true, 1, "", [1, 6, 1, 1], true },        // Z broadcasts: Cpu and Gpu hand it to the Reference kernel
+        { "input", "Relu", false, true, 1, "", [2, 2, 6, 5, 7], true },     // Z widens the output, as the Add did
+        { "x", "Relu", true, true, 1, "", null, true },
+        { "later", "Relu", false, true, 1, "", null, true },                // Z is computed after the Conv
+        { "const", "Relu", false, true, 1, "", null, false },               // a constant Z: a bias, not a residual
+        { "input", "Relu", false, true, 1, "relu-first", [2, 6, 5, 7], false },
+        { "input", "Relu", false, true, 1, "output", [2, 6, 5, 7], false },
+        { "input", "Relu", false, true, 1, "twice", [2, 6, 5, 7], false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResidualCases))]
+    public void ResidualAddFusesIntoTheConvOnEveryBackend(string z, string act, bool zFirst, bool bias, int group, string breaks, int[]? rShape, bool fused)
+    {
+        // The unoptimised graph on Reference is the oracle for every backend's fused Conv.
+        var bytes = ConvAdd(z, act, zFirst, bias, group, breaks);
+        Tensor[] inputs = rShape is null ? [RandomTensor(1, 2, 6, 5, 7)] : [RandomTensor(1, 2, 6, 5, 7), RandomTensor(2, rShape)];
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var want = plain.Run(inputs);
+        foreach (var backend in new[] { "reference", "cpu", "gpu-sim" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            Assert.Equal(fused, optimised.PassLog.Any(l => l.Contains("as its residual input")));
+            Assert.Equal(fused, optimised.Nodes.Any(n => n.Op is Conv { Residual: true }));
+            if (fused && act.Length > 0) Assert.Contains(optimised.Nodes, n => n.Op is Conv { Residual: true } c && c.Activation.Kind != ActivationKind.None);
+            var got = optimised.Run(inputs);
+            Assert.Equal(want.Length, got.Length);
+            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-4, atol: 1e-5);
+        }
+    }
+
+    [Fact]
+    public void LegacyAddIsNotFused()
+    {
+        // Opset 6 Add broadcasts by its 'broadcast'/'axis' attributes, which the fused Conv does not follow.
+        var s = new InferenceSession(OnnxLoader.Load(ConvAdd("x", opset: 6), null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance });
+        Assert.DoesNotContain(s.PassLog, l => l.Contains("as its residual input"));
+    }
+
+    /// <summary>
     /// torch.onnx's form of the same graph: the conv weight and BatchNorm statistics reach their
     /// nodes through Identity (shared initializers) and Clip's bounds are Constant nodes. Constant
     /// folding must expose the values so that BatchNorm folding and ReLU6 fusion still happen.

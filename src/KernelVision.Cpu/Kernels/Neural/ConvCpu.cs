@@ -33,6 +33,10 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// run (see <see cref="WeightsFor"/>); scratch comes from per-thread pools, so later runs allocate
 /// nothing. Several images or groups run side by side on the pool; a single large GEMM is split by
 /// Sgemm itself.
+/// A fused residual Z (<see cref="Ops.Neural.Conv.Residual"/>) of Y's own shape is added before the
+/// activation: in the GEMM epilogue on the non-transposed GEMM paths (<see cref="GemmEpilogue.Residual"/>),
+/// on each output plane right after it is written on the Winograd, transposed, depthwise and dot paths,
+/// and in a pass after the in-place and blocked depthwise paths; a Z that broadcasts goes to the Reference kernel.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
 /// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs
@@ -71,7 +75,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     private Plan? _plan;
 
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
-    private float* _x, _w, _bias, _y;
+    private float* _x, _w, _bias, _y, _z;
     private object? _packed;
     private Im2ColSource? _padSource;
     private float* _padX, _padDst;
@@ -113,6 +117,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
 
+    /// <summary>Float32, and a residual Z only of Y's own shape (the convolution's: Z did not broadcast it larger).</summary>
+    protected override bool Handles(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) =>
+        base.Handles(inputs, outputs) && (!Op.Residual || (inputs.Count > 3 && inputs[3] is { } z && outputs[0] is { } y
+            && z.Shape.AsSpan().SequenceEqual(y.Shape) && y.Rank == inputs[0]!.Rank && y.Shape[0] == inputs[0]!.Shape[0] && y.Shape[1] == inputs[1]!.Shape[0]
+            && y.Shape.AsSpan(2).SequenceEqual(Op.Resolve(inputs[0]!.Shape, inputs[1]!.Shape).OutputSpatial)));
+
+    /// <summary>The activation the paths apply themselves: none when a residual comes first (it is applied with the residual).</summary>
+    private FusedActivation PathActivation => Op.Residual ? default : Op.Activation;
+
     /// <summary>Takes note of a constant W, which the plan's first run prepares in its path's layout (<see cref="WeightsFor"/>).</summary>
     public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs) => _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
 
@@ -121,24 +134,32 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     {
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
+        Tensor? zt = Op.Residual ? inputs[3] : null;
         var yt = outputs[0]!;
         var plan = GetPlan(xt.Shape, wt.Shape);
         var s = plan.Shape;
         if (yt.Length == 0) return;
         if (s.InPlane == 0 || s.Cg == 0 || s.Taps == 0)
         {
-            // Nothing to sum: every output is act(bias).
+            // Nothing to sum: every output is act(bias (+ z)).
             var y = yt.Floats;
             int plane = s.OutPlane;
             for (int n = 0; n < s.N; n++)
                 for (int m = 0; m < s.M; m++)
-                    y.Slice((n * s.M + m) * plane, plane).Fill(Op.Activation.Apply(bt is null ? 0f : bt.Floats[m]));
+                {
+                    float b = bt is null ? 0f : bt.Floats[m];
+                    int at = (n * s.M + m) * plane;
+                    if (zt is null) y.Slice(at, plane).Fill(Op.Activation.Apply(b));
+                    else
+                        for (int i = 0; i < plane; i++) y[at + i] = Op.Activation.Apply(b + zt.Floats[at + i]);
+                }
             return;
         }
         fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
         fixed (float* pb = bt is null ? default : bt.Floats)
+        fixed (float* pz = zt is null ? default : zt.Floats)
         {
-            _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb;
+            _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb; _z = zt is null ? null : pz;
             try
             {
                 if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
@@ -148,7 +169,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             }
             finally
             {
-                _x = _w = _y = _bias = null;
+                _x = _w = _y = _bias = _z = null;
                 _packed = null;
                 _run = null;
             }
@@ -174,7 +195,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && !UseInPlace && !ForceInPlace
             && Candidates(s) is { Count: > 1 } candidates)
         {
-            string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}";
+            string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}{(Op.Residual ? " residual" : "")}";
             var cache = TuningCache.For(Pool.ThreadCount);
             if (cache.Get(key) is { } chosen && candidates.FirstOrDefault(c => c.Name == chosen) is { Name: not null } c)
             {
@@ -380,12 +401,13 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
                 return;
             case Path.DepthwiseBlocked:
                 Pool.ParallelFor(s.N * plan.DepthwiseBlocked!.Blocks, this, static (self, i) => self.DepthwiseBlockTask(i));
+                ResidualPass(s);
                 return;
             case Path.PointwiseDot:
                 Pool.ParallelFor(s.N * ((s.M + DotBlock - 1) / DotBlock), this, static (self, i) => self.DotTask(i));
                 return;
             case Path.Winograd:
-                plan.Winograd!.Run(_x, (WinogradWeights)_packed!, _bias, _y, Op.Activation, Pool);
+                plan.Winograd!.Run(_x, (WinogradWeights)_packed!, _bias, _y, Op.Activation, Pool, _z);
                 return;
         }
         int tasks = s.N * s.G;
@@ -397,6 +419,22 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         if (perTask) Pool.ParallelFor(tasks, this, static (self, i) => self.GemmTask(i, parallel: false));
         else
             for (int i = 0; i < tasks; i++) GemmTask(i, parallel: true);
+        if (plan.Path == Path.Im2ColInPlace) ResidualPass(s);
+    }
+
+    /// <summary>
+    /// Y = act(Y + Z) over every output plane, for the paths that write Y in an order the residual
+    /// cannot follow (the in-place grid's compaction, blocked depthwise's channel blocks); they ran
+    /// with no activation.
+    /// </summary>
+    private void ResidualPass(in ConvShape s)
+    {
+        if (_z == null) return;
+        Pool.ParallelFor(s.N * s.M, this, static (self, i) =>
+        {
+            long at = (long)i * self._run!.Shape.OutPlane;
+            ConvEpilogue.AddResidual(self._y + at, self._z + at, self._run.Shape.OutPlane, self.Op.Activation);
+        });
     }
 
     private const int DotBlock = 64;
@@ -418,6 +456,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             var w = new ReadOnlySpan<float>(_w + (long)m * s.Cg, s.Cg);
             var x = new ReadOnlySpan<float>(_x + (long)n * s.C + (long)g * s.Cg, s.Cg);
             float v = System.Numerics.Tensors.TensorPrimitives.Dot(w, x) + (_bias == null ? 0f : _bias[m]);
+            if (_z != null) v += _z[(long)n * s.M + m];
             _y[(long)n * s.M + m] = act.Apply(v);
         }
     }
@@ -427,7 +466,14 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     {
         var s = _run!.Shape;
         int n = i / s.C, c = i % s.C;
-        _run.Depthwise!.RunChannel(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, c, Op.Activation);
+        _run.Depthwise!.RunChannel(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, c, PathActivation);
+        if (_z != null)
+        {
+            // The channel's planes (one per depth multiplier) are still in cache.
+            int mult = s.M / s.C;
+            long at = ((long)n * s.M + (long)c * mult) * s.OutPlane;
+            ConvEpilogue.AddResidual(_y + at, _z + at, mult * s.OutPlane, Op.Activation);
+        }
     }
 
     private void DepthwiseBlockTask(int i)
@@ -437,7 +483,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         int n = i / k.Blocks;
         float[] packed = (float[])_packed!;
         fixed (float* pw = packed) // pinned at allocation: fixed only takes its address
-            k.RunBlock(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, i % k.Blocks, Op.Activation, pw);
+            k.RunBlock(_x + (long)n * s.C * s.InPlane, _w, _bias, _y + (long)n * s.M * s.OutPlane, i % k.Blocks, PathActivation, pw);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -476,16 +522,19 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             RunInPlace((Im2ColSource)plan.Sources[i], s, x, y, weights, bias, parallel);
             return;
         }
+        // Z sits at the same offset from its base as this task's Y.
+        float* z = _z == null ? null : _z + (y - _y);
         if (!plan.Transposed)
         {
-            var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
+            var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation) { Residual = z };
             Sgemm.Multiply(s.Mg, pixels, k, 1f, weights, image, 0f, y, pixels, epilogue, pool);
             return;
         }
         float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
-        var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, Op.Activation);
+        var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
         Transpose(yt, pixels, s.Mg, y);
+        if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
     }
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>
@@ -514,7 +563,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         int wp = src.Wp, cols = s.OH * wp, k = s.Cg * s.Taps;
         Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.GridPaddedFloats), parallel);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
-        var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, Op.Activation);
+        var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         fixed (int* rows = src.RowOffsets)
             Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(src.Input, rows), 0f, grid, cols, epilogue, parallel ? Pool : null);
         if (parallel && Pool.ThreadCount > 1)

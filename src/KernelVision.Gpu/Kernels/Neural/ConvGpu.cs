@@ -2,6 +2,7 @@ using ILGPU;
 using KernelVision.Backends;
 using KernelVision.Gpu.Device;
 using KernelVision.Gpu.Runtime;
+using KernelVision.Ops;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -10,12 +11,32 @@ namespace KernelVision.Gpu.Kernels.Neural;
 /// <summary>
 /// Conv: depthwise 2-D convolutions (one input channel per group) run the specialised shared-memory
 /// depthwise kernel; everything else (any group count, 1-D to 3-D, dilation) is an implicit GEMM
-/// per channel group on the tiled engine, with bias and activation fused into the store.
+/// per channel group on the tiled engine, with bias and activation fused into the store. A fused
+/// residual Z of Y's shape is added, with the activation after it, by one more element-wise kernel
+/// (<see cref="Residual"/>); a Z that broadcasts runs on the host.
 /// </summary>
 [BackendKernel("gpu")]
 public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
 {
     private readonly PackedConvState _packed = new();
+
+    /// <summary>Arguments of <see cref="Residual"/>.</summary>
+    public struct ResidualArgs
+    {
+        /// <summary>The conv's output (updated in place) and the residual, of the same shape.</summary>
+        public ArrayView<float> Y, Z;
+        /// <summary>The activation after the residual (ActivationKind as int) and its parameters.</summary>
+        public int ActKind;
+        /// <summary>Activation parameters.</summary>
+        public float ActA, ActB;
+    }
+
+    /// <summary>Device kernel: y = act(y + z) per element.</summary>
+    [DeviceKernel]
+    public static void Residual(Index1D thread, ElementRange r, ResidualArgs a)
+    {
+        for (int i = thread; i < r.Count; i += r.Stride) a.Y[i] = DeviceMath.Activate(a.ActKind, a.ActA, a.ActB, a.Y[i] + a.Z[i]);
+    }
 
     /// <inheritdoc/>
     protected override void Execute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -27,21 +48,34 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
         if (!AllFloat(inputs, outputs) || x.Rank > 5) { RunOnHost(inputs, outputs); return; }
         var g = Op.Resolve(x.Shape, w.Shape);
         int batch = x.Shape[0], cin = x.Shape[1], cout = w.Shape[0], group = Op.Group;
+        int[] convShape = [batch, cout, .. g.OutputSpatial];
+        if (Op.Residual && !(inputs[3]!.Shape.AsSpan().SequenceEqual(convShape) && y.Shape.AsSpan().SequenceEqual(convShape)))
+        {
+            RunOnHost(inputs, outputs); // Z broadcasts: the Reference kernel's general form
+            return;
+        }
+        // With a residual the activation comes after it.
+        var act = Op.Residual ? default : Op.Activation;
         if (y.Length == 0) { Done(outputs); return; }
         var xv = In(inputs, 0);
         var wv = Param(inputs, 1);
         ArrayView<float>? bv = b is null ? null : Param(inputs, 2);
         var yv = Out(outputs, 0);
-        if (!(group == cin && g.Rank == 2 && TryDepthwise(g, batch, cin, cout, xv, wv, bv, yv)))
+        if (!(group == cin && g.Rank == 2 && TryDepthwise(g, batch, cin, cout, xv, wv, bv, yv, act)))
         {
-            var p = ConvSetup.Problem(g, batch, cin, group, cout / group, xv, wv, bv, yv, Op.Activation);
+            var p = ConvSetup.Problem(g, batch, cin, group, cout / group, xv, wv, bv, yv, act);
             _packed.Run(Device, p, group, w, Backend.MayCacheParameter(Op.Node.Inputs[1]));
+        }
+        if (Op.Residual)
+        {
+            var args = new ResidualArgs { Y = yv, Z = In(inputs, 3), ActKind = (int)Op.Activation.Kind, ActA = Op.Activation.Alpha, ActB = Op.Activation.Beta };
+            Launch.Elements(Device, Residual, y.Length, args);
         }
         Done(outputs);
     }
 
     private bool TryDepthwise(WindowGeometry g, int batch, int cin, int cout, ArrayView<float> x, ArrayView<float> w,
-        ArrayView<float>? bias, ArrayView<float> y)
+        ArrayView<float>? bias, ArrayView<float> y, FusedActivation act)
     {
         int kh = g.Kernel[0], kw = g.Kernel[1];
         if (kh * kw > 64) return false;
@@ -61,7 +95,7 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
                 KH = kh, KW = kw, SH = g.Strides[0], SW = g.Strides[1], DH = g.Dilations[0], DW = g.Dilations[1],
                 PH = g.PadsBegin[0], PW = g.PadsBegin[1],
                 TileW = tileW, RowsPerPass = rowsPerPass, Passes = passes, PatchW = patchW, PatchH = patchH,
-                ActKind = (int)Op.Activation.Kind, ActA = Op.Activation.Alpha, ActB = Op.Activation.Beta,
+                ActKind = (int)act.Kind, ActA = act.Alpha, ActB = act.Beta,
             };
             Launch.Groups(Device, NeuralKernels.Depthwise, new Index3D(tiles, batch * cout, 1), threads, args);
             return true;

@@ -6,7 +6,8 @@ namespace KernelVision.Ops.Neural;
 /// <summary>
 /// Conv: N-d grouped convolution (1-D, 2-D, 3-D, ...). X is [N, C, D1..Dn], W is
 /// [M, C/group, k1..kn], optional B is [M]; Y is [N, M, O1..On]. Depthwise is group = C.
-/// A fusion pass may set <see cref="Activation"/>, which kernels apply after the bias.
+/// Fusion passes may set <see cref="Activation"/>, which kernels apply after the bias, and
+/// <see cref="Residual"/>, which adds a fourth input Z (a residual connection's Add) before it.
 /// </summary>
 [OnnxOp("Conv")]
 public sealed class Conv : WindowedOp
@@ -16,6 +17,14 @@ public sealed class Conv : WindowedOp
 
     /// <summary>Activation applied to every output element after the bias (set by fusion; default none).</summary>
     public FusedActivation Activation { get; set; }
+
+    /// <summary>
+    /// Set by <c>ResidualFusion</c>: input 3 (Z) is added to the convolution plus bias before the
+    /// activation, Y = act(conv(X, W) + B + Z), with numpy broadcasting as the Add it replaces had
+    /// (kernels take Z of Y's own shape in the epilogue; other shapes go to the Reference kernel).
+    /// Input 2 (B) may then be the empty name.
+    /// </summary>
+    public bool Residual { get; set; }
 
     /// <summary>Parses and validates the attributes.</summary>
     public Conv(Node node, int opset) : base(node, opset)
@@ -43,7 +52,7 @@ public sealed class Conv : WindowedOp
     /// <inheritdoc/>
     public override TensorInfo[] InferOutputs(IReadOnlyList<TensorInfo?> inputs)
     {
-        ExpectInputs(inputs, 2, 3);
+        ExpectInputs(inputs, 2, Residual ? 4 : 3);
         var x = Input(inputs, 0);
         var w = Input(inputs, 1);
         var b = Optional(inputs, 2);
@@ -62,8 +71,19 @@ public sealed class Conv : WindowedOp
             if (b.Type != x.Type) throw Fail($"bias B type {b.Type.Name()} differs from X type {x.Type.Name()}");
             if (b.Shape.Length != 1 || b.Shape[0] != m) throw Fail($"bias B must have shape [{m}], got {ShapeUtil.Format(b.Shape)}");
         }
-        return [new TensorInfo(x.Type, [x.Shape[0], m, .. g.OutputSpatial])];
+        int[] y = [x.Shape[0], m, .. g.OutputSpatial];
+        if (!Residual) return [new TensorInfo(x.Type, y)];
+        var z = Input(inputs, 3);
+        if (z.Type != x.Type) throw Fail($"residual Z type {z.Type.Name()} differs from X type {x.Type.Name()}");
+        return [new TensorInfo(x.Type, ResidualShape(y, z.Shape))];
     }
+
+    /// <summary>
+    /// The output shape with a residual Z: the convolution's shape <paramref name="y"/> broadcast with
+    /// <paramref name="z"/>, as the fused Add computed it.
+    /// </summary>
+    public int[] ResidualShape(int[] y, int[] z) => ShapeUtil.TryBroadcast(y, z)
+        ?? throw Fail($"residual Z {ShapeUtil.Format(z)} cannot be broadcast with the convolution's output {ShapeUtil.Format(y)}");
 
     /// <summary>2 · N · M · (output plane) · (C/group) · (kernel taps).</summary>
     public override long Flops(IReadOnlyList<TensorInfo?> inputs, IReadOnlyList<TensorInfo> outputs)

@@ -24,18 +24,22 @@ internal static class ConvCheck
         new(ActivationKind.HardSigmoid, 0.2f, 0.5f),
     ];
 
-    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act)
+    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act, bool residual = false)
     {
         var node = new Node
         {
             Name = opType.ToLowerInvariant() + "_cpu_test",
             OpType = opType,
-            Inputs = bias ? ["x", "w", "b"] : ["x", "w"],
+            Inputs = residual ? ["x", "w", bias ? "b" : "", "z"] : bias ? ["x", "w", "b"] : ["x", "w"],
             Outputs = ["y"],
             Attributes = new AttributeSet(attrs, opType),
         };
         var op = OpRegistry.Create(node, 13);
-        if (op is Ops.Neural.Conv c) c.Activation = act;
+        if (op is Ops.Neural.Conv c)
+        {
+            c.Activation = act;
+            c.Residual = residual;
+        }
         else ((ConvTranspose)op).Activation = act;
         return op;
     }
@@ -93,10 +97,12 @@ internal static class ConvCheck
     /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
     /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
     /// threads, first with W as a run-time value, then announced as a plan's constant; returns the Cpu
-    /// kernel of the last run for further checks.
+    /// kernel of the last run for further checks. With <paramref name="residual"/> (Conv only) a random
+    /// Z of Y's shape is the fused residual input.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false)
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false,
+        bool residual = false)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -104,7 +110,14 @@ internal static class ConvCheck
         var b = biasLength > 0 ? Random(rng, biasLength) : null;
         var attrList = attrs.ToList();
         Tensor?[] inputs = b is null ? [x, w] : [x, w, b];
-        var op = Build(opType, attrList, b is not null, act);
+        if (residual)
+        {
+            // Z of the convolution's output shape, from the unfused op's own shape rule.
+            var plain = Build(opType, attrList, b is not null, default);
+            var yShape = plain.InferOutputs(inputs.Select(t => t is null ? null : TensorInfo.Of(t)).ToList())[0].Shape;
+            inputs = [x, w, b, Random(rng, yShape)];
+        }
+        var op = Build(opType, attrList, b is not null, act, residual);
         var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
         IKernelVariant? last = null;
         foreach (int threads in threadCounts ?? [1, 2])
@@ -124,7 +137,7 @@ internal static class ConvCheck
             string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
             AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
             // W as a plan's constant: the next run prepares it, the one after reuses it and the scratch.
-            ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
+            ((IConstantInputsAware)kernel).PrepareConstants(residual ? [null, w, b, null] : [null, w, b]);
             for (int run = 2; run <= 3; run++)
             {
                 y.Floats.Fill(float.NaN);

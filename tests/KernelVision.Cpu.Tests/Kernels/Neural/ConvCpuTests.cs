@@ -485,4 +485,46 @@ public class ConvCpuTests
         Assert.True(failed.Count == 0, $"{failed.Count} of {cases.Count} failed:\n" + string.Join("\n", failed));
         Assert.True(passed > 10, $"only {passed} cases passed");
     }
+
+    public static TheoryData<string, int[], int[], string, bool?, int, bool, string> ResidualCases() => new()
+    {
+        // expected path, X, W, attributes (pads;strides;group), winograd, tile, in-place, activation
+        { "Pointwise ", [1, 5, 7, 9], [7, 5, 1, 1], "", null, 0, false, "Relu" },
+        { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", null, 0, false, "Relu" }, // K > KC: Z joins on the first K block only; ragged tiles
+        { "Pointwise ", [2, 6, 9, 11], [9, 2, 1, 1], ";;3", null, 0, false, "Sigmoid" }, // per image and group
+        { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", null, 0, false, "Clip" },
+        { "PointwiseDot", [2, 20, 1, 1], [30, 20, 1, 1], "", null, 0, false, "Relu" },
+        { "Im2Col ", [1, 16, 30, 30], [64, 16, 5, 5], "2,2,2,2", null, 0, false, "Relu" },
+        { "Im2Col ", [2, 8, 13, 11], [12, 8, 3, 3], "1,1,1,1;2,2", false, 0, false, "None" },
+        { "Im2ColT", [1, 40, 2, 4], [64, 40, 3, 3], "1,1,1,1", null, 0, false, "Relu" },
+        { "Im2ColNd", [1, 4, 5, 6, 7], [8, 4, 3, 3, 3], "1,1,1,1,1,1", null, 0, false, "Relu" },
+        { "Im2ColInPlace", [2, 8, 10, 12], [16, 8, 3, 3], "1,1,1,1", null, 0, true, "Relu" },
+        { "WinogradF2", [1, 16, 12, 14], [24, 16, 3, 3], "1,1,1,1", true, 2, false, "Relu" },
+        { "WinogradF4", [2, 16, 11, 13], [24, 16, 3, 3], "1,1,1,1", true, 4, false, "Tanh" },
+        { "Depthwise ", [1, 8, 40, 41], [16, 1, 3, 3], "1,1,1,1;;8", null, 0, false, "Relu" }, // depth multiplier 2
+        { "DepthwiseBlocked", [2, 32, 7, 7], [32, 1, 3, 3], "1,1,1,1;;32", null, 0, false, "Clip" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResidualCases))]
+    public void FusedResidualMatchesReferenceOnEveryPath(string path, int[] x, int[] w, string attrs, bool? winograd, int tile, bool inPlace, string act)
+    {
+        // The Reference kernel (checked against a hand-worked residual in ConvTests) is the oracle;
+        // the variant proves which path added Z (epilogue, per plane, or a pass after the path).
+        var parts = attrs.Split(';');
+        var list = new List<Graph.Attribute>();
+        if (parts[0].Length > 0) list.Add(Pads(parts[0].Split(',').Select(long.Parse).ToArray()));
+        if (parts.Length > 1 && parts[1].Length > 0) list.Add(Strides(parts[1].Split(',').Select(long.Parse).ToArray()));
+        if (parts.Length > 2) list.Add(Group(int.Parse(parts[2])));
+        var activation = act switch
+        {
+            "Relu" => new FusedActivation(ActivationKind.Relu),
+            "Clip" => new FusedActivation(ActivationKind.Clip, 0f, 1f),
+            "Sigmoid" => new FusedActivation(ActivationKind.Sigmoid),
+            "Tanh" => new FusedActivation(ActivationKind.Tanh),
+            _ => default,
+        };
+        string variant = ConvCheck.Check("Conv", x, w, w[0], list, activation, winograd: winograd, winogradTile: tile, inPlace: inPlace, residual: true)!.Variant;
+        Assert.StartsWith(path, variant);
+    }
 }

@@ -152,6 +152,29 @@ public class ConvTests
     }
 
     [Fact]
+    public void FusedResidualIsAddedBeforeTheActivation()
+    {
+        var conv = (Conv)Build("Conv", 4);
+        conv.Residual = true;
+        conv.Activation = new FusedActivation(ActivationKind.Relu);
+        var x = Tensor.FromFloats([1, 1, 3], [1, 2, 3]);
+        var w = Tensor.FromFloats([2, 1, 1], [1, -1]);
+        var b = Tensor.FromFloats([2], [0, 2.5f]);
+        var z = Tensor.FromFloats([1, 2, 3], [-2, 0, 1, 1, -1, 0.25f]);
+        var y = OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, b, z])[0];
+        // conv + bias: ch0 1, 2, 3; ch1 1.5, 0.5, −0.5. Plus Z: −1, 2, 4; 2.5, −0.5, −0.25. Then ReLU.
+        TensorAssert.Close([1, 2, 3], [0, 2, 4, 2.5f, 0, 0], y);
+        // Without the bias (input 2 empty), and with a Z that broadcasts along the channels and widens the batch, as the Add did.
+        var zb = Tensor.FromFloats([2, 1, 3], [1, 1, 1, 0, -3, 0]);
+        conv.Activation = default;
+        y = OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, null, zb])[0];
+        TensorAssert.Close([2, 2, 3], [2, 3, 4, 0, -1, -2, 1, -1, 3, -1, -5, -3], y);
+        Assert.Throws<GraphException>(() => OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, b, Tensor.FromFloats([1, 3, 3], Fill(9, 0))]));
+        Assert.Throws<GraphException>(() => OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, b]));
+        Assert.Throws<GraphException>(() => OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, b, Tensor.Zeros(DataType.Float64, [1, 2, 3])]));
+    }
+
+    [Fact]
     public void ResolveExposesPadsAndOutput()
     {
         var conv = (Conv)Build("Conv", 2, [Attr.String("auto_pad", "SAME_UPPER"), Attr.Ints("strides", 2, 2)]);

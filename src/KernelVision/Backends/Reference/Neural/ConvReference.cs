@@ -1,3 +1,4 @@
+using KernelVision.Backends.Reference.Elementwise;
 using KernelVision.Ops.Neural;
 using KernelVision.Tensors;
 
@@ -5,7 +6,8 @@ namespace KernelVision.Backends.Reference.Neural;
 
 /// <summary>
 /// Direct convolution: every output element is the bias plus the dot product of its kernel
-/// window with the input channels of its group; taps in the padding contribute nothing.
+/// window with the input channels of its group; taps in the padding contribute nothing. A fused
+/// residual Z is added, broadcast as the Add it replaced did, before the activation.
 /// </summary>
 [BackendKernel("reference")]
 public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
@@ -25,7 +27,9 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
         int inPlane = g.InputSize, outPlane = g.OutputSize, taps = g.KernelSize;
         var outCoords = NeuralData.Coordinates(g.OutputSpatial);
         var kernelCoords = NeuralData.Coordinates(g.Kernel);
-        var result = new double[y.Length];
+        int[] convShape = [batch, outChannels, .. g.OutputSpatial];
+        var result = new double[ShapeUtil.Size(convShape)];
+        var act = Op.Residual ? default : Op.Activation;
 
         // Which input cell each (output cell, kernel tap) pair reads, −1 where it falls in the
         // padding. The same for every channel and image, so it is worked out once.
@@ -52,10 +56,21 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
                             if (at >= 0) acc += x[xBase + at] * w[wBase + k];
                         }
                     }
-                    result[(n * outChannels + m) * outPlane + o] = Op.Activation.Apply(acc);
+                    result[(n * outChannels + m) * outPlane + o] = act.Apply(acc);
                 }
             }
+        if (Op.Residual) result = AddResidual(result, convShape, inputs[3]!, y.Shape);
         NeuralData.Write(y, result);
+    }
+
+    /// <summary>act(conv + Z) over the output shape, both operands broadcast to it.</summary>
+    private double[] AddResidual(double[] conv, int[] convShape, Tensor zt, int[] outShape)
+    {
+        double[] z = NeuralData.Read(zt);
+        int[] fromConv = ElementAccess.BroadcastSource(convShape, outShape), fromZ = ElementAccess.BroadcastSource(zt.Shape, outShape);
+        var sum = new double[fromConv.Length];
+        for (int i = 0; i < sum.Length; i++) sum[i] = Op.Activation.Apply(conv[fromConv[i]] + z[fromZ[i]]);
+        return sum;
     }
 
     /// <summary>Flat input-plane index read by kernel tap <paramref name="k"/> of output cell <paramref name="o"/>, or −1 in the padding.</summary>
