@@ -188,6 +188,8 @@ internal static class ProfileCommand
             _ => FusedActivation.None,
         };
         string label = op is Conv { Residual: true } ? op.Node.OpType + "+Add" : op.Node.OpType; // the fused residual's Add
+        if (op is Conv { InputNormalization: { } bn }) // a fused input normalisation runs first
+            label = (bn.Activation.Kind == ActivationKind.None ? "BatchNormalization+" : $"BatchNormalization+{bn.Activation.Kind}+") + label;
         return act.Kind == ActivationKind.None ? label : $"{label}+{act.Kind}";
     }
 

@@ -147,11 +147,12 @@ public sealed class GpuDevice : IDisposable
     internal T Kernel<T>(string key, Func<Accelerator, T> load) where T : class =>
         (T)_kernels.GetOrAdd(key, _ => load(Accelerator));
 
-    private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _scratch = new MemoryBuffer1D<float, Stride1D.Dense>?[2];
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _scratch = new MemoryBuffer1D<float, Stride1D.Dense>?[3];
 
     /// <summary>
     /// A device scratch buffer of at least <paramref name="floats"/> floats, grown on demand: slot 0
-    /// holds split-K partial sums, slot 1 the packed A operand of a Gemm/MatMul. Launches are
+    /// holds split-K partial sums, slot 1 the packed A operand of a Gemm/MatMul, slot 2 a conv's
+    /// normalised input (a fused BatchNormalization, <c>Conv.InputNormalization</c>). Launches are
     /// stream-ordered under <see cref="Gate"/>, so one buffer per slot serves every kernel; before a
     /// smaller one is replaced the stream is drained, since a kernel still running may read it.
     /// </summary>

@@ -16,6 +16,7 @@ public static class PassPipeline
         yield return new BatchNormFolding();
         yield return new ResidualFusion();
         yield return new ActivationFusion();
+        yield return new BatchNormInputFusion();
         // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.
         yield return new DeadNodeElimination();
     }

@@ -229,17 +229,23 @@ public class PassTests
         Assert.Equal(ActivationKind.Relu, Assert.IsType<BatchNormalization>(s.Nodes[1].Op).Activation.Kind);
     }
 
+    /// <summary>bn: x → BatchNormalization (c channels, random statistics) → n.</summary>
+    private static void AddBatchNorm(GraphProto g, int c, Random rng)
+    {
+        g.Initializer.Add(Init("scale", [c], rng, 0.5f, 2));
+        g.Initializer.Add(Init("beta", [c], rng));
+        g.Initializer.Add(Init("mean", [c], rng));
+        g.Initializer.Add(Init("var", [c], rng, 0.1f, 3));
+        g.Node.Add(new NodeProto { Name = "bn", OpType = "BatchNormalization", Input = { "x", "scale", "beta", "mean", "var" }, Output = { "n" } });
+    }
+
     /// <summary>x → BatchNormalization → activation → y: nothing to fold BN into (DenseNet's pre-activation form).</summary>
     private static byte[] BnAct(string act)
     {
         var rng = new Random(11);
         var g = new GraphProto { Name = "g" };
         int c = 6;
-        g.Initializer.Add(Init("scale", [c], rng, 0.5f, 2));
-        g.Initializer.Add(Init("beta", [c], rng));
-        g.Initializer.Add(Init("mean", [c], rng));
-        g.Initializer.Add(Init("var", [c], rng, 0.1f, 3));
-        g.Node.Add(new NodeProto { Name = "bn", OpType = "BatchNormalization", Input = { "x", "scale", "beta", "mean", "var" }, Output = { "n" } });
+        AddBatchNorm(g, c, rng);
         var a = new NodeProto { Name = "act", OpType = act, Input = { "n" }, Output = { "y" } };
         if (act == "LeakyRelu") a.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 0.2f });
         g.Node.Add(a);
@@ -366,6 +372,67 @@ public class PassTests
             if (fused && act.Length > 0) Assert.Contains(optimised.Nodes, n => n.Op is Conv { Residual: true } c && c.Activation.Kind != ActivationKind.None);
             var got = optimised.Run(inputs);
             Assert.Equal(want.Length, got.Length);
+            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-4, atol: 1e-5);
+        }
+    }
+
+    /// <summary>
+    /// x → BatchNormalization → activation (or none) → Conv (k×k, pads p) → y, DenseNet's pre-activation
+    /// form. <paramref name="breaks"/>: "output" (the BN's activation is a graph output too), "twice" (it also feeds a Sigmoid).
+    /// </summary>
+    private static byte[] BnActConv(string act, int k, int pad, string breaks = "")
+    {
+        var rng = new Random(19);
+        var g = new GraphProto { Name = "g" };
+        int c = 6;
+        AddBatchNorm(g, c, rng);
+        g.Initializer.Add(Init("w", [5, c, k, k], rng));
+        string a = "n";
+        if (act.Length > 0)
+        {
+            g.Node.Add(new NodeProto { Name = "act", OpType = act, Input = { "n" }, Output = { "a" } });
+            a = "a";
+        }
+        var conv = new NodeProto { Name = "conv", OpType = "Conv", Input = { a, "w" }, Output = { "y" } };
+        conv.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { pad, pad, pad, pad } });
+        g.Node.Add(conv);
+        g.Input.Add(LoaderTests.Vi("x", 2, c, 9, 8));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        if (breaks == "output") g.Output.Add(new ValueInfoProto { Name = a });
+        if (breaks == "twice")
+        {
+            g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { a }, Output = { "s" } });
+            g.Output.Add(new ValueInfoProto { Name = "s" });
+        }
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("Relu", 1, 0, "", true)]
+    [InlineData("", 1, 0, "", true)]
+    [InlineData("LeakyRelu", 3, 0, "", true)]  // unpadded 3×3: kernels normalise a copy
+    [InlineData("Relu", 3, 1, "", false)]      // a padded tap must read 0, not a normalised 0
+    [InlineData("Relu", 1, 0, "output", false)]
+    [InlineData("Relu", 1, 0, "twice", false)]
+    public void BatchNormalizationFusesIntoTheConvItFeeds(string act, int k, int pad, string breaks, bool fused)
+    {
+        var bytes = BnActConv(act, k, pad, breaks);
+        var x = RandomTensor(3, 2, 6, 9, 8);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var want = plain.Run(x);
+        foreach (var backend in new[] { "reference", "cpu", "gpu-sim" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            Assert.Equal(fused, optimised.PassLog.Any(l => l.Contains("as its input normalisation")));
+            if (fused)
+            {
+                var conv = Assert.IsType<Conv>(Assert.Single(optimised.Nodes).Op);
+                Assert.Equal(act.Length > 0, conv.InputNormalization!.Activation.Kind != ActivationKind.None);
+            }
+            var got = optimised.Run(x);
             for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-4, atol: 1e-5);
         }
     }

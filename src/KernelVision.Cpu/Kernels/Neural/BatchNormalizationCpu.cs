@@ -34,7 +34,7 @@ public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKer
         var scale = inputs[1]!.Floats;
         var variance = inputs[4]!.Floats;
         if (_factor.Length != scale.Length) _factor = new float[scale.Length];
-        for (int i = 0; i < scale.Length; i++) _factor[i] = (float)(scale[i] / Math.Sqrt((double)variance[i] + Op.Epsilon));
+        Factors(scale, variance, Op.Epsilon, _factor);
 
         int channels = x.Shape[1];
         int plane = ShapeUtil.Product(x.Shape, 2, x.Rank);
@@ -48,25 +48,7 @@ public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKer
             for (int p = p0; p < p1; p++)
             {
                 int c = p % j.Channels, at = p * j.Plane;
-                if (j.Spatial)
-                {
-                    var xp = xs.Slice(at, j.Plane);
-                    var yp = ys.Slice(at, j.Plane);
-                    float m = mean[c], a = j.Factor[c], b = shift[c];
-                    // The activation in the same pass, specialised per kind (a switch per vector costs more than the affine map).
-                    switch (j.Act.Kind)
-                    {
-                        case ActivationKind.None: Affine(xp, yp, m, 0, a, b); break;
-                        case ActivationKind.Relu: AffineAct<ChannelActivation.Relu>(xp, yp, m, a, b, j.Act); break;
-                        case ActivationKind.Clip: AffineAct<ChannelActivation.Clip>(xp, yp, m, a, b, j.Act); break;
-                        case ActivationKind.LeakyRelu: AffineAct<ChannelActivation.LeakyRelu>(xp, yp, m, a, b, j.Act); break;
-                        case ActivationKind.HardSigmoid: AffineAct<ChannelActivation.HardSigmoid>(xp, yp, m, a, b, j.Act); break;
-                        default:
-                            Affine(xp, yp, m, 0, a, b);
-                            fixed (float* py = yp) ConvEpilogue.Apply(py, j.Plane, 0f, j.Act); // Sigmoid, Tanh
-                            break;
-                    }
-                }
+                if (j.Spatial) Normalize(xs.Slice(at, j.Plane), ys.Slice(at, j.Plane), mean[c], j.Factor[c], shift[c], j.Act);
                 else
                     for (int i = 0; i < j.Plane; i++)
                     {
@@ -75,6 +57,35 @@ public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKer
                     }
             }
         });
+    }
+
+    /// <summary>
+    /// The per-channel factors a = scale/√(var + ε), folded in double, into <paramref name="factor"/>
+    /// (one per channel): shared with the Conv that fuses a BatchNormalization as its input normalisation.
+    /// </summary>
+    internal static void Factors(ReadOnlySpan<float> scale, ReadOnlySpan<float> variance, float epsilon, Span<float> factor)
+    {
+        for (int i = 0; i < scale.Length; i++) factor[i] = (float)(scale[i] / Math.Sqrt((double)variance[i] + epsilon));
+    }
+
+    /// <summary>
+    /// y = act((x − m)·a + b) over one channel's run, the activation in the same pass, specialised per
+    /// kind (a switch per vector costs more than the affine map).
+    /// </summary>
+    internal static void Normalize(ReadOnlySpan<float> x, Span<float> y, float m, float a, float b, FusedActivation act)
+    {
+        switch (act.Kind)
+        {
+            case ActivationKind.None: Affine(x, y, m, 0, a, b); break;
+            case ActivationKind.Relu: AffineAct<ChannelActivation.Relu>(x, y, m, a, b, act); break;
+            case ActivationKind.Clip: AffineAct<ChannelActivation.Clip>(x, y, m, a, b, act); break;
+            case ActivationKind.LeakyRelu: AffineAct<ChannelActivation.LeakyRelu>(x, y, m, a, b, act); break;
+            case ActivationKind.HardSigmoid: AffineAct<ChannelActivation.HardSigmoid>(x, y, m, a, b, act); break;
+            default:
+                Affine(x, y, m, 0, a, b);
+                fixed (float* py = y) ConvEpilogue.Apply(py, y.Length, 0f, act); // Sigmoid, Tanh
+                break;
+        }
     }
 
     private readonly record struct Job(Tensor X, Tensor Y, float[] Factor, Tensor Mean, Tensor Shift, int Channels, int Plane, bool Spatial, FusedActivation Act);

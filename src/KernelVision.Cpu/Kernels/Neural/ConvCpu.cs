@@ -4,6 +4,7 @@ using KernelVision.Backends;
 using KernelVision.Cpu.Conv;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Memory;
+using KernelVision.Cpu.Threading;
 using KernelVision.Cpu.Tuning;
 using KernelVision.Ops;
 using KernelVision.Ops.Neural;
@@ -37,6 +38,9 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// activation: in the GEMM epilogue on the non-transposed GEMM paths (<see cref="GemmEpilogue.Residual"/>),
 /// on each output plane right after it is written on the Winograd, transposed, depthwise and dot paths,
 /// and in a pass after the in-place and blocked depthwise paths; a Z that broadcasts goes to the Reference kernel.
+/// A fused input normalisation (<see cref="Ops.Neural.Conv.InputNormalization"/>, DenseNet's BN → ReLU
+/// before each 1×1 conv) is applied while the pointwise paths pack X (<see cref="NormalizedChannels"/>;
+/// the in-place form, which packs nothing, is then not a candidate); other paths read a normalised copy.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
 /// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs
@@ -59,6 +63,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         public DepthwiseConvBlocked? DepthwiseBlocked;
         public WinogradConv? Winograd;
         public int[]? ChannelRows;                // PointwiseInPlace: pinned offsets c·InPlane of X's channel rows
+        public NormalizedChannels[]? Normalized;  // Pointwise with an input normalisation: per task (image·group)
         public string? TuneKey;                   // set while this shape still has to be timed
 
         /// <summary>The name a tuning choice is stored under.</summary>
@@ -76,6 +81,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y, _z;
+    // Input normalisation: per-channel statistics (pinned, refreshed each run) and, for the paths that
+    // cannot normalise while packing, a normalised copy of X.
+    private float[] _normMean = [], _normFactor = [], _normShift = [], _normX = [];
     private object? _packed;
     private Im2ColSource? _padSource;
     private float* _padX, _padDst;
@@ -162,6 +170,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb; _z = zt is null ? null : pz;
             try
             {
+                if (Op.InputNormalization is not null) PrepareNormalization(inputs, xt, plan);
                 if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
                 _packed = WeightsFor(plan, wt);
                 _run = plan;
@@ -187,15 +196,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
-        if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null) path = Path.PointwiseInPlace;
+        if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null && Op.InputNormalization is null) path = Path.PointwiseInPlace;
         if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
         bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
         if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && !UseInPlace && !ForceInPlace
-            && Candidates(s) is { Count: > 1 } candidates)
+            && Candidates(s, Op.InputNormalization is not null) is { Count: > 1 } candidates)
         {
-            string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}{(Op.Residual ? " residual" : "")}";
+            string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}{(Op.Residual ? " residual" : "")}{(Op.InputNormalization is null ? "" : " normalized")}";
             var cache = TuningCache.For(Pool.ThreadCount);
             if (cache.Get(key) is { } chosen && candidates.FirstOrDefault(c => c.Name == chosen) is { Name: not null } c)
             {
@@ -227,6 +236,11 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             plan.ChannelRows = GC.AllocateArray<int>(s.Cg, pinned: true);
             for (int c = 0; c < s.Cg; c++) plan.ChannelRows[c] = c * s.InPlane;
         }
+        else if (path == Path.Pointwise && Op.InputNormalization is not null)
+        {
+            plan.Normalized = new NormalizedChannels[tasks];
+            for (int i = 0; i < tasks; i++) plan.Normalized[i] = new NormalizedChannels { Plane = s.InPlane, Act = Op.InputNormalization.Activation };
+        }
         else if (path == Path.Depthwise) plan.Depthwise = new DepthwiseConv(s);
         else if (path == Path.DepthwiseBlocked) plan.DepthwiseBlocked = new DepthwiseConvBlocked(s);
         else if (path == Path.Winograd) plan.Winograd = new WinogradConv(s, tile);
@@ -234,7 +248,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     }
 
     /// <summary>The paths the tuner times for a shape: every one that computes it, GEMM paths in both orientations.</summary>
-    private static List<(string Name, Path Path, bool Transposed, int Tile)> Candidates(ConvShape s)
+    private static List<(string Name, Path Path, bool Transposed, int Tile)> Candidates(ConvShape s, bool normalizesInput = false)
     {
         var list = new List<(string, Path, bool, int)>();
         if (s.IsPointwise)
@@ -244,7 +258,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             list.Add(("PointwiseT", Path.Pointwise, true, 0));
             // X's channel rows read in place by the microkernels, never packed (the rules do so for
             // at most Sgemm.DirectBMaxRows output channels; which wins beyond that varies by layer).
-            if (GemmKernel.Best.IndirectVariants is not null) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
+            if (GemmKernel.Best.IndirectVariants is not null && !normalizesInput) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
             return list;
         }
         if (DepthwiseConv.IsDepthwise(s))
@@ -286,7 +300,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         string key = proposed.TuneKey!;
         proposed.TuneKey = null;
         var s = proposed.Shape;
-        var candidates = Candidates(s);
+        var candidates = Candidates(s, Op.InputNormalization is not null);
         var plans = candidates.Select(c => BuildPlan(x, wt.Shape, s, c.Path, c.Transposed, c.Tile)).ToArray();
         var prepared = plans.Select(p => PrepareUncached(p, wt)).ToArray();
         var runs = plans.Select((p, i) => (Action)(() =>
@@ -497,7 +511,21 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var weights = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
         // The image side: X itself (pointwise) or its im2col view; K × pixels, or pixels × K when transposed.
         GemmOperand image;
-        if (plan.Path == Path.Pointwise)
+        if (plan.Normalized is { } normalized)
+        {
+            // X normalised while it is packed; the same view serves as B and as the transposed product's A.
+            var src = normalized[i];
+            src.X = x;
+            fixed (float* mean = _normMean, factor = _normFactor, shift = _normShift) // pinned at allocation
+            {
+                int c0 = g * s.Cg;
+                src.Mean = mean + c0;
+                src.Factor = factor + c0;
+                src.Shift = shift + c0;
+            }
+            image = GemmOperand.FromSource(src);
+        }
+        else if (plan.Path == Path.Pointwise)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Path == Path.PointwiseInPlace) // ChannelRows is pinned at allocation
             image = GemmOperand.RowTableB(x, (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(plan.ChannelRows!)));
@@ -535,6 +563,40 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
         Transpose(yt, pixels, s.Mg, y);
         if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
+    }
+
+    /// <summary>
+    /// The fused input normalisation's per-channel statistics, folded as the BatchNormalization's own
+    /// Cpu kernel folds them; for a path that cannot normalise while packing, X is normalised into a
+    /// copy (the pass the BatchNormalization node made) and the path reads that.
+    /// </summary>
+    private void PrepareNormalization(IReadOnlyList<Tensor?> inputs, Tensor xt, Plan plan)
+    {
+        var bn = Op.InputNormalization!;
+        int channels = xt.Shape[1];
+        if (_normMean.Length != channels)
+        {
+            _normMean = GC.AllocateArray<float>(channels, pinned: true);
+            _normFactor = GC.AllocateArray<float>(channels, pinned: true);
+            _normShift = GC.AllocateArray<float>(channels, pinned: true);
+        }
+        inputs[6]!.Floats.CopyTo(_normMean);
+        inputs[5]!.Floats.CopyTo(_normShift);
+        BatchNormalizationCpu.Factors(inputs[4]!.Floats, inputs[7]!.Floats, bn.Epsilon, _normFactor);
+        if (plan.Path == Path.Pointwise) return;
+        if (_normX.Length != xt.Length) _normX = GC.AllocateArray<float>(xt.Length, pinned: true);
+        int plane = xt.Length / Math.Max(1, xt.Shape[0] * channels);
+        ParallelRange.For(Pool, xt.Shape[0] * channels, Math.Max(1, 32768 / Math.Max(1, plane)), (Self: this, X: xt, Plane: plane, Channels: channels, Act: bn.Activation),
+            static (j, p0, p1) =>
+            {
+                for (int p = p0; p < p1; p++)
+                {
+                    int c = p % j.Channels;
+                    BatchNormalizationCpu.Normalize(j.X.Floats.Slice(p * j.Plane, j.Plane), j.Self._normX.AsSpan(p * j.Plane, j.Plane),
+                        j.Self._normMean[c], j.Self._normFactor[c], j.Self._normShift[c], j.Act);
+                }
+            });
+        _x = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_normX)); // pinned at allocation
     }
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>

@@ -13,7 +13,8 @@ namespace KernelVision.Gpu.Kernels.Neural;
 /// depthwise kernel; everything else (any group count, 1-D to 3-D, dilation) is an implicit GEMM
 /// per channel group on the tiled engine, with bias and activation fused into the store. A fused
 /// residual Z of Y's shape is added, with the activation after it, by one more element-wise kernel
-/// (<see cref="Residual"/>); a Z that broadcasts runs on the host.
+/// (<see cref="Residual"/>); a Z that broadcasts runs on the host. A fused input normalisation runs
+/// the BatchNormalization kernel into a device scratch buffer the conv then reads.
 /// </summary>
 [BackendKernel("gpu")]
 public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
@@ -58,6 +59,17 @@ public sealed class ConvGpu(Conv op) : GpuKernel<Conv>(op)
         var act = Op.Residual ? default : Op.Activation;
         if (y.Length == 0) { Done(outputs); return; }
         var xv = In(inputs, 0);
+        if (Op.InputNormalization is { } bn)
+        {
+            var norm = new BatchNormArgs
+            {
+                X = xv, Scale = Param(inputs, 4), Bias = Param(inputs, 5), Mean = Param(inputs, 6), Var = Param(inputs, 7),
+                Y = Device.Scratch(x.Length, 2).SubView(0, x.Length), C = cin, Plane = Math.Max(1, ShapeUtil.Product(x.Shape, 2, x.Rank)), Epsilon = bn.Epsilon,
+                ActKind = (int)bn.Activation.Kind, ActA = bn.Activation.Alpha, ActB = bn.Activation.Beta,
+            };
+            Launch.Elements(Device, NeuralKernels.BatchNorm, x.Length, norm);
+            xv = norm.Y;
+        }
         var wv = Param(inputs, 1);
         ArrayView<float>? bv = b is null ? null : Param(inputs, 2);
         var yv = Out(outputs, 0);

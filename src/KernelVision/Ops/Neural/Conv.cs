@@ -26,6 +26,14 @@ public sealed class Conv : WindowedOp
     /// </summary>
     public bool Residual { get; set; }
 
+    /// <summary>
+    /// Set by <c>BatchNormInputFusion</c>: the inference BatchNormalization (with its fused
+    /// activation) that fed X, applied to X per channel before the convolution, X' = act(BN(X));
+    /// its scale, B, mean and var are inputs 4–7 (inputs 2 and 3 may then be the empty name). Only
+    /// for convs without padding, where normalising the taps equals normalising the image.
+    /// </summary>
+    public BatchNormalization? InputNormalization { get; set; }
+
     /// <summary>Parses and validates the attributes.</summary>
     public Conv(Node node, int opset) : base(node, opset)
     {
@@ -52,8 +60,10 @@ public sealed class Conv : WindowedOp
     /// <inheritdoc/>
     public override TensorInfo[] InferOutputs(IReadOnlyList<TensorInfo?> inputs)
     {
-        ExpectInputs(inputs, 2, Residual ? 4 : 3);
+        ExpectInputs(inputs, InputNormalization is null ? 2 : 8, InputNormalization is null ? (Residual ? 4 : 3) : 8);
         var x = Input(inputs, 0);
+        // The fused BatchNormalization validates its own inputs, and its errors name it.
+        if (InputNormalization is { } bn) x = bn.InferOutputs([x, .. inputs.Skip(4)])[0];
         var w = Input(inputs, 1);
         var b = Optional(inputs, 2);
         ExpectType(x, "input X", DataType.Float32, DataType.Float64);
@@ -94,6 +104,7 @@ public sealed class Conv : WindowedOp
         for (int i = 1; i < w.Length; i++) perOutput *= w[i];
         long outs = 1;
         foreach (int d in y) outs *= d;
-        return 2 * outs * perOutput;
+        long norm = InputNormalization is null ? 0 : 2L * ShapeUtil.Size(inputs[0]!.Shape);
+        return 2 * outs * perOutput + norm;
     }
 }

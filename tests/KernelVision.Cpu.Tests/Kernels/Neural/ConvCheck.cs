@@ -24,13 +24,15 @@ internal static class ConvCheck
         new(ActivationKind.HardSigmoid, 0.2f, 0.5f),
     ];
 
-    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act, bool residual = false)
+    public static Op Build(string opType, IEnumerable<Graph.Attribute> attrs, bool bias, FusedActivation act, bool residual = false,
+        FusedActivation? normalize = null)
     {
         var node = new Node
         {
             Name = opType.ToLowerInvariant() + "_cpu_test",
             OpType = opType,
-            Inputs = residual ? ["x", "w", bias ? "b" : "", "z"] : bias ? ["x", "w", "b"] : ["x", "w"],
+            Inputs = normalize is not null ? ["x", "w", bias ? "b" : "", residual ? "z" : "", "scale", "beta", "mean", "var"]
+                : residual ? ["x", "w", bias ? "b" : "", "z"] : bias ? ["x", "w", "b"] : ["x", "w"],
             Outputs = ["y"],
             Attributes = new AttributeSet(attrs, opType),
         };
@@ -39,6 +41,19 @@ internal static class ConvCheck
         {
             c.Activation = act;
             c.Residual = residual;
+            if (normalize is { } nact)
+            {
+                var bn = (BatchNormalization)OpRegistry.Create(new Node
+                {
+                    Name = "bn_cpu_test",
+                    OpType = "BatchNormalization",
+                    Inputs = ["x", "scale", "beta", "mean", "var"],
+                    Outputs = ["n"],
+                    Attributes = new AttributeSet([Attr.Float("epsilon", 1e-3f)], "BatchNormalization"),
+                }, 13);
+                bn.Activation = nact;
+                c.InputNormalization = bn;
+            }
         }
         else ((ConvTranspose)op).Activation = act;
         return op;
@@ -102,7 +117,7 @@ internal static class ConvCheck
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
         FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false,
-        bool residual = false)
+        bool residual = false, FusedActivation? normalize = null)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -117,7 +132,15 @@ internal static class ConvCheck
             var yShape = plain.InferOutputs(inputs.Select(t => t is null ? null : TensorInfo.Of(t)).ToList())[0].Shape;
             inputs = [x, w, b, Random(rng, yShape)];
         }
-        var op = Build(opType, attrList, b is not null, act, residual);
+        if (normalize is not null)
+        {
+            // A fused BatchNormalization's scale, B, mean and var (positive variance), as inputs 4–7.
+            int c = xShape[1];
+            var variance = Random(rng, c);
+            for (int i = 0; i < c; i++) variance.Floats[i] = 0.5f + Math.Abs(variance.Floats[i]);
+            inputs = [x, w, b, residual ? inputs[3] : null, Random(rng, c), Random(rng, c), Random(rng, c), variance];
+        }
+        var op = Build(opType, attrList, b is not null, act, residual, normalize);
         var want = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
         IKernelVariant? last = null;
         foreach (int threads in threadCounts ?? [1, 2])
@@ -137,7 +160,8 @@ internal static class ConvCheck
             string variant = kernel is ConvCpu cc ? cc.Variant : ((ConvTransposeCpu)kernel).Variant;
             AssertClose(want, y, $"{opType} X{ShapeUtil.Format(xShape)} W{ShapeUtil.Format(wShape)} {string.Join(" ", attrList.Select(Describe))} act={act} threads={threads} [{variant}]");
             // W as a plan's constant: the next run prepares it, the one after reuses it and the scratch.
-            ((IConstantInputsAware)kernel).PrepareConstants(residual ? [null, w, b, null] : [null, w, b]);
+            ((IConstantInputsAware)kernel).PrepareConstants(normalize is not null ? [null, w, b, null, inputs[4], inputs[5], inputs[6], inputs[7]]
+                : residual ? [null, w, b, null] : [null, w, b]);
             for (int run = 2; run <= 3; run++)
             {
                 y.Floats.Fill(float.NaN);

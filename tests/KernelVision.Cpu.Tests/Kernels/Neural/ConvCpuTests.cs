@@ -527,4 +527,43 @@ public class ConvCpuTests
         string variant = ConvCheck.Check("Conv", x, w, w[0], list, activation, winograd: winograd, winogradTile: tile, inPlace: inPlace, residual: true)!.Variant;
         Assert.StartsWith(path, variant);
     }
+
+    public static TheoryData<string, int[], int[], string, bool, string> NormalizationCases() => new()
+    {
+        // expected path, X, W, attributes (strides;group), residual too, the BatchNormalization's activation
+        { "Pointwise ", [1, 5, 7, 9], [7, 5, 1, 1], "", false, "Relu" },
+        { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", false, "Relu" },   // K > KC: several K blocks of packed, normalised panels
+        { "Pointwise ", [2, 6, 9, 11], [9, 2, 1, 1], ";3", true, "Clip" },      // per image and group, with a residual as well
+        { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", false, "Relu" },   // normalised while packing the transposed A
+        { "PointwiseDot", [2, 20, 1, 1], [30, 20, 1, 1], "", false, "Sigmoid" }, // a normalised copy
+        { "Im2Col", [1, 6, 9, 8], [8, 6, 3, 3], "2,2", false, "None" },        // unpadded 3×3: a normalised copy
+    };
+
+    [Theory]
+    [MemberData(nameof(NormalizationCases))]
+    public void FusedInputNormalizationMatchesReference(string path, int[] x, int[] w, string attrs, bool residual, string act)
+    {
+        // The Reference kernel runs the BatchNormalization's own Reference kernel first: an independent oracle.
+        var parts = attrs.Split(';');
+        var list = new List<Graph.Attribute>();
+        if (parts[0].Length > 0) list.Add(Strides(parts[0].Split(',').Select(long.Parse).ToArray()));
+        if (parts.Length > 1) list.Add(Group(int.Parse(parts[1])));
+        var normalize = act switch
+        {
+            "Relu" => new FusedActivation(ActivationKind.Relu),
+            "Clip" => new FusedActivation(ActivationKind.Clip, 0f, 0.5f),
+            "Sigmoid" => new FusedActivation(ActivationKind.Sigmoid),
+            _ => default,
+        };
+        string variant = ConvCheck.Check("Conv", x, w, w[0], list, new FusedActivation(ActivationKind.Relu), residual: residual, normalize: normalize)!.Variant;
+        Assert.StartsWith(path, variant);
+    }
+
+    [Fact]
+    public void InputNormalizationIsNeverReadInPlace()
+    {
+        // The in-place pointwise form reads X's rows as they are: with a normalisation it must not run.
+        var v = ConvCheck.Check("Conv", [1, 8, 6, 6], [16, 8, 1, 1], 16, [], inPlace: true, normalize: new FusedActivation(ActivationKind.Relu))!.Variant;
+        Assert.StartsWith("Pointwise ", v);
+    }
 }

@@ -175,6 +175,27 @@ public class ConvTests
     }
 
     [Fact]
+    public void FusedInputNormalizationRunsBeforeTheConvolution()
+    {
+        var conv = (Conv)Build("Conv", 8);
+        var bn = (BatchNormalization)Build("BatchNormalization", 5, [Attr.Float("epsilon", 0f)]);
+        conv.InputNormalization = bn;
+        var x = Tensor.FromFloats([1, 2, 1, 2], [1, 3, -2, 4]);
+        var w = Tensor.FromFloats([1, 2, 1, 1], [1, 10]);
+        Tensor scale = Tensor.FromFloats([2], [2, 1]), beta = Tensor.FromFloats([2], [0, 1]), mean = Tensor.FromFloats([2], [1, 0]), variance = Tensor.FromFloats([2], [4, 1]);
+        // BN: ch0 (x − 1)·2/√4 + 0 = 0, 2; ch1 (x − 0)·1/√1 + 1 = −1, 5. Conv: ch0 + 10·ch1.
+        var y = OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, null, null, scale, beta, mean, variance])[0];
+        TensorAssert.Close([1, 1, 1, 2], [-10, 52], y);
+        bn.Activation = new FusedActivation(ActivationKind.Relu); // ch1 becomes 0, 5
+        y = OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, null, null, scale, beta, mean, variance])[0];
+        TensorAssert.Close([1, 1, 1, 2], [0, 52], y);
+        // The BatchNormalization's own validation names it.
+        var e = Assert.Throws<GraphException>(() => OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w, null, null, scale, beta, mean, Tensor.FromFloats([3], [1, 1, 1])]));
+        Assert.Contains("batchnormalization_test", e.Message);
+        Assert.Throws<GraphException>(() => OpEvaluator.Evaluate(conv, ReferenceBackend.Instance, [x, w]));
+    }
+
+    [Fact]
     public void ResolveExposesPadsAndOutput()
     {
         var conv = (Conv)Build("Conv", 2, [Attr.String("auto_pad", "SAME_UPPER"), Attr.Ints("strides", 2, 2)]);

@@ -7,7 +7,8 @@ namespace KernelVision.Backends.Reference.Neural;
 /// <summary>
 /// Direct convolution: every output element is the bias plus the dot product of its kernel
 /// window with the input channels of its group; taps in the padding contribute nothing. A fused
-/// residual Z is added, broadcast as the Add it replaced did, before the activation.
+/// residual Z is added, broadcast as the Add it replaced did, before the activation; a fused input
+/// normalisation runs first, on the BatchNormalization's own Reference kernel.
 /// </summary>
 [BackendKernel("reference")]
 public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
@@ -18,6 +19,12 @@ public sealed class ConvReference(Conv op) : Kernel<Conv>(op)
         Tensor xt = inputs[0]!, wt = inputs[1]!;
         Tensor? bt = inputs.Count > 2 ? inputs[2] : null;
         var y = outputs[0]!;
+        if (Op.InputNormalization is { } bn)
+        {
+            var normalised = Tensor.Zeros(xt.Type, xt.Shape);
+            ReferenceEvaluator.KernelFor(bn).Run([xt, .. inputs.Skip(4)], [normalised]);
+            xt = normalised;
+        }
         var g = Op.Resolve(xt.Shape, wt.Shape);
         double[] x = NeuralData.Read(xt), w = NeuralData.Read(wt);
         double[]? bias = bt is null ? null : NeuralData.Read(bt);
