@@ -532,9 +532,10 @@ public class ConvCpuTests
     {
         // expected path, X, W, attributes (strides;group), residual too, the BatchNormalization's activation
         { "Pointwise ", [1, 5, 7, 9], [7, 5, 1, 1], "", false, "Relu" },
-        { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", false, "Relu" },   // K > KC: several K blocks of packed, normalised panels
+        { "Pointwise ", [1, 16, 8, 8], [24, 16, 1, 1], "", false, "None" },
+        { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", false, "LeakyRelu" }, // K > KC: several K blocks of packed, normalised panels
         { "Pointwise ", [2, 6, 9, 11], [9, 2, 1, 1], ";3", true, "Clip" },      // per image and group, with a residual as well
-        { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", false, "Relu" },   // normalised while packing the transposed A
+        { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", false, "None" },   // normalised while packing the transposed A
         { "PointwiseDot", [2, 20, 1, 1], [30, 20, 1, 1], "", false, "Sigmoid" }, // a normalised copy
         { "Im2Col", [1, 6, 9, 8], [8, 6, 3, 3], "2,2", false, "None" },        // unpadded 3×3: a normalised copy
     };
@@ -553,6 +554,7 @@ public class ConvCpuTests
             "Relu" => new FusedActivation(ActivationKind.Relu),
             "Clip" => new FusedActivation(ActivationKind.Clip, 0f, 0.5f),
             "Sigmoid" => new FusedActivation(ActivationKind.Sigmoid),
+            "LeakyRelu" => new FusedActivation(ActivationKind.LeakyRelu, 0.1f),
             _ => default,
         };
         string variant = ConvCheck.Check("Conv", x, w, w[0], list, new FusedActivation(ActivationKind.Relu), residual: residual, normalize: normalize)!.Variant;
