@@ -15,4 +15,9 @@ public enum ScratchSlot
     Temp1,
     /// <summary>General kernel scratch.</summary>
     Temp2,
+    /// <summary>
+    /// A conv's input normalised by its fused BatchNormalization, for the paths that cannot normalise
+    /// while packing: the calling thread's, read by the pool's workers during that conv.
+    /// </summary>
+    NormalizedInput,
 }

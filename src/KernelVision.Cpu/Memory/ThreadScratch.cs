@@ -8,7 +8,7 @@ namespace KernelVision.Cpu.Memory;
 /// </summary>
 public static unsafe class ThreadScratch
 {
-    private const int SlotCount = 6;
+    private static readonly int SlotCount = Enum.GetValues<ScratchSlot>().Length;
     [ThreadStatic] private static AlignedBuffer?[]? t_buffers;
 
     /// <summary>At least <paramref name="floats"/> floats of this thread's <paramref name="slot"/> (contents unspecified).</summary>

@@ -45,11 +45,62 @@ public sealed class ConvTuningTests
         return ((ConvCpu)Backend.CreateKernel(op)!, inputs, want);
     }
 
-    private static Tensor Run(ConvCpu kernel, Tensor[] inputs, Tensor want)
+    private static Tensor Run(ConvCpu kernel, Tensor?[] inputs, Tensor want)
     {
         var y = Tensor.Zeros(DataType.Float32, want.Shape);
         kernel.Run(inputs, [y]);
         return y;
+    }
+
+    /// <summary>A 1×1 conv with a fused BatchNormalization + ReLU on its input (DenseNet's bottleneck).</summary>
+    private static (ConvCpu Kernel, Tensor?[] Inputs, Tensor Want) NormalizedPointwise(int seed)
+    {
+        var bn = (Ops.Neural.BatchNormalization)OpRegistry.Create(new Node
+        {
+            Name = "bn",
+            OpType = "BatchNormalization",
+            Inputs = ["x", "s", "bb", "m", "v"],
+            Outputs = ["n"],
+            Attributes = new AttributeSet([], "BatchNormalization"),
+        }, 13);
+        bn.Activation = new FusedActivation(ActivationKind.Relu);
+        var conv = (Ops.Neural.Conv)OpRegistry.Create(new Node
+        {
+            Name = "tuned_bn_conv",
+            OpType = "Conv",
+            Inputs = ["x", "w", "b", "", "s", "bb", "m", "v"],
+            Outputs = ["y"],
+            Attributes = new AttributeSet([], "Conv"),
+        }, 13);
+        conv.InputNormalization = bn;
+        var rng = new Random(seed);
+        int c = 48, m = 64;
+        var variance = CpuVsReference.Random(rng, [c], 0.5f, 2f);
+        Tensor?[] inputs = [CpuVsReference.Random(rng, [1, c, 14, 14]), CpuVsReference.Random(rng, [m, c, 1, 1]), CpuVsReference.Random(rng, [m]), null,
+            CpuVsReference.Random(rng, [c]), CpuVsReference.Random(rng, [c]), CpuVsReference.Random(rng, [c]), variance];
+        var want = ReferenceEvaluator.Evaluate(conv, inputs)[0]!;
+        return ((ConvCpu)Backend.CreateKernel(conv)!, inputs, want);
+    }
+
+    [Fact]
+    public void NormalizedInputIsRightOnEveryCandidateAndOnTheTuningRun()
+    {
+        // The packed candidates normalise while packing, the in-place one reads a normalised copy:
+        // the tuning run itself (whichever wins) and every cached choice must give the same Y.
+        TuningCache.For(Backend.Threads).Clear();
+        var (kernel, inputs, want) = NormalizedPointwise(3);
+        kernel.Tuning = KernelTuning.Full;
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "normalised conv, tuning run");
+        var t = Assert.IsType<TuningResult>(kernel.LastTuning);
+        Assert.Equal(["Pointwise", "PointwiseInPlace", "PointwiseT"], t.Candidates.Select(c => c.Name).Order());
+        foreach (var choice in new[] { "Pointwise", "PointwiseT", "PointwiseInPlace" })
+        {
+            TuningCache.For(Backend.Threads).Set(t.NodeKey, choice);
+            var (cached, _, _) = NormalizedPointwise(3);
+            cached.Tuning = KernelTuning.Cached;
+            CpuVsReference.AssertMatch(want, Run(cached, inputs, want), exact: false, rtol: 1e-4, choice);
+            Assert.StartsWith(choice + " ", cached.Variant);
+        }
     }
 
     [Fact]

@@ -39,8 +39,9 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// on each output plane right after it is written on the Winograd, transposed, depthwise and dot paths,
 /// and in a pass after the in-place and blocked depthwise paths; a Z that broadcasts goes to the Reference kernel.
 /// A fused input normalisation (<see cref="Ops.Neural.Conv.InputNormalization"/>, DenseNet's BN → ReLU
-/// before each 1×1 conv) is applied while the pointwise paths pack X (<see cref="NormalizedChannels"/>;
-/// the in-place form, which packs nothing, is then not a candidate); other paths read a normalised copy.
+/// before each 1×1 conv) is applied while the packed pointwise paths pack X (<see cref="NormalizedChannels"/>);
+/// other paths, the in-place pointwise one included, read a normalised copy (what the BatchNormalization
+/// node wrote), so the tuner can still take that where it wins.
 /// With <see cref="Tuning"/> on, the rules above only propose: every applicable path (and the
 /// transposed form of each GEMM path) is timed on the first input of a new shape, the fastest is
 /// kept and remembered in the <see cref="TuningCache"/>, since which one wins differs between CPUs
@@ -81,9 +82,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     // Per-run state read by the parallel task bodies (a kernel runs one call at a time).
     private float* _x, _w, _bias, _y, _z;
-    // Input normalisation: per-channel statistics (pinned, refreshed each run) and, for the paths that
-    // cannot normalise while packing, a normalised copy of X.
-    private float[] _normMean = [], _normFactor = [], _normShift = [], _normX = [];
+    // Input normalisation: per-channel statistics (pinned, refreshed each run).
+    private float[] _normMean = [], _normFactor = [], _normShift = [];
+    private float* _xIn, _normX; // X as given, and its normalised copy (the calling thread's scratch) during a run that makes one
     private object? _packed;
     private Im2ColSource? _padSource;
     private float* _padX, _padDst;
@@ -167,18 +168,19 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         fixed (float* pb = bt is null ? default : bt.Floats)
         fixed (float* pz = zt is null ? default : zt.Floats)
         {
-            _x = px; _w = pw; _y = py; _bias = bt is null ? null : pb; _z = zt is null ? null : pz;
+            _x = _xIn = px; _w = pw; _y = py; _bias = bt is null ? null : pb; _z = zt is null ? null : pz;
             try
             {
                 if (Op.InputNormalization is not null) PrepareNormalization(inputs, xt, plan);
                 if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
                 _packed = WeightsFor(plan, wt);
                 _run = plan;
+                _x = InputFor(plan);
                 Execute(plan);
             }
             finally
             {
-                _x = _w = _y = _bias = _z = null;
+                _x = _xIn = _normX = _w = _y = _bias = _z = null;
                 _packed = null;
                 _run = null;
             }
@@ -196,13 +198,13 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else if (DepthwiseConv.IsDepthwise(s)) path = Path.Depthwise;
         else if (UseWinograd ?? (WinogradEnabled && WinogradConv.ChooseTile(s) != 0)) path = WinogradConv.Supports(s) ? Path.Winograd : s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
-        if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null && Op.InputNormalization is null) path = Path.PointwiseInPlace;
+        if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null) path = Path.PointwiseInPlace;
         if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
         bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
         if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && !UseInPlace && !ForceInPlace
-            && Candidates(s, Op.InputNormalization is not null) is { Count: > 1 } candidates)
+            && Candidates(s) is { Count: > 1 } candidates)
         {
             string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}{(Op.Residual ? " residual" : "")}{(Op.InputNormalization is null ? "" : " normalized")}";
             var cache = TuningCache.For(Pool.ThreadCount);
@@ -248,7 +250,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     }
 
     /// <summary>The paths the tuner times for a shape: every one that computes it, GEMM paths in both orientations.</summary>
-    private static List<(string Name, Path Path, bool Transposed, int Tile)> Candidates(ConvShape s, bool normalizesInput = false)
+    private static List<(string Name, Path Path, bool Transposed, int Tile)> Candidates(ConvShape s)
     {
         var list = new List<(string, Path, bool, int)>();
         if (s.IsPointwise)
@@ -258,7 +260,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             list.Add(("PointwiseT", Path.Pointwise, true, 0));
             // X's channel rows read in place by the microkernels, never packed (the rules do so for
             // at most Sgemm.DirectBMaxRows output channels; which wins beyond that varies by layer).
-            if (GemmKernel.Best.IndirectVariants is not null && !normalizesInput) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
+            if (GemmKernel.Best.IndirectVariants is not null) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
             return list;
         }
         if (DepthwiseConv.IsDepthwise(s))
@@ -300,13 +302,14 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         string key = proposed.TuneKey!;
         proposed.TuneKey = null;
         var s = proposed.Shape;
-        var candidates = Candidates(s, Op.InputNormalization is not null);
+        var candidates = Candidates(s);
         var plans = candidates.Select(c => BuildPlan(x, wt.Shape, s, c.Path, c.Transposed, c.Tile)).ToArray();
         var prepared = plans.Select(p => PrepareUncached(p, wt)).ToArray();
         var runs = plans.Select((p, i) => (Action)(() =>
         {
             _packed = prepared[i];
             _run = p;
+            _x = InputFor(p);
             Execute(p);
         })).ToArray();
         double[] ms = Autotuner.Measure(runs);
@@ -583,8 +586,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         inputs[6]!.Floats.CopyTo(_normMean);
         inputs[5]!.Floats.CopyTo(_normShift);
         BatchNormalizationCpu.Factors(inputs[4]!.Floats, inputs[7]!.Floats, bn.Epsilon, _normFactor);
-        if (plan.Path == Path.Pointwise) return;
-        if (_normX.Length != xt.Length) _normX = GC.AllocateArray<float>(xt.Length, pinned: true);
+        if (plan.Path == Path.Pointwise && plan.TuneKey is null) return; // normalised while packed; tuning may pick a path that reads the copy
+        _normX = ThreadScratch.Get(ScratchSlot.NormalizedInput, xt.Length);
         int plane = xt.Length / Math.Max(1, xt.Shape[0] * channels);
         ParallelRange.For(Pool, xt.Shape[0] * channels, Math.Max(1, 32768 / Math.Max(1, plane)), (Self: this, X: xt, Plane: plane, Channels: channels, Act: bn.Activation),
             static (j, p0, p1) =>
@@ -592,12 +595,14 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
                 for (int p = p0; p < p1; p++)
                 {
                     int c = p % j.Channels;
-                    BatchNormalizationCpu.Normalize(j.X.Floats.Slice(p * j.Plane, j.Plane), j.Self._normX.AsSpan(p * j.Plane, j.Plane),
+                    BatchNormalizationCpu.Normalize(j.X.Floats.Slice(p * j.Plane, j.Plane), new Span<float>(j.Self._normX + (long)p * j.Plane, j.Plane),
                         j.Self._normMean[c], j.Self._normFactor[c], j.Self._normShift[c], j.Act);
                 }
             });
-        _x = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_normX)); // pinned at allocation
     }
+
+    /// <summary>What <paramref name="plan"/>'s path reads as X: the normalised copy, except on the packed pointwise paths, which normalise as they pack.</summary>
+    private float* InputFor(Plan plan) => Op.InputNormalization is null || plan.Path == Path.Pointwise ? _xIn : _normX;
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>
     private void Pad(Im2ColSource src, in ConvShape s, float* x, float* padded, bool parallel)
