@@ -30,6 +30,9 @@ internal static class Pooling
     /// <summary>False sends every 2-D pool through the table path (benchmarks flip it to compare the two).</summary>
     internal static bool PaddedRows = true;
 
+    /// <summary>False keeps <see cref="PaddedRows2D"/> off its whole-row permute steps (benchmarks flip it to compare).</summary>
+    internal static bool GatheredRows = true;
+
     /// <summary>
     /// Output rows [r0, r1) of a 2-D pool, rows numbered plane·OH + oh. <paramref name="x"/> and
     /// <paramref name="y"/> are the whole tensors.
@@ -77,9 +80,17 @@ internal static class Pooling
         int ih = g.InputSpatial[0], iw = g.InputSpatial[1], oh = g.OutputSpatial[0], ow = g.OutputSpatial[1];
         int kh = g.Kernel[0], kw = g.Kernel[1], dh = g.Dilations[0], dw = g.Dilations[1];
         int inPlane = ih * iw, outPlane = oh * ow;
-        int width = Avx512F.IsSupported && Vector512.IsHardwareAccelerated && ow >= 16 ? 16 : 8;
-        int reduced = Math.Max(width, (ow + width - 1) / width * width); // a reduced row holds whole steps
+        bool avx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+        int gather = avx512 && GatheredRows ? GatherStep(ow, TStride2.Value ? 2 : 1, kw, dw) : 0;
+        int width = gather > 0 || avx512 && ow >= 16 ? 16 : 8;
+        // A reduced row holds whole steps: of the width, or the gather steps' last 16 lanes.
+        int reduced = gather > 0 ? (ow - 1) / gather * gather + 16 : Math.Max(width, (ow + width - 1) / width * width);
         int left = g.PadsBegin[1];
+        // The gather steps' permute controls, one per tap: lane j takes window start j·stride + k·dilation.
+        Span<Vector512<int>> tapLanes = stackalloc Vector512<int>[gather > 0 ? kw : 0];
+        for (int k = 0; k < tapLanes.Length; k++)
+            tapLanes[k] = Vector512.Min(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * (TStride2.Value ? 2 : 1)
+                + Vector512.Create(k * dw), Vector512.Create(31));
         // The ring holds the reduced input rows one window spans, rounded up to a power of two so a
         // row's slot is a mask, not a division.
         int ringRows = (int)BitOperations.RoundUpToPowerOf2((uint)((kh - 1) * dh + 1)), mask = ringRows - 1;
@@ -115,7 +126,10 @@ internal static class Pooling
                 }
                 int bottom = top + (rows - 1) * dh;
                 for (int i = Math.Max(next, top); i <= bottom; i++)
-                    AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, ow, ring + (i & mask) * reduced);
+                    if (gather > 0)
+                        AcrossRowGathered<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, tapLanes, gather, ow, ring + (i & mask) * reduced);
+                    else
+                        AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, ow, ring + (i & mask) * reduced);
                 next = Math.Max(next, bottom + 1);
                 for (int k = 0; k < rows; k++) windowRows[k] = ((top + k * dh) & mask) * reduced;
                 var down = windowRows[..rows];
@@ -123,8 +137,12 @@ internal static class Pooling
                 if (ow < width)
                 {
                     // Narrower than one step: compute a whole step into a buffer, keep the first ow.
-                    bool redo = Down<TMax>(ring, down, width, rowDivisor, divisors, narrow);
-                    new Span<float>(narrow, ow).CopyTo(new Span<float>(yRow, ow));
+                    bool redo = Down<TMax>(ring, down, width, rowDivisor, divisors, narrow, ow);
+                    // A masked store, not a span copy: the copy's call costs as much as the step on 13-wide rows.
+                    if (width == 16)
+                        Avx512F.MaskStore(yRow, Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(ow)).AsSingle(), Vector512.Load(narrow));
+                    else
+                        Avx.MaskStore(yRow, Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(ow)).AsSingle(), Vector256.Load(narrow));
                     if (redo) RedoNegativeInfinity(p, x, window, yRow, 0, ow);
                     continue;
                 }
@@ -132,7 +150,7 @@ internal static class Pooling
                 for (int at = 0; ; at += width)
                 {
                     int a = Math.Min(at, ow - width);
-                    if (Down<TMax>(ring + a, down, width, rowDivisor, divisors + a, yRow + a))
+                    if (Down<TMax>(ring + a, down, width, rowDivisor, divisors + a, yRow + a, width))
                         RedoNegativeInfinity(p, x, window, yRow, a, a + width);
                     if (a == ow - width) break;
                 }
@@ -214,6 +232,48 @@ internal static class Pooling
         }
     }
 
+    /// <summary>
+    /// Outputs per gather step, or 0 where the per-tap steps of <see cref="AcrossRow{TMax, TStride2}"/>
+    /// serve better. A gather step loads the 32 input columns its 16 lanes' windows start in once and
+    /// permutes each tap out of the pair, so a step spends kw permutes and two loads where the per-tap
+    /// steps spend a load (stride 1) or two loads and a permute (stride 2) per tap; it covers the
+    /// outputs whose whole window lies in those 32 columns. Taken on rows of 9 to 15 outputs, where
+    /// the per-tap steps fall back to 8 lanes, and for stride 2 up to 31 outputs (SqueezeNet's
+    /// 27→13 pool 1.3x, 55→27 1.06x at one thread); on wider rows and at 8 or fewer it measured no
+    /// better or slower (inception's 8-wide average pool 0.8x).
+    /// </summary>
+    private static int GatherStep(int ow, int stride, int kw, int dw)
+    {
+        int step = Math.Min(16, (31 - (kw - 1) * dw) / stride + 1);
+        return step >= 8 && ow > 8 && (stride == 2 ? ow < 32 : ow < 16) ? step : 0;
+    }
+
+    /// <summary>
+    /// <see cref="AcrossRow{TMax, TStride2}"/> in gather steps of <paramref name="step"/> outputs: each
+    /// loads 32 columns from its first window start (masked, the padding read as −inf or 0) and takes
+    /// tap k of all 16 lanes with one permute by <paramref name="tapLanes"/>[k]. Taps are added in the
+    /// same order as the per-tap steps, so the results are the same bit for bit. Writes 16 lanes from
+    /// each step's first output, so the row needs room for the last step's 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AcrossRowGathered<TMax, TStride2>(float* row, int iw, int left, ReadOnlySpan<Vector512<int>> tapLanes,
+        int step, int ow, float* dst) where TMax : struct, IFlag where TStride2 : struct, IFlag
+    {
+        int sw = TStride2.Value ? 2 : 1;
+        var pad = TMax.Value ? Vector512.Create(float.NegativeInfinity) : Vector512<float>.Zero;
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var limit = Vector512.Create((uint)iw);
+        for (int at = 0; at < ow; at += step)
+        {
+            int column = at * sw - left;
+            var lo = Avx512F.MaskLoad(row + column, Vector512.LessThan((lanes + Vector512.Create(column)).AsUInt32(), limit).AsSingle(), pad);
+            var hi = Avx512F.MaskLoad(row + column + 16, Vector512.LessThan((lanes + Vector512.Create(column + 16)).AsUInt32(), limit).AsSingle(), pad);
+            var acc = pad;
+            foreach (var control in tapLanes) acc = Add<TMax>(acc, Avx512F.PermuteVar16x32x2(lo, control, hi));
+            acc.Store(dst + at);
+        }
+    }
+
     /// <summary>16 floats from <paramref name="src"/> on; with stride 2 the 16 of 32 that <paramref name="control"/> picks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> Load16<TStride2>(float* src, Vector512<int> control) where TStride2 : struct, IFlag =>
@@ -290,10 +350,12 @@ internal static class Pooling
     /// <paramref name="width"/> outputs into <paramref name="dst"/>: the reduced rows at
     /// <paramref name="src"/> plus each of <paramref name="rows"/> reduced top to bottom (max keeps the
     /// upper of equal values), averages divided by the row divisor times the column tap counts at
-    /// <paramref name="divisors"/>. True when max gave −inf, which needs <see cref="RedoNegativeInfinity"/>.
+    /// <paramref name="divisors"/>. True when max gave −inf in one of the first <paramref name="used"/>
+    /// lanes, which needs <see cref="RedoNegativeInfinity"/> (the lanes past a narrow row's end hold
+    /// windows of padding only, −inf, and must not send every row there).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool Down<TMax>(float* src, ReadOnlySpan<int> rows, int width, int rowDivisor, float* divisors, float* dst)
+    private static unsafe bool Down<TMax>(float* src, ReadOnlySpan<int> rows, int width, int rowDivisor, float* divisors, float* dst, int used)
         where TMax : struct, IFlag
     {
         if (width == 16)
@@ -302,13 +364,13 @@ internal static class Pooling
             for (int k = 1; k < rows.Length; k++) acc = Add<TMax>(acc, Vector512.Load(src + rows[k]));
             if (!TMax.Value) acc /= Vector512.Create((float)rowDivisor) * Vector512.Load(divisors);
             acc.Store(dst);
-            return TMax.Value && Vector512.EqualsAny(acc, Vector512.Create(float.NegativeInfinity));
+            return TMax.Value && (Vector512.Equals(acc, Vector512.Create(float.NegativeInfinity)).ExtractMostSignificantBits() & ~(~0UL << used)) != 0;
         }
         var acc8 = Vector256.Load(src + rows[0]);
         for (int k = 1; k < rows.Length; k++) acc8 = Add<TMax>(acc8, Vector256.Load(src + rows[k]));
         if (!TMax.Value) acc8 /= Vector256.Create((float)rowDivisor) * Vector256.Load(divisors);
         acc8.Store(dst);
-        return TMax.Value && Vector256.EqualsAny(acc8, Vector256.Create(float.NegativeInfinity));
+        return TMax.Value && (Vector256.Equals(acc8, Vector256.Create(float.NegativeInfinity)).ExtractMostSignificantBits() & ~(~0U << used)) != 0;
     }
 
     /// <summary>
