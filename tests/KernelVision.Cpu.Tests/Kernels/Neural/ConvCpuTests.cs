@@ -61,6 +61,28 @@ public class ConvCpuTests
         Check([1, 4, 9, 3], [5, 4, 3, 3], true, Strides(1, 2));
     }
 
+    /// <summary>
+    /// Output widths whose rows end a 32-wide B panel off an 8-float boundary, so the im2col packing
+    /// copies a run's last vector overlapping the one before (13: runs of 13, 13 and 6 per panel),
+    /// or masked under one vector; stride 1 and 2 (SqueezeNet's 13, 27 and 111), with and without
+    /// padding, two images. Winograd is off so the im2col path packs them.
+    /// </summary>
+    [Theory]
+    [InlineData(9, 1)]
+    [InlineData(13, 1)]
+    [InlineData(20, 1)]
+    [InlineData(27, 1)]
+    [InlineData(13, 2)]
+    [InlineData(27, 2)]
+    [InlineData(45, 2)]
+    [InlineData(111, 2)]
+    public void Im2ColRunsEndingAPanelMatchReference(int ow, int stride)
+    {
+        int w = (ow - 1) * stride + 3;
+        Assert.StartsWith("Im2Col", Winograd([2, 3, 5, w], [7, 3, 3, 3], false, Strides(stride, stride)));
+        Assert.StartsWith("Im2Col", Winograd([2, 4, 6, w - 2], [9, 4, 3, 3], false, Strides(stride, stride), Pads(1, 1, 1, 1)));
+    }
+
     private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
 
