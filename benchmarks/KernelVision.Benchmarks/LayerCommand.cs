@@ -20,6 +20,12 @@ public static class LayerCommand
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
         ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
         ["im2col-tails"] = on => KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on,
+        // Both variants transposed; A transposes Yᵀ element by element, B in 8 × 8 register blocks.
+        ["transpose-blocks"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
+        },
     };
 
     public static int Run(Options o, string[] rest)

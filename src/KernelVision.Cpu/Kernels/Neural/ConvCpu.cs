@@ -544,16 +544,6 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>
     private static void Transpose(float* src, int rows, int cols, float* dst)
     {
-        const int B = 32;
-        for (int i0 = 0; i0 < rows; i0 += B)
-            for (int j0 = 0; j0 < cols; j0 += B)
-            {
-                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(cols, j0 + B);
-                for (int j = j0; j < j1; j++)
-                {
-                    float* d = dst + (long)j * rows;
-                    for (int i = i0; i < i1; i++) d[i] = src[(long)i * cols + j];
-                }
-            }
+        MatrixTranspose.Transpose(src, rows, cols, dst);
     }
 }
