@@ -20,7 +20,8 @@ internal enum PoolKind
 /// Float32 MaxPool / AveragePool loops over a <see cref="PoolPlan"/>. <see cref="Rows2D"/> is the 2-D
 /// path: on x86 with AVX2 and stride 1 or 2 along W it reduces each input row along W once, then
 /// the rows of each output row's window along H, 16 (AVX-512) or 8 outputs at a time for every
-/// column, borders and ceil_mode overhang included (masked loads read the padding). Other strides
+/// column, borders and ceil_mode overhang included (masked loads read the padding); on AVX-512,
+/// stride-2 rows of 9 to 31 outputs skip the ring (<see cref="GatheredRows2D{TMax}"/>). Other strides
 /// and machines use per-row tables: vectors for the interior columns, the per-column tap tables
 /// for the border ones. <see cref="Generic"/> handles any rank and the Indices output. All follow
 /// MaxPoolReference / AveragePoolReference exactly in which taps count.
@@ -30,7 +31,7 @@ internal static class Pooling
     /// <summary>False sends every 2-D pool through the table path (benchmarks flip it to compare the two).</summary>
     internal static bool PaddedRows = true;
 
-    /// <summary>False keeps <see cref="PaddedRows2D"/> off its whole-row permute steps (benchmarks flip it to compare).</summary>
+    /// <summary>False sends stride-2 rows through the ring's per-tap steps instead of <see cref="GatheredRows2D{TMax}"/> (benchmarks flip it to compare).</summary>
     internal static bool GatheredRows = true;
 
     /// <summary>
@@ -81,16 +82,14 @@ internal static class Pooling
         int kh = g.Kernel[0], kw = g.Kernel[1], dh = g.Dilations[0], dw = g.Dilations[1];
         int inPlane = ih * iw, outPlane = oh * ow;
         bool avx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
-        int gather = avx512 && GatheredRows ? GatherStep(ow, TStride2.Value ? 2 : 1, kw, dw) : 0;
-        int width = gather > 0 || avx512 && ow >= 16 ? 16 : 8;
-        // A reduced row holds whole steps: of the width, or the gather steps' last 16 lanes.
-        int reduced = gather > 0 ? (ow - 1) / gather * gather + 16 : Math.Max(width, (ow + width - 1) / width * width);
+        if (TStride2.Value && avx512 && GatheredRows && GatherStep(ow, kw, dw) is > 0 and int step)
+        {
+            GatheredRows2D<TMax>(p, includePad, x, y, r0, r1, step);
+            return;
+        }
+        int width = avx512 && ow >= 16 ? 16 : 8;
+        int reduced = Math.Max(width, (ow + width - 1) / width * width); // a reduced row holds whole steps
         int left = g.PadsBegin[1];
-        // The gather steps' permute controls, one per tap: lane j takes window start j·stride + k·dilation.
-        Span<Vector512<int>> tapLanes = stackalloc Vector512<int>[gather > 0 ? kw : 0];
-        for (int k = 0; k < tapLanes.Length; k++)
-            tapLanes[k] = Vector512.Min(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * (TStride2.Value ? 2 : 1)
-                + Vector512.Create(k * dw), Vector512.Create(31));
         // The ring holds the reduced input rows one window spans, rounded up to a power of two so a
         // row's slot is a mask, not a division.
         int ringRows = (int)BitOperations.RoundUpToPowerOf2((uint)((kh - 1) * dh + 1)), mask = ringRows - 1;
@@ -98,7 +97,6 @@ internal static class Pooling
         Span<int> windowRows = stackalloc int[kh];
         float* narrow = stackalloc float[16];
         float[] columnTaps = includePad ? p.ColumnPaddedTaps : p.ColumnTaps;
-        int[] firstTap = p.First[0], endTap = p.End[0], origin = p.Origin[0], padded = p.Padded[0];
         int pl = r0 / oh, oy = r0 - pl * oh;
         int next = 0; // the first input row of plane pl not yet in the ring
 
@@ -114,22 +112,17 @@ internal static class Pooling
                     pl++;
                     next = 0;
                 }
-                int first = firstTap[oy], rows = endTap[oy] - first;
-                int top = origin[oy] + first * dh;
-                int rowDivisor = includePad ? padded[oy] : rows;
+                var window = WindowOf(p, includePad, pl, oy, out int rowDivisor);
+                int rows = window.Rows, top = window.Top;
                 float* yRow = yp + (long)pl * outPlane + (long)oy * ow;
-                var window = new RowWindow(pl * inPlane + top * iw, dh * iw, rows);
                 if (rows == 0)
                 {
-                    for (int j = 0; j < ow; j++) yRow[j] = Window(p, kind, includePad, x, [], rowDivisor, j);
+                    EmptyWindows(p, kind, includePad, x, rowDivisor, yRow, ow);
                     continue;
                 }
                 int bottom = top + (rows - 1) * dh;
                 for (int i = Math.Max(next, top); i <= bottom; i++)
-                    if (gather > 0)
-                        AcrossRowGathered<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, tapLanes, gather, ow, ring + (i & mask) * reduced);
-                    else
-                        AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, ow, ring + (i & mask) * reduced);
+                    AcrossRow<TMax, TStride2>(xp + pl * inPlane + i * iw, iw, left, kw, dw, width, ow, ring + (i & mask) * reduced);
                 next = Math.Max(next, bottom + 1);
                 for (int k = 0; k < rows; k++) windowRows[k] = ((top + k * dh) & mask) * reduced;
                 var down = windowRows[..rows];
@@ -138,11 +131,7 @@ internal static class Pooling
                 {
                     // Narrower than one step: compute a whole step into a buffer, keep the first ow.
                     bool redo = Down<TMax>(ring, down, width, rowDivisor, divisors, narrow, ow);
-                    // A masked store, not a span copy: the copy's call costs as much as the step on 13-wide rows.
-                    if (width == 16)
-                        Avx512F.MaskStore(yRow, Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(ow)).AsSingle(), Vector512.Load(narrow));
-                    else
-                        Avx.MaskStore(yRow, Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(ow)).AsSingle(), Vector256.Load(narrow));
+                    new Span<float>(narrow, ow).CopyTo(new Span<float>(yRow, ow));
                     if (redo) RedoNegativeInfinity(p, x, window, yRow, 0, ow);
                     continue;
                 }
@@ -158,8 +147,115 @@ internal static class Pooling
         }
     }
 
-    /// <summary>An output row's window rows in x: the first one's offset, the step between them, how many.</summary>
-    private readonly record struct RowWindow(int Offset, int Step, int Rows);
+    /// <summary>
+    /// Outputs per step of <see cref="GatheredRows2D{TMax}"/> on a stride-2 row of
+    /// <paramref name="ow"/> outputs, or 0 where the ring's per-tap steps serve: a step covers the
+    /// outputs whose whole window starts within 32 columns (15 for a 3-wide window). Taken on rows
+    /// of 9 to 31 outputs: one 8-wide per-tap step does the narrower ones, and on wider rows the
+    /// ring's reuse of each reduced input row weighs more (55 and 56 wide: no faster; Inception's
+    /// 73: 0.85x).
+    /// </summary>
+    private static int GatherStep(int ow, int kw, int dw)
+    {
+        int step = Math.Min(16, (31 - (kw - 1) * dw) / 2 + 1);
+        return step >= 8 && ow > 8 && ow < 32 ? step : 0;
+    }
+
+    /// <summary>
+    /// <see cref="Rows2D"/> for short stride-2 rows on AVX-512, without the ring: each step of
+    /// <paramref name="step"/> outputs loads, from each of its window's input rows in turn, the 32
+    /// columns its lanes' windows start in (masked, the padding read as −inf or 0), takes tap k of
+    /// all 16 lanes out of the pair with one permute, and adds every tap to one accumulator in
+    /// row-major order. That is the order the Reference takes the taps in, so max keeps its first
+    /// largest tap, bit for bit as the ring path. Each input row is loaded again by every output row
+    /// whose window holds it (1.5 times for 3×3), which on these rows costs less than the ring's
+    /// per-tap loads, stores and bookkeeping: SqueezeNet's 3×3 stride-2 pools to 27 and 13 outputs
+    /// ran 1.25x and 1.9x as fast. Stride 1 would load each row 3 times: there the ring stays
+    /// (Inception's 3×3 stride-1 average pools measured 0.7-0.8x this way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void GatheredRows2D<TMax>(PoolPlan p, bool includePad, ReadOnlySpan<float> x, Span<float> y, int r0, int r1, int step)
+        where TMax : struct, IFlag
+    {
+        var g = p.Geometry;
+        int ih = g.InputSpatial[0], iw = g.InputSpatial[1], oh = g.OutputSpatial[0], ow = g.OutputSpatial[1];
+        int kw = g.Kernel[1], dh = g.Dilations[0], dw = g.Dilations[1], left = g.PadsBegin[1], sw = 2;
+        int inPlane = ih * iw, outPlane = oh * ow;
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        // The permute controls, one per tap: lane j takes window start j·stride + k·dilation.
+        Span<Vector512<int>> tapLanes = stackalloc Vector512<int>[kw];
+        for (int k = 0; k < kw; k++) tapLanes[k] = Vector512.Min(lanes * sw + Vector512.Create(k * dw), Vector512.Create(31));
+        var pad = TMax.Value ? Vector512.Create(float.NegativeInfinity) : Vector512<float>.Zero;
+        var limit = Vector512.Create((uint)iw);
+        float[] columnTaps = includePad ? p.ColumnPaddedTaps : p.ColumnTaps;
+        int pl = r0 / oh, oy = r0 - pl * oh;
+        fixed (float* xp = x)
+        fixed (float* yp = y)
+        fixed (float* divisors = columnTaps)
+        {
+            for (int r = r0; r < r1; r++, oy++)
+            {
+                if (oy == oh)
+                {
+                    oy = 0;
+                    pl++;
+                }
+                var window = WindowOf(p, includePad, pl, oy, out int rowDivisor);
+                int rows = window.Rows;
+                float* yRow = yp + (long)pl * outPlane + (long)oy * ow;
+                if (rows == 0)
+                {
+                    EmptyWindows(p, TMax.Value ? PoolKind.Max : PoolKind.Average, includePad, x, rowDivisor, yRow, ow);
+                    continue;
+                }
+                float* topRow = xp + window.Offset;
+                for (int at = 0; at < ow; at += step)
+                {
+                    int column = at * sw - left;
+                    var inLo = Vector512.LessThan((lanes + Vector512.Create(column)).AsUInt32(), limit).AsSingle();
+                    var inHi = Vector512.LessThan((lanes + Vector512.Create(column + 16)).AsUInt32(), limit).AsSingle();
+                    var acc = pad;
+                    float* row = topRow + column;
+                    for (int k = 0; k < rows; k++, row += window.Step)
+                    {
+                        var lo = Avx512F.MaskLoad(row, inLo, pad);
+                        var hi = Avx512F.MaskLoad(row + 16, inHi, pad);
+                        foreach (var control in tapLanes) acc = Add<TMax>(acc, Avx512F.PermuteVar16x32x2(lo, control, hi));
+                    }
+                    int outputs = Math.Min(step, ow - at);
+                    var store = Vector512.LessThan(lanes, Vector512.Create(outputs)).AsSingle();
+                    if (!TMax.Value) acc /= Vector512.Create((float)rowDivisor) * Avx512F.MaskLoad(divisors + at, store, Vector512<float>.One);
+                    Avx512F.MaskStore(yRow + at, store, acc);
+                    if (TMax.Value && (Vector512.Equals(acc, pad).ExtractMostSignificantBits() & ~(~0UL << outputs)) != 0)
+                        RedoNegativeInfinity(p, x, window, yRow, at, at + outputs);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// An output row's window rows in x: the first one's offset, the step between them, how many,
+    /// and the first one's row in its plane.
+    /// </summary>
+    private readonly record struct RowWindow(int Offset, int Step, int Rows, int Top);
+
+    /// <summary>Output row <paramref name="oy"/> of plane <paramref name="pl"/>: its window rows, and the rows an average divides by.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowWindow WindowOf(PoolPlan p, bool includePad, int pl, int oy, out int rowDivisor)
+    {
+        var g = p.Geometry;
+        int iw = g.InputSpatial[1], dh = g.Dilations[0];
+        int first = p.First[0][oy], rows = p.End[0][oy] - first;
+        int top = p.Origin[0][oy] + first * dh;
+        rowDivisor = includePad ? p.Padded[0][oy] : rows;
+        return new RowWindow(pl * g.InputSize + top * iw, dh * iw, rows, top);
+    }
+
+    /// <summary>An output row whose window holds no input row (all padding): each output by the Reference's rule for an empty window.</summary>
+    private static unsafe void EmptyWindows(PoolPlan p, PoolKind kind, bool includePad, ReadOnlySpan<float> x, int rowDivisor, float* yRow, int ow)
+    {
+        for (int j = 0; j < ow; j++) yRow[j] = Window(p, kind, includePad, x, [], rowDivisor, j);
+    }
 
     /// <summary>
     /// A max of −inf means every tap was −inf or NaN (the vector max skips NaN): recomputes those
@@ -229,48 +325,6 @@ internal static class Pooling
                 (TStride2.Value ? Unscramble(acc) : acc).Store(dst + a);
             }
             if (a == last) break;
-        }
-    }
-
-    /// <summary>
-    /// Outputs per gather step, or 0 where the per-tap steps of <see cref="AcrossRow{TMax, TStride2}"/>
-    /// serve better. A gather step loads the 32 input columns its 16 lanes' windows start in once and
-    /// permutes each tap out of the pair, so a step spends kw permutes and two loads where the per-tap
-    /// steps spend a load (stride 1) or two loads and a permute (stride 2) per tap; it covers the
-    /// outputs whose whole window lies in those 32 columns. Taken on rows of 9 to 15 outputs, where
-    /// the per-tap steps fall back to 8 lanes, and for stride 2 up to 31 outputs (SqueezeNet's
-    /// 27→13 pool 1.3x, 55→27 1.06x at one thread); on wider rows and at 8 or fewer it measured no
-    /// better or slower (inception's 8-wide average pool 0.8x).
-    /// </summary>
-    private static int GatherStep(int ow, int stride, int kw, int dw)
-    {
-        int step = Math.Min(16, (31 - (kw - 1) * dw) / stride + 1);
-        return step >= 8 && ow > 8 && (stride == 2 ? ow < 32 : ow < 16) ? step : 0;
-    }
-
-    /// <summary>
-    /// <see cref="AcrossRow{TMax, TStride2}"/> in gather steps of <paramref name="step"/> outputs: each
-    /// loads 32 columns from its first window start (masked, the padding read as −inf or 0) and takes
-    /// tap k of all 16 lanes with one permute by <paramref name="tapLanes"/>[k]. Taps are added in the
-    /// same order as the per-tap steps, so the results are the same bit for bit. Writes 16 lanes from
-    /// each step's first output, so the row needs room for the last step's 16.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AcrossRowGathered<TMax, TStride2>(float* row, int iw, int left, ReadOnlySpan<Vector512<int>> tapLanes,
-        int step, int ow, float* dst) where TMax : struct, IFlag where TStride2 : struct, IFlag
-    {
-        int sw = TStride2.Value ? 2 : 1;
-        var pad = TMax.Value ? Vector512.Create(float.NegativeInfinity) : Vector512<float>.Zero;
-        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var limit = Vector512.Create((uint)iw);
-        for (int at = 0; at < ow; at += step)
-        {
-            int column = at * sw - left;
-            var lo = Avx512F.MaskLoad(row + column, Vector512.LessThan((lanes + Vector512.Create(column)).AsUInt32(), limit).AsSingle(), pad);
-            var hi = Avx512F.MaskLoad(row + column + 16, Vector512.LessThan((lanes + Vector512.Create(column + 16)).AsUInt32(), limit).AsSingle(), pad);
-            var acc = pad;
-            foreach (var control in tapLanes) acc = Add<TMax>(acc, Avx512F.PermuteVar16x32x2(lo, control, hi));
-            acc.Store(dst + at);
         }
     }
 
