@@ -27,6 +27,12 @@ public static class LayerCommand
             KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on;
             KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
         },
+        // Both variants transposed; A transposes Yᵀ on the calling thread, B on all threads.
+        ["transpose-threads"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Conv.MatrixTranspose.Shared = on;
+        },
         // Both variants transposed; A transposes Yᵀ element by element, B in 8 × 8 register blocks.
         ["transpose-blocks"] = on =>
         {

@@ -16,17 +16,28 @@ internal static unsafe class MatrixTranspose
     /// <summary>False transposes element by element throughout (benchmarks flip it to compare).</summary>
     internal static bool RegisterBlocks = true;
 
+    /// <summary>False keeps a parallel conv's transposition on the calling thread (benchmarks flip it to compare).</summary>
+    internal static bool Shared = true;
+
+    /// <summary>Columns per cache block: a block's 32 source rows and 32 destination rows stay in L1.</summary>
+    public const int Block = 32;
+
     /// <summary>dst[j, i] = src[i, j] for a <paramref name="rows"/> × <paramref name="cols"/> source (row-major, no padding).</summary>
+    public static void Transpose(float* src, int rows, int cols, float* dst) => TransposeColumns(src, rows, cols, dst, 0, cols);
+
+    /// <summary>
+    /// <see cref="Transpose"/> of the source's columns [<paramref name="c0"/>, <paramref name="c1"/>)
+    /// only (destination rows c0 to c1), so threads can share a transposition; c0 a multiple of <see cref="Block"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Transpose(float* src, int rows, int cols, float* dst)
+    public static void TransposeColumns(float* src, int rows, int cols, float* dst, int c0, int c1)
     {
-        // Blocks of 32 × 32 keep a block's source rows and destination rows in L1.
-        const int B = 32;
+        const int B = Block;
         bool vector = Avx.IsSupported && RegisterBlocks;
         for (int i0 = 0; i0 < rows; i0 += B)
-            for (int j0 = 0; j0 < cols; j0 += B)
+            for (int j0 = c0; j0 < c1; j0 += B)
             {
-                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(cols, j0 + B);
+                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(c1, j0 + B);
                 int i8 = vector ? i0 + (i1 - i0) / 8 * 8 : i0, j8 = vector ? j0 + (j1 - j0) / 8 * 8 : j0;
                 for (int i = i0; i < i8; i += 8)
                     for (int j = j0; j < j8; j += 8) GemmPacking.Transpose8(src + (long)i * cols + j, cols, 8, dst + (long)j * rows + i, rows);

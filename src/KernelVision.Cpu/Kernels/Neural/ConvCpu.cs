@@ -485,8 +485,25 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
         var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, Op.Activation);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
-        Transpose(yt, pixels, s.Mg, y);
+        if (parallel && Pool.ThreadCount > 1 && s.Mg > MatrixTranspose.Block && MatrixTranspose.Shared)
+        {
+            // The GEMM ran on every thread: so does the pass back into Y, a block of channels each
+            // (only a parallel GemmTask, one at a time, uses these fields).
+            _transposeFrom = yt;
+            _transposeTo = y;
+            _transposeRows = pixels;
+            Pool.ParallelFor((s.Mg + MatrixTranspose.Block - 1) / MatrixTranspose.Block, this, static (self, b) =>
+            {
+                int cols = self._run!.Shape.Mg, c0 = b * MatrixTranspose.Block;
+                MatrixTranspose.TransposeColumns(self._transposeFrom, self._transposeRows, cols, self._transposeTo, c0, Math.Min(cols, c0 + MatrixTranspose.Block));
+            });
+            _transposeFrom = _transposeTo = null;
+        }
+        else Transpose(yt, pixels, s.Mg, y);
     }
+
+    private float* _transposeFrom, _transposeTo;
+    private int _transposeRows;
 
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>
     private void Pad(Im2ColSource src, in ConvShape s, float* x, float* padded, bool parallel)

@@ -137,6 +137,8 @@ public class ConvCpuTests
         Assert.StartsWith("Im2ColT", Check([1, 40, 2, 4], [64, 40, 3, 3], true, Pads(1, 1, 1, 1), Strides(1, 1), Dilations(1, 2)));
         Assert.StartsWith("Im2ColT", Check([2, 64, 4, 2], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1), Dilations(2, 1)));
         Assert.StartsWith("Im2ColT", Check([1, 300, 2, 3], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
+        // 70 channels: the threads share Yᵀ's transposition in blocks of 32 channels, the last one ragged.
+        Assert.StartsWith("Im2ColT", Check([1, 24, 3, 3], [70, 24, 3, 3], true, Pads(1, 1, 1, 1)));
         Assert.StartsWith("PointwiseT", Check([1, 512, 2, 2], [96, 512, 1, 1], true));
         Assert.StartsWith("Im2ColNdT", Check([1, 12, 3, 2, 2], [64, 12, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
         // 7×7 planes: the transposed tiles would save 12–15 %, less than their column-bias epilogue costs.

@@ -30,6 +30,30 @@ public class MatrixTransposeTests
         fixed (float* s = src)
         fixed (float* d = dst)
             MatrixTranspose.Transpose(s, rows, cols, d);
+        AssertMirrored(src, dst, rows, cols);
+    }
+
+    /// <summary>The blocks of columns the threads share out (in any order), together the whole transposition.</summary>
+    [Theory]
+    [InlineData(169, 1000)]
+    [InlineData(49, 70)]
+    [InlineData(7, 33)]
+    public unsafe void ColumnBlocksTogetherTransposeTheWhole(int rows, int cols)
+    {
+        var src = new float[rows * cols];
+        for (int i = 0; i < src.Length; i++) src[i] = i + 0.5f;
+        var dst = new float[rows * cols];
+        Array.Fill(dst, float.NaN);
+        int blocks = (cols + MatrixTranspose.Block - 1) / MatrixTranspose.Block;
+        fixed (float* s = src)
+        fixed (float* d = dst)
+            for (int b = blocks - 1; b >= 0; b--)
+                MatrixTranspose.TransposeColumns(s, rows, cols, d, b * MatrixTranspose.Block, Math.Min(cols, (b + 1) * MatrixTranspose.Block));
+        AssertMirrored(src, dst, rows, cols);
+    }
+
+    private static void AssertMirrored(float[] src, float[] dst, int rows, int cols)
+    {
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++)
                 Assert.True(dst[j * rows + i] == src[i * cols + j], $"{rows}x{cols}: [{i},{j}] became {dst[j * rows + i]}, want {src[i * cols + j]}");
