@@ -20,12 +20,13 @@ public static class LayerCommand
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
         ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
         ["im2col-tails"] = on => KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on,
-        // The pooling gather steps, im2col's vector tails and the register-block transposition at once (whole models).
+        // The pooling gather steps, im2col's vector tails and the register-block, shared transposition at once (whole models).
         ["small-planes"] = on =>
         {
             KernelVision.Cpu.Pool.Pooling.GatheredRows = on;
             KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on;
             KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
+            KernelVision.Cpu.Conv.MatrixTranspose.Shared = on;
         },
         // Both variants transposed; A transposes Yᵀ on the calling thread, B on all threads.
         ["transpose-threads"] = on =>
