@@ -19,6 +19,27 @@ public static class LayerCommand
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
         ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
+        ["im2col-tails"] = on => KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on,
+        // The pooling gather steps, im2col's vector tails and the register-block, shared transposition at once (whole models).
+        ["small-planes"] = on =>
+        {
+            KernelVision.Cpu.Pool.Pooling.GatheredRows = on;
+            KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on;
+            KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
+            KernelVision.Cpu.Conv.MatrixTranspose.Shared = on;
+        },
+        // Both variants transposed; A transposes Yᵀ on the calling thread, B on all threads.
+        ["transpose-threads"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Conv.MatrixTranspose.Shared = on;
+        },
+        // Both variants transposed; A transposes Yᵀ element by element, B in 8 × 8 register blocks.
+        ["transpose-blocks"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
+        },
     };
 
     public static int Run(Options o, string[] rest)
@@ -27,7 +48,7 @@ public static class LayerCommand
         if (name is not null && name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return RunModel(o, name);
         if (name is null || !ConvBenchmarks.Layers.TryGetValue(name, out var layer))
         {
-            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N]; layers:\n  " +
+            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N] [--tuned]; layers:\n  " +
                 string.Join("\n  ", ConvBenchmarks.Layers.Keys) + "\nswitches: " + string.Join(", ", Switches.Keys));
             return 2;
         }
@@ -41,11 +62,15 @@ public static class LayerCommand
         var (op, inputs, output) = ConvBenchmarks.Build(layer, out long flops);
         var backend = new CpuBackend(threads);
         // A kernel per variant: the path is chosen when the kernel first plans a shape.
+        // --tuned: the path the tuner picks (as a session would, KV_TUNING_CACHE's cache included)
+        // instead of the built-in rules, which may choose another one than a model runs.
+        bool tuned = o.Flag("--tuned");
         var kernels = new KernelVision.Backends.IKernel[2];
         for (int v = 0; v < 2; v++)
         {
             set(v == 1);
             kernels[v] = ConvBenchmarks.CreateKernel(backend, op, inputs);
+            if (tuned && kernels[v] is KernelVision.Backends.ITunableKernel t) t.Tuning = KernelVision.Backends.KernelTuning.Full;
             kernels[v].Run(inputs, [output]);
         }
         var ms = new[] { new double[runs], new double[runs] };
@@ -61,7 +86,8 @@ public static class LayerCommand
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();
-            Console.WriteLine($"  {(v == 0 ? "A (off)" : "B (on) ")}: min {s[0]:0.000} ms, median {s[s.Length / 2]:0.000} ms, {flops / (s[0] * 1e6):0.0} GFLOP/s at min");
+            string path = (kernels[v] as KernelVision.Backends.IKernelVariant)?.Variant is { Length: > 0 } p ? $", {p}" : "";
+            Console.WriteLine($"  {(v == 0 ? "A (off)" : "B (on) ")}: min {s[0]:0.000} ms, median {s[s.Length / 2]:0.000} ms, {flops / (s[0] * 1e6):0.0} GFLOP/s at min{path}");
         }
         return 0;
     }

@@ -9,8 +9,10 @@ namespace KernelVision.Benchmarks;
 
 /// <summary>
 /// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1 and Inception-v3, each
-/// timed in-process with the 2-D padded-row path off and on run by run (A, B, A, B, …), so both
-/// see the same machine noise; prints min and median of each.
+/// timed in-process with a 2-D path off and on run by run (A, B, A, B, …), so both see the same
+/// machine noise; prints min and median of each. <c>--switch padded</c> (default) flips the
+/// padded-row path against the table path, <c>--switch gathered</c> the padded rows' whole-row
+/// permute steps against their per-tap steps.
 /// </summary>
 public static class PoolingCommand
 {
@@ -24,6 +26,7 @@ public static class PoolingCommand
     {
         ["resnet18 max 3x3s2p1 64x112"] = new("MaxPool", [1, 64, 112, 112], K3(2, Attr.Ints("pads", 1, 1, 1, 1))),
         ["squeezenet max 3x3s2 ceil 64x111"] = new("MaxPool", [1, 64, 111, 111], K3(2, Attr.Int("ceil_mode", 1))),
+        ["squeezenet max 3x3s2 ceil 128x55"] = new("MaxPool", [1, 128, 55, 55], K3(2, Attr.Int("ceil_mode", 1))),
         ["squeezenet max 3x3s2 ceil 256x27"] = new("MaxPool", [1, 256, 27, 27], K3(2, Attr.Int("ceil_mode", 1))),
         ["inception max 3x3s2 64x147"] = new("MaxPool", [1, 64, 147, 147], K3(2)),
         ["inception avg 3x3s1p1 288x35"] = new("AveragePool", [1, 288, 35, 35], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
@@ -35,9 +38,11 @@ public static class PoolingCommand
     {
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 300);
         string? only = o.Value("--only");
+        bool gathered = o.Value("--switch") == "gathered";
         var backend = new CpuBackend(threads);
         Console.WriteLine(MachineInfo.Describe());
-        Console.WriteLine($"{threads} threads, {runs} runs each; A = table path, B = padded rows (ms)");
+        Console.WriteLine($"{threads} threads, {runs} runs each; " +
+            (gathered ? "A = padded rows, per-tap steps, B = padded rows, gather steps (ms)" : "A = table path, B = padded rows (ms)"));
         foreach (var (name, layer) in Layers)
         {
             if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
@@ -54,12 +59,14 @@ public static class PoolingCommand
             for (int i = -20; i < runs; i++)
                 for (int v = 0; v < 2; v++)
                 {
-                    KernelVision.Cpu.Pool.Pooling.PaddedRows = v == 1;
+                    if (gathered) KernelVision.Cpu.Pool.Pooling.GatheredRows = v == 1;
+                    else KernelVision.Cpu.Pool.Pooling.PaddedRows = v == 1;
                     long t0 = Stopwatch.GetTimestamp();
                     kernel.Run(inputs, outputs);
                     if (i >= 0) ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
             KernelVision.Cpu.Pool.Pooling.PaddedRows = true;
+            KernelVision.Cpu.Pool.Pooling.GatheredRows = true;
             var a = ms[0].Order().ToArray();
             var b = ms[1].Order().ToArray();
             Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");

@@ -23,7 +23,7 @@ public static class Program
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
-                  pooling [--threads N] [--runs R] [--only TEXT]
+                  pooling [--threads N] [--runs R] [--only TEXT] [--switch padded|gathered]
                                                              MaxPool / AveragePool layers, 2-D table path vs padded rows (A/B)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
@@ -35,7 +35,7 @@ public static class Program
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
                                                              peak RSS of KernelVision and of ORT, each in its own process
                                                              (no MODEL: artifacts/bench-models/resnet18.onnx)
-                  layer "NAME" | MODEL.onnx [--switch S] [--threads T] [--runs N] [--gap-ms G]
+                  layer "NAME" | MODEL.onnx [--switch S] [--threads T] [--runs N] [--gap-ms G] [--tuned]
                                                              one conv layer or a whole model, kernel switch flipped run by run (A/B)
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);

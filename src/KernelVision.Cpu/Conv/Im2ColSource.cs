@@ -24,6 +24,9 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     private readonly ConvShape _s;
     private readonly int[] _kOff;   // per k: c·Hp·Wp + kh·DH·Wp + kw·DW
 
+    /// <summary>False packs a run that ends a panel off a vector boundary element by element (benchmarks flip it to compare).</summary>
+    internal static bool VectorTails = true;
+
     /// <summary>A source for the 2-D (or 1-D) conv <paramref name="shape"/>.</summary>
     public Im2ColSource(ConvShape shape)
     {
@@ -156,10 +159,16 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
                 int len = r[2];
                 int full = (len + V - 1) & ~(V - 1);
                 // Whole-vector copies may spill past the run into slots written later in the same
-                // row, never past the row, and read at most to the end of the readable input.
-                bool whole = Vector256.IsHardwareAccelerated && r[0] + full <= width
-                    && b + kOff[kc - 1] + (long)sw * full <= limit;
-                if (sw == 1 && whole)
+                // row, never past the row. A run that ends the panel's row off a vector boundary
+                // cannot spill: its last vector then overlaps the one before and ends with the run
+                // (or, under one vector, is masked), instead of a scalar copy: on 13-, 27- and
+                // 111-wide outputs most panels end that way.
+                bool spill = r[0] + full <= width, overlap = !spill && len >= V && VectorTails;
+                // The reads end at the run's (spilled) end, at most that of the readable input.
+                bool whole = Vector256.IsHardwareAccelerated && (spill || overlap)
+                    && b + kOff[kc - 1] + (long)sw * (spill ? full : len) <= limit;
+                int last = len - V; // the overlapping last vector's start
+                if (sw == 1 && whole && spill)
                 {
                     if (full == V)
                         for (int kk = 0; kk < kc; kk++, d += width)
@@ -178,6 +187,21 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
                             for (int j = 0; j < len; j += V) Vector256.Store(Vector256.Load(src + j), d + j);
                         }
                 }
+                else if (sw == 1 && whole)
+                {
+                    for (int kk = 0; kk < kc; kk++, d += width)
+                    {
+                        float* src = b + kOff[kk];
+                        for (int j = 0; j < last; j += V) Vector256.Store(Vector256.Load(src + j), d + j);
+                        Vector256.Store(Vector256.Load(src + last), d + last);
+                    }
+                }
+                else if (sw == 1 && Avx.IsSupported && len < V && VectorTails)
+                {
+                    // Under one vector: masked lanes neither read nor write.
+                    var mask = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(len)).AsSingle();
+                    for (int kk = 0; kk < kc; kk++, d += width) Avx.MaskStore(d, mask, Avx.MaskLoad(b + kOff[kk], mask));
+                }
                 else if (sw == 1)
                 {
                     for (int kk = 0; kk < kc; kk++, d += width) Copy(b + kOff[kk], d, len);
@@ -187,8 +211,18 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
                     for (int kk = 0; kk < kc; kk++, d += width)
                     {
                         float* src = b + kOff[kk];
-                        for (int j = 0; j < len; j += V)
+                        int j0 = 0;
+                        if (Avx512F.IsSupported && VectorTails)
                         {
+                            // 16 outputs from 32 inputs with one two-source permute; the reads and
+                            // writes stay within those of the 8-wide steps they replace.
+                            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                            for (int stop = (spill ? full : len) - 2 * V; j0 <= stop; j0 += 2 * V)
+                                Avx512F.PermuteVar16x32x2(Vector512.Load(src + 2 * j0), even, Vector512.Load(src + 2 * j0 + 2 * V)).Store(d + j0);
+                        }
+                        for (; j0 < len; j0 += V)
+                        {
+                            int j = spill ? j0 : Math.Min(j0, last);
                             var a = Avx.LoadVector256(src + 2 * j);
                             var c = Avx.LoadVector256(src + 2 * j + V);
                             var e = Avx.Shuffle(a, c, 0b10_00_10_00); // [a0 a2 c0 c2 | a4 a6 c4 c6]

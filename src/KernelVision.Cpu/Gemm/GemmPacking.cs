@@ -122,10 +122,10 @@ public static unsafe class GemmPacking
 
     /// <summary>
     /// dst[k*dstStride + x] = src[x*srcStride + k] for k, x &lt; 8, reading <paramref name="rows"/> (6 or 8) source rows;
-    /// with 6 rows, lanes 6 and 7 of each destination row are garbage.
+    /// with 6 rows, lanes 6 and 7 of each destination row are garbage. Also the conv's transposition of Yᵀ (<see cref="Conv.MatrixTranspose"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(float* src, nint srcStride, int rows, float* dst, nint dstStride)
+    internal static void Transpose8(float* src, nint srcStride, int rows, float* dst, nint dstStride)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + srcStride);

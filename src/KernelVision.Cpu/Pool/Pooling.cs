@@ -20,7 +20,8 @@ internal enum PoolKind
 /// Float32 MaxPool / AveragePool loops over a <see cref="PoolPlan"/>. <see cref="Rows2D"/> is the 2-D
 /// path: on x86 with AVX2 and stride 1 or 2 along W it reduces each input row along W once, then
 /// the rows of each output row's window along H, 16 (AVX-512) or 8 outputs at a time for every
-/// column, borders and ceil_mode overhang included (masked loads read the padding). Other strides
+/// column, borders and ceil_mode overhang included (masked loads read the padding); on AVX-512,
+/// stride-2 rows of 9 to 31 outputs skip the ring (<see cref="GatheredRows2D{TMax}"/>). Other strides
 /// and machines use per-row tables: vectors for the interior columns, the per-column tap tables
 /// for the border ones. <see cref="Generic"/> handles any rank and the Indices output. All follow
 /// MaxPoolReference / AveragePoolReference exactly in which taps count.
@@ -29,6 +30,9 @@ internal static class Pooling
 {
     /// <summary>False sends every 2-D pool through the table path (benchmarks flip it to compare the two).</summary>
     internal static bool PaddedRows = true;
+
+    /// <summary>False sends stride-2 rows through the ring's per-tap steps instead of <see cref="GatheredRows2D{TMax}"/> (benchmarks flip it to compare).</summary>
+    internal static bool GatheredRows = true;
 
     /// <summary>
     /// Output rows [r0, r1) of a 2-D pool, rows numbered plane·OH + oh. <paramref name="x"/> and
@@ -77,7 +81,13 @@ internal static class Pooling
         int ih = g.InputSpatial[0], iw = g.InputSpatial[1], oh = g.OutputSpatial[0], ow = g.OutputSpatial[1];
         int kh = g.Kernel[0], kw = g.Kernel[1], dh = g.Dilations[0], dw = g.Dilations[1];
         int inPlane = ih * iw, outPlane = oh * ow;
-        int width = Avx512F.IsSupported && Vector512.IsHardwareAccelerated && ow >= 16 ? 16 : 8;
+        bool avx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+        if (TStride2.Value && avx512 && GatheredRows && GatherStep(ow, kw, dw) is > 0 and int step)
+        {
+            GatheredRows2D<TMax>(p, includePad, x, y, r0, r1, step);
+            return;
+        }
+        int width = avx512 && ow >= 16 ? 16 : 8;
         int reduced = Math.Max(width, (ow + width - 1) / width * width); // a reduced row holds whole steps
         int left = g.PadsBegin[1];
         // The ring holds the reduced input rows one window spans, rounded up to a power of two so a
@@ -87,7 +97,6 @@ internal static class Pooling
         Span<int> windowRows = stackalloc int[kh];
         float* narrow = stackalloc float[16];
         float[] columnTaps = includePad ? p.ColumnPaddedTaps : p.ColumnTaps;
-        int[] firstTap = p.First[0], endTap = p.End[0], origin = p.Origin[0], padded = p.Padded[0];
         int pl = r0 / oh, oy = r0 - pl * oh;
         int next = 0; // the first input row of plane pl not yet in the ring
 
@@ -103,14 +112,12 @@ internal static class Pooling
                     pl++;
                     next = 0;
                 }
-                int first = firstTap[oy], rows = endTap[oy] - first;
-                int top = origin[oy] + first * dh;
-                int rowDivisor = includePad ? padded[oy] : rows;
+                var window = WindowOf(p, includePad, pl, oy, out int rowDivisor);
+                int rows = window.Rows, top = window.Top;
                 float* yRow = yp + (long)pl * outPlane + (long)oy * ow;
-                var window = new RowWindow(pl * inPlane + top * iw, dh * iw, rows);
                 if (rows == 0)
                 {
-                    for (int j = 0; j < ow; j++) yRow[j] = Window(p, kind, includePad, x, [], rowDivisor, j);
+                    EmptyWindows(p, kind, includePad, x, rowDivisor, yRow, ow);
                     continue;
                 }
                 int bottom = top + (rows - 1) * dh;
@@ -123,7 +130,7 @@ internal static class Pooling
                 if (ow < width)
                 {
                     // Narrower than one step: compute a whole step into a buffer, keep the first ow.
-                    bool redo = Down<TMax>(ring, down, width, rowDivisor, divisors, narrow);
+                    bool redo = Down<TMax>(ring, down, width, rowDivisor, divisors, narrow, ow);
                     new Span<float>(narrow, ow).CopyTo(new Span<float>(yRow, ow));
                     if (redo) RedoNegativeInfinity(p, x, window, yRow, 0, ow);
                     continue;
@@ -132,7 +139,7 @@ internal static class Pooling
                 for (int at = 0; ; at += width)
                 {
                     int a = Math.Min(at, ow - width);
-                    if (Down<TMax>(ring + a, down, width, rowDivisor, divisors + a, yRow + a))
+                    if (Down<TMax>(ring + a, down, width, rowDivisor, divisors + a, yRow + a, width))
                         RedoNegativeInfinity(p, x, window, yRow, a, a + width);
                     if (a == ow - width) break;
                 }
@@ -140,8 +147,115 @@ internal static class Pooling
         }
     }
 
-    /// <summary>An output row's window rows in x: the first one's offset, the step between them, how many.</summary>
-    private readonly record struct RowWindow(int Offset, int Step, int Rows);
+    /// <summary>
+    /// Outputs per step of <see cref="GatheredRows2D{TMax}"/> on a stride-2 row of
+    /// <paramref name="ow"/> outputs, or 0 where the ring's per-tap steps serve: a step covers the
+    /// outputs whose whole window starts within 32 columns (15 for a 3-wide window). Taken on rows
+    /// of 9 to 31 outputs: one 8-wide per-tap step does the narrower ones, and on wider rows the
+    /// ring's reuse of each reduced input row weighs more (55 and 56 wide: no faster; Inception's
+    /// 73: 0.85x).
+    /// </summary>
+    private static int GatherStep(int ow, int kw, int dw)
+    {
+        int step = Math.Min(16, (31 - (kw - 1) * dw) / 2 + 1);
+        return step >= 8 && ow > 8 && ow < 32 ? step : 0;
+    }
+
+    /// <summary>
+    /// <see cref="Rows2D"/> for short stride-2 rows on AVX-512, without the ring: each step of
+    /// <paramref name="step"/> outputs loads, from each of its window's input rows in turn, the 32
+    /// columns its lanes' windows start in (masked, the padding read as −inf or 0), takes tap k of
+    /// all 16 lanes out of the pair with one permute, and adds every tap to one accumulator in
+    /// row-major order. That is the order the Reference takes the taps in, so max keeps its first
+    /// largest tap, bit for bit as the ring path. Each input row is loaded again by every output row
+    /// whose window holds it (1.5 times for 3×3), which on these rows costs less than the ring's
+    /// per-tap loads, stores and bookkeeping: SqueezeNet's 3×3 stride-2 pools to 27 and 13 outputs
+    /// ran 1.25x and 1.9x as fast. Stride 1 would load each row 3 times: there the ring stays
+    /// (Inception's 3×3 stride-1 average pools measured 0.7-0.8x this way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void GatheredRows2D<TMax>(PoolPlan p, bool includePad, ReadOnlySpan<float> x, Span<float> y, int r0, int r1, int step)
+        where TMax : struct, IFlag
+    {
+        var g = p.Geometry;
+        int ih = g.InputSpatial[0], iw = g.InputSpatial[1], oh = g.OutputSpatial[0], ow = g.OutputSpatial[1];
+        int kw = g.Kernel[1], dh = g.Dilations[0], dw = g.Dilations[1], left = g.PadsBegin[1], sw = 2;
+        int inPlane = ih * iw, outPlane = oh * ow;
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        // The permute controls, one per tap: lane j takes window start j·stride + k·dilation.
+        Span<Vector512<int>> tapLanes = stackalloc Vector512<int>[kw];
+        for (int k = 0; k < kw; k++) tapLanes[k] = Vector512.Min(lanes * sw + Vector512.Create(k * dw), Vector512.Create(31));
+        var pad = TMax.Value ? Vector512.Create(float.NegativeInfinity) : Vector512<float>.Zero;
+        var limit = Vector512.Create((uint)iw);
+        float[] columnTaps = includePad ? p.ColumnPaddedTaps : p.ColumnTaps;
+        int pl = r0 / oh, oy = r0 - pl * oh;
+        fixed (float* xp = x)
+        fixed (float* yp = y)
+        fixed (float* divisors = columnTaps)
+        {
+            for (int r = r0; r < r1; r++, oy++)
+            {
+                if (oy == oh)
+                {
+                    oy = 0;
+                    pl++;
+                }
+                var window = WindowOf(p, includePad, pl, oy, out int rowDivisor);
+                int rows = window.Rows;
+                float* yRow = yp + (long)pl * outPlane + (long)oy * ow;
+                if (rows == 0)
+                {
+                    EmptyWindows(p, TMax.Value ? PoolKind.Max : PoolKind.Average, includePad, x, rowDivisor, yRow, ow);
+                    continue;
+                }
+                float* topRow = xp + window.Offset;
+                for (int at = 0; at < ow; at += step)
+                {
+                    int column = at * sw - left;
+                    var inLo = Vector512.LessThan((lanes + Vector512.Create(column)).AsUInt32(), limit).AsSingle();
+                    var inHi = Vector512.LessThan((lanes + Vector512.Create(column + 16)).AsUInt32(), limit).AsSingle();
+                    var acc = pad;
+                    float* row = topRow + column;
+                    for (int k = 0; k < rows; k++, row += window.Step)
+                    {
+                        var lo = Avx512F.MaskLoad(row, inLo, pad);
+                        var hi = Avx512F.MaskLoad(row + 16, inHi, pad);
+                        foreach (var control in tapLanes) acc = Add<TMax>(acc, Avx512F.PermuteVar16x32x2(lo, control, hi));
+                    }
+                    int outputs = Math.Min(step, ow - at);
+                    var store = Vector512.LessThan(lanes, Vector512.Create(outputs)).AsSingle();
+                    if (!TMax.Value) acc /= Vector512.Create((float)rowDivisor) * Avx512F.MaskLoad(divisors + at, store, Vector512<float>.One);
+                    Avx512F.MaskStore(yRow + at, store, acc);
+                    if (TMax.Value && (Vector512.Equals(acc, pad).ExtractMostSignificantBits() & ~(~0UL << outputs)) != 0)
+                        RedoNegativeInfinity(p, x, window, yRow, at, at + outputs);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// An output row's window rows in x: the first one's offset, the step between them, how many,
+    /// and the first one's row in its plane.
+    /// </summary>
+    private readonly record struct RowWindow(int Offset, int Step, int Rows, int Top);
+
+    /// <summary>Output row <paramref name="oy"/> of plane <paramref name="pl"/>: its window rows, and the rows an average divides by.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowWindow WindowOf(PoolPlan p, bool includePad, int pl, int oy, out int rowDivisor)
+    {
+        var g = p.Geometry;
+        int iw = g.InputSpatial[1], dh = g.Dilations[0];
+        int first = p.First[0][oy], rows = p.End[0][oy] - first;
+        int top = p.Origin[0][oy] + first * dh;
+        rowDivisor = includePad ? p.Padded[0][oy] : rows;
+        return new RowWindow(pl * g.InputSize + top * iw, dh * iw, rows, top);
+    }
+
+    /// <summary>An output row whose window holds no input row (all padding): each output by the Reference's rule for an empty window.</summary>
+    private static unsafe void EmptyWindows(PoolPlan p, PoolKind kind, bool includePad, ReadOnlySpan<float> x, int rowDivisor, float* yRow, int ow)
+    {
+        for (int j = 0; j < ow; j++) yRow[j] = Window(p, kind, includePad, x, [], rowDivisor, j);
+    }
 
     /// <summary>
     /// A max of −inf means every tap was −inf or NaN (the vector max skips NaN): recomputes those
@@ -290,10 +404,12 @@ internal static class Pooling
     /// <paramref name="width"/> outputs into <paramref name="dst"/>: the reduced rows at
     /// <paramref name="src"/> plus each of <paramref name="rows"/> reduced top to bottom (max keeps the
     /// upper of equal values), averages divided by the row divisor times the column tap counts at
-    /// <paramref name="divisors"/>. True when max gave −inf, which needs <see cref="RedoNegativeInfinity"/>.
+    /// <paramref name="divisors"/>. True when max gave −inf in one of the first <paramref name="used"/>
+    /// lanes, which needs <see cref="RedoNegativeInfinity"/> (the lanes past a narrow row's end hold
+    /// windows of padding only, −inf, and must not send every row there).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool Down<TMax>(float* src, ReadOnlySpan<int> rows, int width, int rowDivisor, float* divisors, float* dst)
+    private static unsafe bool Down<TMax>(float* src, ReadOnlySpan<int> rows, int width, int rowDivisor, float* divisors, float* dst, int used)
         where TMax : struct, IFlag
     {
         if (width == 16)
@@ -302,13 +418,13 @@ internal static class Pooling
             for (int k = 1; k < rows.Length; k++) acc = Add<TMax>(acc, Vector512.Load(src + rows[k]));
             if (!TMax.Value) acc /= Vector512.Create((float)rowDivisor) * Vector512.Load(divisors);
             acc.Store(dst);
-            return TMax.Value && Vector512.EqualsAny(acc, Vector512.Create(float.NegativeInfinity));
+            return TMax.Value && (Vector512.Equals(acc, Vector512.Create(float.NegativeInfinity)).ExtractMostSignificantBits() & ~(~0UL << used)) != 0;
         }
         var acc8 = Vector256.Load(src + rows[0]);
         for (int k = 1; k < rows.Length; k++) acc8 = Add<TMax>(acc8, Vector256.Load(src + rows[k]));
         if (!TMax.Value) acc8 /= Vector256.Create((float)rowDivisor) * Vector256.Load(divisors);
         acc8.Store(dst);
-        return TMax.Value && Vector256.EqualsAny(acc8, Vector256.Create(float.NegativeInfinity));
+        return TMax.Value && (Vector256.Equals(acc8, Vector256.Create(float.NegativeInfinity)).ExtractMostSignificantBits() & ~(~0U << used)) != 0;
     }
 
     /// <summary>

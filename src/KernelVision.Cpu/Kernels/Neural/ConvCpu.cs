@@ -564,9 +564,33 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
         var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
-        Transpose(yt, pixels, s.Mg, y);
-        if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
+        if (parallel && Pool.ThreadCount > 1 && s.Mg > MatrixTranspose.Block && MatrixTranspose.Shared)
+        {
+            // The GEMM ran on every thread: so does the pass back into Y (and the residual), a block
+            // of channels each (only a parallel GemmTask, one at a time, uses these fields).
+            _transposeFrom = yt;
+            _transposeTo = y;
+            _transposeZ = z;
+            _transposeRows = pixels;
+            Pool.ParallelFor((s.Mg + MatrixTranspose.Block - 1) / MatrixTranspose.Block, this, static (self, b) =>
+            {
+                int cols = self._run!.Shape.Mg, c0 = b * MatrixTranspose.Block, c1 = Math.Min(cols, c0 + MatrixTranspose.Block);
+                MatrixTranspose.TransposeColumns(self._transposeFrom, self._transposeRows, cols, self._transposeTo, c0, c1);
+                long at = (long)c0 * self._transposeRows;
+                if (self._transposeZ != null)
+                    ConvEpilogue.AddResidual(self._transposeTo + at, self._transposeZ + at, (c1 - c0) * self._transposeRows, self.Op.Activation);
+            });
+            _transposeFrom = _transposeTo = _transposeZ = null;
+        }
+        else
+        {
+            Transpose(yt, pixels, s.Mg, y);
+            if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
+        }
     }
+
+    private float* _transposeFrom, _transposeTo, _transposeZ;
+    private int _transposeRows;
 
     /// <summary>
     /// The fused input normalisation's per-channel statistics, folded as the BatchNormalization's own
@@ -660,16 +684,6 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>
     private static void Transpose(float* src, int rows, int cols, float* dst)
     {
-        const int B = 32;
-        for (int i0 = 0; i0 < rows; i0 += B)
-            for (int j0 = 0; j0 < cols; j0 += B)
-            {
-                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(cols, j0 + B);
-                for (int j = j0; j < j1; j++)
-                {
-                    float* d = dst + (long)j * rows;
-                    for (int i = i0; i < i1; i++) d[i] = src[(long)i * cols + j];
-                }
-            }
+        MatrixTranspose.Transpose(src, rows, cols, dst);
     }
 }

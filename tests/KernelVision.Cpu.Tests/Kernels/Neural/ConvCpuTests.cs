@@ -61,6 +61,28 @@ public class ConvCpuTests
         Check([1, 4, 9, 3], [5, 4, 3, 3], true, Strides(1, 2));
     }
 
+    /// <summary>
+    /// Output widths whose rows end a 32-wide B panel off an 8-float boundary, so the im2col packing
+    /// copies a run's last vector overlapping the one before (13: runs of 13, 13 and 6 per panel),
+    /// or masked under one vector; stride 1 and 2 (SqueezeNet's 13, 27 and 111), with and without
+    /// padding, two images. Winograd is off so the im2col path packs them.
+    /// </summary>
+    [Theory]
+    [InlineData(9, 1)]
+    [InlineData(13, 1)]
+    [InlineData(20, 1)]
+    [InlineData(27, 1)]
+    [InlineData(13, 2)]
+    [InlineData(27, 2)]
+    [InlineData(45, 2)]
+    [InlineData(111, 2)]
+    public void Im2ColRunsEndingAPanelMatchReference(int ow, int stride)
+    {
+        int w = (ow - 1) * stride + 3;
+        Assert.StartsWith("Im2Col", Winograd([2, 3, 5, w], [7, 3, 3, 3], false, Strides(stride, stride)));
+        Assert.StartsWith("Im2Col", Winograd([2, 4, 6, w - 2], [9, 4, 3, 3], false, Strides(stride, stride), Pads(1, 1, 1, 1)));
+    }
+
     private static string Winograd(int[] x, int[] w, bool? force, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, w[0], attrs, winograd: force)!.Variant;
 
@@ -115,6 +137,8 @@ public class ConvCpuTests
         Assert.StartsWith("Im2ColT", Check([1, 40, 2, 4], [64, 40, 3, 3], true, Pads(1, 1, 1, 1), Strides(1, 1), Dilations(1, 2)));
         Assert.StartsWith("Im2ColT", Check([2, 64, 4, 2], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1), Dilations(2, 1)));
         Assert.StartsWith("Im2ColT", Check([1, 300, 2, 3], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
+        // 70 channels: the threads share Yᵀ's transposition in blocks of 32 channels, the last one ragged.
+        Assert.StartsWith("Im2ColT", Check([1, 24, 3, 3], [70, 24, 3, 3], true, Pads(1, 1, 1, 1)));
         Assert.StartsWith("PointwiseT", Check([1, 512, 2, 2], [96, 512, 1, 1], true));
         Assert.StartsWith("Im2ColNdT", Check([1, 12, 3, 2, 2], [64, 12, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
         // 7×7 planes: the transposed tiles would save 12–15 %, less than their column-bias epilogue costs.

@@ -17,8 +17,11 @@ namespace KernelVision.Cpu.Tests.Kernels.Neural;
 /// </summary>
 public class Pool2DRowsTests
 {
-    /// <summary>Below, at and around the 8 and 16 steps, and the real layers' 55 and 113.</summary>
-    private static readonly int[] Widths = [1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 31, 33, 55, 113];
+    /// <summary>
+    /// Below, at and around the 8 and 16 steps, the real layers' 27, 55 and 113, and 61 and 63, whose
+    /// stride-2 rows of 30 and 31 outputs take the whole-row permute steps in more than one step.
+    /// </summary>
+    private static readonly int[] Widths = [1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 27, 31, 33, 55, 61, 63, 113];
 
     /// <summary>kernel, stride, pad (all sides), ceil_mode, dilation (both axes alike).</summary>
     public static TheoryData<int, int, int, int, int> Windows() => new()
@@ -57,6 +60,7 @@ public class Pool2DRowsTests
     [Theory]
     [InlineData(7)]
     [InlineData(17)]
+    [InlineData(27)]
     [InlineData(33)]
     public void NaNAndNegativeInfinityAtTheBordersFollowTheReferenceRule(int w)
     {
@@ -87,6 +91,11 @@ public class Pool2DRowsTests
     [InlineData(3, 1, 1, 0, 17)]
     [InlineData(2, 2, 1, 1, 13)]
     [InlineData(3, 1, 2, 1, 6)]
+    [InlineData(3, 2, 0, 1, 27)]
+    [InlineData(3, 2, 0, 1, 55)]
+    [InlineData(3, 2, 1, 1, 62)]
+    [InlineData(3, 1, 1, 0, 13)]
+    [InlineData(5, 2, 2, 0, 30)]
     public void PaddedRowsMatchTheTablePathBitForBit(int kernel, int stride, int pad, int ceil, int w)
     {
         // Values drawn from a few that tie and compare oddly: which of +0 and −0 a max keeps, and
