@@ -19,6 +19,20 @@ public static class LayerCommand
         ["transposed-gemm"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on,
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
         ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
+        // In-place forced on both sides: A splits its pad, GEMM and compaction each on their own, B bands of rows.
+        ["in-place-bands"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on;
+        },
+        // Banded in-place (A) against parts of the output channels (B).
+        ["in-place-channels"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceSplitChannels = on;
+        },
+        // The same for a whole model, on the paths the rules or the tuner chose.
+        ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
     };
 
     public static int Run(Options o, string[] rest)

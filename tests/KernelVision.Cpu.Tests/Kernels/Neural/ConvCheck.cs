@@ -93,10 +93,10 @@ internal static class ConvCheck
     /// Runs <paramref name="opType"/> on random X [xShape] and W [wShape] (and a bias of
     /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
     /// threads, first with W as a run-time value, then announced as a plan's constant; returns the Cpu
-    /// kernel of the last run for further checks.
+    /// kernel of the last run for further checks. <paramref name="bands"/> and <paramref name="splitChannels"/> set <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
-        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false)
+        FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false, int bands = 0, bool? splitChannels = null)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -117,6 +117,8 @@ internal static class ConvCheck
                 conv.UseWinograd = winograd;
                 conv.WinogradTile = winogradTile;
                 conv.UseInPlace = inPlace;
+                conv.InPlaceBandCount = bands;
+                conv.SplitChannels = splitChannels;
             }
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written
