@@ -40,6 +40,20 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
             KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
         },
+        // In-place forced on both sides: A splits its pad, GEMM and compaction each on their own, B bands of rows.
+        ["in-place-bands"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on;
+        },
+        // Banded in-place (A) against parts of the output channels (B).
+        ["in-place-channels"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceSplitChannels = on;
+        },
+        // The same for a whole model, on the paths the rules or the tuner chose.
+        ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
     };
 
     public static int Run(Options o, string[] rest)

@@ -35,13 +35,20 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
         NeedsPadding = shape.PT != 0 || shape.PL != 0 || shape.PB != 0 || shape.PR != 0;
         Hp = shape.H + shape.PT + shape.PB;
         Wp = shape.W + shape.PL + shape.PR;
-        int k = shape.Cg * shape.KH * shape.KW;
-        _kOff = new int[k];
+        _kOff = RowOffsetsFor(Hp * Wp);
+    }
+
+    /// <summary>Per k = (c, kh, kw): c·<paramref name="plane"/> + kh·DH·Wp + kw·DW, for channels <paramref name="plane"/> floats apart.</summary>
+    private int[] RowOffsetsFor(int plane)
+    {
+        var s = _s;
+        var offsets = new int[s.Cg * s.KH * s.KW];
         int i = 0;
-        for (int c = 0; c < shape.Cg; c++)
-            for (int kh = 0; kh < shape.KH; kh++)
-                for (int kw = 0; kw < shape.KW; kw++, i++)
-                    _kOff[i] = c * Hp * Wp + kh * shape.DH * Wp + kw * shape.DW;
+        for (int c = 0; c < s.Cg; c++)
+            for (int kh = 0; kh < s.KH; kh++)
+                for (int kw = 0; kw < s.KW; kw++, i++)
+                    offsets[i] = c * plane + kh * s.DH * Wp + kw * s.DW;
+        return offsets;
     }
 
     /// <summary>True when the input must go through <see cref="PadInput"/> first.</summary>
@@ -69,6 +76,46 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     /// not real outputs.
     /// </summary>
     internal long GridPaddedFloats => PaddedFloats + (long)(_s.KW - 1) * _s.DW;
+
+    /// <summary>
+    /// Floats per channel of a band of at most <paramref name="rows"/> output rows (stride 1): its
+    /// padded input rows, the output rows plus the (KH − 1)·DH rows of the window's halo.
+    /// </summary>
+    internal int BandPlane(int rows) => (rows + (_s.KH - 1) * _s.DH) * Wp;
+
+    /// <summary><see cref="RowOffsets"/> for a band's padded rows (<see cref="PadBand"/>), channels <paramref name="plane"/> floats apart; pinned.</summary>
+    internal int[] BandRowOffsets(int plane)
+    {
+        var offsets = RowOffsetsFor(plane);
+        var pinned = GC.AllocateUninitializedArray<int>(offsets.Length, pinned: true);
+        offsets.CopyTo(pinned, 0);
+        return pinned;
+    }
+
+    /// <summary>Floats <see cref="PadBand"/> writes for channels <paramref name="plane"/> floats apart (the grid reads' overrun and the vector slack included).</summary>
+    internal long BandFloats(int plane) => (long)_s.Cg * plane + (long)(_s.KW - 1) * _s.DW + Slack;
+
+    /// <summary>
+    /// Copies the padded input rows that output rows [<paramref name="oh0"/>, +<paramref name="rows"/>)
+    /// of a stride-1 conv read (their own and the halo below) of every channel at <paramref name="x"/>
+    /// into <paramref name="dst"/>, channels <paramref name="plane"/> floats apart, and zeroes the
+    /// rest of each plane and the tail (<see cref="BandFloats"/>): a grid row's last columns read
+    /// (KW − 1)·DW floats past the band's rows, into columns that are not real outputs, and those
+    /// must not hold garbage (a NaN or denormal there costs time, not correctness).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void PadBand(float* x, float* dst, int plane, int oh0, int rows)
+    {
+        var s = _s;
+        int used = rows + (s.KH - 1) * s.DH;
+        for (int c = 0; c < s.Cg; c++)
+        {
+            float* d = dst + (long)c * plane;
+            PadRows(x + (long)c * s.H * s.W, d, oh0, oh0 + used);
+            Zero(d + used * Wp, plane - used * Wp);
+        }
+        Zero(dst + (long)s.Cg * plane, (s.KW - 1) * s.DW + Slack);
+    }
 
     /// <summary>GEMM depth K = Cg·KH·KW.</summary>
     public int K => _kOff.Length;
@@ -98,19 +145,26 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PadChannel(float* x, float* padded, int c)
     {
+        PadRows(x + (long)c * _s.H * _s.W, padded + (long)c * Hp * Wp, 0, Hp);
+    }
+
+    /// <summary>Padded rows [<paramref name="r0"/>, <paramref name="r1"/>) of the channel at <paramref name="plane"/>, written from <paramref name="d"/> on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PadRows(float* plane, float* d, int r0, int r1)
+    {
         var s = _s;
         int wp = Wp;
-        float* plane = x + (long)c * s.H * s.W;
-        float* d = padded + (long)c * Hp * wp;
-        Zero(d, s.PT * wp);
-        d += s.PT * wp;
-        for (int ih = 0; ih < s.H; ih++, d += wp)
+        // The top and bottom pad rows, then the image rows with their left and right pads.
+        int top = Math.Clamp(s.PT, r0, r1), bottom = Math.Clamp(s.PT + s.H, top, r1);
+        Zero(d, (top - r0) * wp);
+        d += (top - r0) * wp;
+        for (int r = top; r < bottom; r++, d += wp)
         {
             Zero(d, s.PL);
-            Copy(plane + (long)ih * s.W, d + s.PL, s.W);
+            Copy(plane + (long)(r - s.PT) * s.W, d + s.PL, s.W);
             Zero(d + s.PL + s.W, s.PR);
         }
-        Zero(d, s.PB * wp);
+        Zero(d, (r1 - bottom) * wp);
     }
 
     /// <summary>Reads from <paramref name="padded"/>, whose channels <see cref="PadChannel"/> has filled.</summary>

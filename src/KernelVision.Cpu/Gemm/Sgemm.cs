@@ -78,29 +78,7 @@ public static unsafe class Sgemm
     {
         if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"dimensions must be non-negative, got M={m}, N={n}, K={k}");
         if (m == 0 || n == 0) return;
-        if (ldc < n) throw new ArgumentException($"ldc {ldc} is less than N={n}", nameof(ldc));
-        if (c == null) throw new ArgumentNullException(nameof(c));
-        if (epilogue.Residual != null && beta != 0f) throw new ArgumentException("a residual needs beta = 0", nameof(beta));
-        if (k > 0 && (a.IsEmpty || b.IsEmpty)) throw new ArgumentException("operands must be set");
-        kernel = ResolveKernel(a, b, m, n, k, kernel);
-
-        var p = new Problem
-        {
-            M = m,
-            N = n,
-            K = k,
-            Alpha = alpha,
-            Beta = beta,
-            A = a,
-            B = b,
-            C = c,
-            Ldc = ldc,
-            Residual = epilogue.Residual,
-            RowBias = epilogue.BiasMode == GemmBias.PerRow ? epilogue.Bias : null,
-            ColBias = epilogue.BiasMode == GemmBias.PerColumn ? epilogue.Bias : null,
-            Activation = epilogue.Activation,
-            Kernel = kernel,
-        };
+        var p = CreateProblem(m, n, k, alpha, a, b, beta, c, ldc, epilogue, kernel);
         if (k == 0)
         {
             ScaleOnly(p);
@@ -117,8 +95,8 @@ public static unsafe class Sgemm
             p.ColBias = rowBias;
         }
         // A B read through a row table costs nothing to prepare, like a pre-packed one.
-        bool bReady = p.B.Packed is not null || (p.B.RowOffsets != null && kernel.IndirectVariants is not null);
-        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, bReady, kernel, pool?.ThreadCount ?? 1);
+        bool bReady = p.B.Packed is not null || (p.B.RowOffsets != null && p.Kernel.IndirectVariants is not null);
+        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, bReady, p.Kernel, pool?.ThreadCount ?? 1);
         if (tm * tn == 1)
         {
             RunRegion(p, 0, p.M, 0, p.N);
@@ -135,6 +113,48 @@ public static unsafe class Sgemm
             job.P = default;
             t_job = job;
         }
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="m0"/>, <paramref name="m1"/>) of C = act(alpha·op(A)·op(B) + beta·C + bias)
+    /// (the whole product's M×N×K, the rows' bias and A rows picked from it) on the calling thread,
+    /// for callers that split the rows over threads themselves; <paramref name="m0"/> must be a
+    /// multiple of the kernel's MR, and K positive.
+    /// </summary>
+    internal static void MultiplyRows(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
+        float beta, float* c, int ldc, in GemmEpilogue epilogue, int m0, int m1)
+    {
+        var p = CreateProblem(m, n, k, alpha, a, b, beta, c, ldc, epilogue, null);
+        if (k <= 0 || m0 % p.Kernel.MR != 0 || m0 < 0 || m1 > m) throw new ArgumentOutOfRangeException(nameof(m0), $"rows [{m0}, {m1}) of M={m}, K={k}");
+        if (m0 < m1 && n > 0) RunRegion(p, m0, m1, 0, n);
+    }
+
+    /// <summary>The problem after the argument checks and the kernel's choice.</summary>
+    private static Problem CreateProblem(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
+        float beta, float* c, int ldc, in GemmEpilogue epilogue, GemmKernel? kernel)
+    {
+        if (ldc < n) throw new ArgumentException($"ldc {ldc} is less than N={n}", nameof(ldc));
+        if (c == null) throw new ArgumentNullException(nameof(c));
+        if (epilogue.Residual != null && beta != 0f) throw new ArgumentException("a residual needs beta = 0", nameof(beta));
+        if (k > 0 && (a.IsEmpty || b.IsEmpty)) throw new ArgumentException("operands must be set");
+        kernel = ResolveKernel(a, b, m, n, k, kernel);
+        return new Problem
+        {
+            M = m,
+            N = n,
+            K = k,
+            Alpha = alpha,
+            Beta = beta,
+            A = a,
+            B = b,
+            C = c,
+            Ldc = ldc,
+            Residual = epilogue.Residual,
+            RowBias = epilogue.BiasMode == GemmBias.PerRow ? epilogue.Bias : null,
+            ColBias = epilogue.BiasMode == GemmBias.PerColumn ? epilogue.Bias : null,
+            Activation = epilogue.Activation,
+            Kernel = kernel,
+        };
     }
 
     /// <summary>

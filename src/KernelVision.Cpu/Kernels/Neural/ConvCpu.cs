@@ -37,7 +37,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// A fused residual Z (<see cref="Ops.Neural.Conv.Residual"/>) of Y's own shape is added before the
 /// activation: in the GEMM epilogue on the non-transposed GEMM paths (<see cref="GemmEpilogue.Residual"/>),
 /// on each output plane right after it is written on the Winograd, transposed, depthwise and dot paths,
-/// and in a pass after the in-place and blocked depthwise paths; a Z that broadcasts goes to the Reference kernel.
+/// while compacting the in-place grid, and in a pass after blocked depthwise; a Z that broadcasts goes to the Reference kernel.
 /// A fused input normalisation (<see cref="Ops.Neural.Conv.InputNormalization"/>, DenseNet's BN → ReLU
 /// before each 1×1 conv) is applied while the packed pointwise paths pack X (<see cref="NormalizedChannels"/>);
 /// other paths, the in-place pointwise one included, read a normalised copy (what the BatchNormalization
@@ -65,6 +65,10 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         public WinogradConv? Winograd;
         public int[]? ChannelRows;                // PointwiseInPlace: pinned offsets c·InPlane of X's channel rows
         public NormalizedChannels[]? Normalized;  // Pointwise with an input normalisation: per task (image·group)
+        public int Bands = 1;                     // Im2ColInPlace: parts per image and group, one per thread (see BandTask)
+        public bool SplitChannels;                // ... parts of the output channels instead of bands of output rows
+        public int BandPlane;                     // ... floats per channel of a part's padded rows
+        public int[]? BandRows;                   // ... pinned row table over a part's padded rows
         public string? TuneKey;                   // set while this shape still has to be timed
 
         /// <summary>The name a tuning choice is stored under.</summary>
@@ -122,6 +126,28 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     /// <summary>Process-wide <see cref="UseInPlace"/> (benchmarks' A/B switch).</summary>
     internal static bool ForceInPlace { get; set; }
+
+    /// <summary>
+    /// Im2ColInPlace on several threads splits the output rows into bands, one task per band
+    /// (<see cref="BandTask"/>); off: the pad, the GEMM and the compaction are each split on
+    /// their own (benchmarks' A/B switch, read at run time).
+    /// </summary>
+    internal static bool InPlaceBands { get; set; } = true;
+
+    /// <summary>Parts per image and group for Im2ColInPlace on several threads (0: one per thread when the GEMM is worth splitting). For tests.</summary>
+    internal int InPlaceBandCount { get; set; }
+
+    /// <summary>Has Im2ColInPlace's parts split the output channels (true) or the rows (false) instead of the cost model's choice. For tests.</summary>
+    internal bool? SplitChannels { get; set; }
+
+    /// <summary>Process-wide <see cref="SplitChannels"/> (benchmarks' A/B switch).</summary>
+    internal static bool? ForceSplitChannels { get; set; }
+
+    /// <summary>Parts the last run split each image and group into (0: it did not). For tests.</summary>
+    internal int LastBands { get; private set; }
+
+    /// <summary>Whether the last run's parts were ranges of output channels rather than bands of rows. For tests.</summary>
+    internal bool LastSplitChannels { get; private set; }
 
     /// <summary>Winograd output tile, 4 or 2 (0: automatic). For tests and benchmarks.</summary>
     public int WinogradTile { get; set; }
@@ -227,6 +253,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         {
             plan.Sources = new IGemmPanelSource[tasks];
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSource(s);
+            if (path == Path.Im2ColInPlace) PlanBands(plan);
         }
         else if (path == Path.Im2ColNd)
         {
@@ -427,6 +454,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
                 plan.Winograd!.Run(_x, (WinogradWeights)_packed!, _bias, _y, Op.Activation, Pool, _z);
                 return;
         }
+        LastBands = 0;
         int tasks = s.N * s.G;
         long flopsPerTask = 2L * s.Mg * s.OutPlane * s.Cg * s.Taps;
         int threads = Pool.ThreadCount;
@@ -434,15 +462,19 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         // ones: run them in turn and let Sgemm split each over the threads.
         bool perTask = threads > 1 && tasks >= threads && (tasks % threads == 0 || tasks >= 4 * threads || flopsPerTask < 4_000_000);
         if (perTask) Pool.ParallelFor(tasks, this, static (self, i) => self.GemmTask(i, parallel: false));
+        else if (plan.Path == Path.Im2ColInPlace && InPlaceBands && threads > 1)
+        {
+            LastBands = plan.Bands;
+            LastSplitChannels = plan.SplitChannels;
+            Pool.ParallelFor(tasks * plan.Bands, this, static (self, i) => self.BandTask(i));
+        }
         else
             for (int i = 0; i < tasks; i++) GemmTask(i, parallel: true);
-        if (plan.Path == Path.Im2ColInPlace) ResidualPass(s);
     }
 
     /// <summary>
-    /// Y = act(Y + Z) over every output plane, for the paths that write Y in an order the residual
-    /// cannot follow (the in-place grid's compaction, blocked depthwise's channel blocks); they ran
-    /// with no activation.
+    /// Y = act(Y + Z) over every output plane, for blocked depthwise, which writes Y in channel
+    /// blocks the residual cannot follow; it ran with no activation.
     /// </summary>
     private void ResidualPass(in ConvShape s)
     {
@@ -508,10 +540,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     {
         var plan = _run!;
         var s = plan.Shape;
-        int n = i / s.G, g = i % s.G;
-        float* x = _x + ((long)n * s.C + (long)g * s.Cg) * s.InPlane;
-        float* y = _y + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
-        var weights = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
+        TaskOperands(i, out float* x, out float* y, out var weights, out float* bias);
         // The image side: X itself (pointwise) or its im2col view; K × pixels, or pixels × K when transposed.
         GemmOperand image;
         if (plan.Normalized is { } normalized)
@@ -521,7 +550,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             src.X = x;
             fixed (float* mean = _normMean, factor = _normFactor, shift = _normShift) // pinned at allocation
             {
-                int c0 = g * s.Cg;
+                int c0 = i % s.G * s.Cg;
                 src.Mean = mean + c0;
                 src.Factor = factor + c0;
                 src.Shift = shift + c0;
@@ -545,7 +574,6 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             nd.Input = x;
             image = GemmOperand.FromSource(nd);
         }
-        float* bias = _bias == null ? null : _bias + (long)g * s.Mg;
         int k = s.Cg * s.Taps, pixels = s.OutPlane;
         var pool = parallel ? Pool : null;
         if (plan.Path == Path.Im2ColInPlace)
@@ -628,6 +656,17 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// <summary>What <paramref name="plan"/>'s path reads as X: the normalised copy, except on the packed pointwise paths, which normalise as they pack.</summary>
     private float* InputFor(Plan plan) => Op.InputNormalization is null || plan.Path == Path.Pointwise ? _xIn : _normX;
 
+    /// <summary>Task <paramref name="i"/>'s (image n, group g) input and output channels, packed weights and bias.</summary>
+    private void TaskOperands(int i, out float* x, out float* y, out GemmOperand weights, out float* bias)
+    {
+        var s = _run!.Shape;
+        int n = i / s.G, g = i % s.G;
+        x = _x + ((long)n * s.C + (long)g * s.Cg) * s.InPlane;
+        y = _y + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
+        weights = GemmOperand.FromPacked(((PackedMatrix[])_packed!)[g]);
+        bias = _bias == null ? null : _bias + (long)g * s.Mg;
+    }
+
     /// <summary>Copies the group's channels at <paramref name="x"/> into <paramref name="padded"/> with zero borders; <paramref name="src"/> then reads from there.</summary>
     private void Pad(Im2ColSource src, in ConvShape s, float* x, float* padded, bool parallel)
     {
@@ -651,34 +690,120 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// </summary>
     private void RunInPlace(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias, bool parallel)
     {
+        if (!parallel || Pool.ThreadCount == 1)
+        {
+            // One band of all the rows: the whole padded image, channels Hp·Wp apart.
+            fixed (int* table = src.RowOffsets)
+                RunInPlaceRows(src, s, x, y, weights, bias, src.Hp * src.Wp, table, 0, s.OH, 0, s.Mg);
+            return;
+        }
         int wp = src.Wp, cols = s.OH * wp, k = s.Cg * s.Taps;
         Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.GridPaddedFloats), parallel);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         fixed (int* rows = src.RowOffsets)
-            Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(src.Input, rows), 0f, grid, cols, epilogue, parallel ? Pool : null);
-        if (parallel && Pool.ThreadCount > 1)
-        {
-            // Only a parallel GemmTask (one at a time) shares the compaction out through these fields.
-            _grid = grid;
-            _gridY = y;
-            _gridWidth = wp;
-            Pool.ParallelFor(s.Mg, this, static (self, m) => CompactGrid(self._grid, self._gridY, self._run!.Shape, self._gridWidth, m));
-            _grid = _gridY = null;
-        }
-        else
-            for (int m = 0; m < s.Mg; m++) CompactGrid(grid, y, s, wp, m);
+            Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(src.Input, rows), 0f, grid, cols, epilogue, Pool);
+        // Only a parallel GemmTask (one at a time) shares the compaction out through these fields.
+        _grid = grid;
+        _gridY = y;
+        _gridZ = _z == null ? null : _z + (y - _y);
+        _gridWidth = wp;
+        Pool.ParallelFor(s.Mg, this, static (self, m) =>
+            CompactGrid(self._grid, self._gridY, self._gridZ, self._run!.Shape, self._gridWidth, m, 0, self._run.Shape.OH, self.Op.Activation));
+        _grid = _gridY = _gridZ = null;
     }
 
-    private float* _grid, _gridY;
+    private float* _grid, _gridY, _gridZ;
     private int _gridWidth;
 
-    /// <summary>Output channel <paramref name="m"/>'s real pixels: the first OW of each <paramref name="wp"/>-wide grid row.</summary>
-    private static void CompactGrid(float* grid, float* y, in ConvShape s, int wp, int m)
+    /// <summary>
+    /// Chooses how many parts Im2ColInPlace splits an image and group into on this kernel's pool
+    /// (one per thread when Sgemm would split the whole GEMM at all, else one) and whether they
+    /// are bands of output rows or ranges of output channels, whichever has the cheaper slowest
+    /// part in a model that counts its tiles' multiply-adds (a ragged last column panel rounded up
+    /// to half a panel, the channels to whole row panels) and streaming its rows of the weights
+    /// at about 16 multiply-adds per float: every band reads all of W. On small planes W is large
+    /// and the GEMM short, so W's traffic decides: ResNet-18's 512→512 7×7 ran 1.5× as fast split
+    /// over channels, its 64→64 56×56 1.1× as fast in bands (2 threads).
+    /// </summary>
+    private void PlanBands(Plan plan)
     {
-        float* src = grid + (long)m * s.OH * wp, dst = y + (long)m * s.OutPlane;
-        for (int oh = 0; oh < s.OH; oh++)
-            new ReadOnlySpan<float>(src + (long)oh * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
+        var s = plan.Shape;
+        var src = (Im2ColSource)plan.Sources[0];
+        var kern = GemmKernel.Best;
+        int threads = Pool.ThreadCount, k = s.Cg * s.Taps, panels = (s.Mg + kern.MR - 1) / kern.MR;
+        var (tm, tn) = Sgemm.ChooseSplit(s.Mg, s.OH * src.Wp, k, packedA: true, packedB: true, kern, threads);
+        int parts = InPlaceBandCount > 0 ? InPlaceBandCount : tm * tn > 1 ? threads : 1;
+        double Cost(int rows, int cols) => (double)rows * RoundUp(cols, kern.NR / 2) * k + 16.0 * rows * k;
+        double bands = Cost(s.Mg, (s.OH + parts - 1) / parts * src.Wp);
+        double channels = Cost(Math.Min(s.Mg, (panels + parts - 1) / parts * kern.MR), s.OH * src.Wp);
+        plan.SplitChannels = SplitChannels ?? ForceSplitChannels ?? channels < bands;
+        plan.Bands = Math.Min(plan.SplitChannels ? panels : s.OH, parts);
+        plan.BandPlane = src.BandPlane(plan.SplitChannels ? s.OH : (s.OH + plan.Bands - 1) / plan.Bands);
+        plan.BandRows = src.BandRowOffsets(plan.BandPlane);
+    }
+
+    /// <summary>
+    /// Item <paramref name="i"/> = (task, band) of a banded Im2ColInPlace: the band's output rows of
+    /// one image and group, all three steps (pad, GEMM, compaction) on this thread. Splitting each
+    /// step on its own, as <see cref="RunInPlace"/> does, has each thread read lines the other
+    /// core has just written (the GEMM's B rows, the compaction's grid rows), and on a VM whose
+    /// vCPUs exchange cache lines slowly that made two threads barely faster than one. A band reads
+    /// only X (its rows and the (KH − 1)·DH-row halo) and writes only its rows of Y.
+    /// </summary>
+    private void BandTask(int i)
+    {
+        var plan = _run!;
+        var s = plan.Shape;
+        int task = i / plan.Bands, part = i % plan.Bands;
+        int oh0 = 0, oh1 = s.OH, m0 = 0, m1 = s.Mg;
+        if (plan.SplitChannels)
+        {
+            // Whole row panels of the packed weights, each part with its own copy of the padded image.
+            int mr = GemmKernel.Best.MR;
+            var (p0, p1) = CpuThreadPool.Partition((s.Mg + mr - 1) / mr, plan.Bands, part);
+            (m0, m1) = (p0 * mr, Math.Min(s.Mg, p1 * mr));
+        }
+        else (oh0, oh1) = CpuThreadPool.Partition(s.OH, plan.Bands, part);
+        TaskOperands(task, out float* x, out float* y, out var weights, out float* bias);
+        fixed (int* table = plan.BandRows) // pinned at allocation
+            RunInPlaceRows((Im2ColSource)plan.Sources[task], s, x, y, weights, bias, plan.BandPlane, table, oh0, oh1, m0, m1);
+    }
+
+    /// <summary>
+    /// Output rows [<paramref name="oh0"/>, <paramref name="oh1"/>) of output channels [<paramref name="m0"/>,
+    /// <paramref name="m1"/>) of a stride-1 conv on the calling thread: the rows' padded input rows into
+    /// this thread's scratch (channels <paramref name="plane"/> floats apart, read through
+    /// <paramref name="table"/>), the GEMM over their grid, and the compaction of the grid into Y.
+    /// </summary>
+    private void RunInPlaceRows(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias,
+        int plane, int* table, int oh0, int oh1, int m0, int m1)
+    {
+        int wp = src.Wp, cols = (oh1 - oh0) * wp, k = s.Cg * s.Taps;
+        float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
+        src.PadBand(x, padded, plane, oh0, oh1 - oh0);
+        float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
+        var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
+        Sgemm.MultiplyRows(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1);
+        float* z = _z == null ? null : _z + (y - _y);
+        for (int m = m0; m < m1; m++) CompactGrid(grid, y, z, s, wp, m, oh0, oh1, Op.Activation);
+    }
+
+    /// <summary>
+    /// Output channel <paramref name="m"/>'s real pixels in rows [<paramref name="oh0"/>, <paramref name="oh1"/>):
+    /// the first OW of each <paramref name="wp"/>-wide row of a grid that holds those rows only; then,
+    /// with a residual <paramref name="z"/> (Y's layout), act(Y + Z) on those rows while they are in cache.
+    /// </summary>
+    private static void CompactGrid(float* grid, float* y, float* z, in ConvShape s, int wp, int m, int oh0, int oh1, FusedActivation act)
+    {
+        float* src = grid + (long)m * (oh1 - oh0) * wp, dst = y + (long)m * s.OutPlane;
+        for (int oh = oh0; oh < oh1; oh++)
+            new ReadOnlySpan<float>(src + (long)(oh - oh0) * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
+        if (z != null)
+        {
+            long at = (long)m * s.OutPlane + (long)oh0 * s.OW;
+            ConvEpilogue.AddResidual(y + at, z + at, (oh1 - oh0) * s.OW, act);
+        }
     }
 
     /// <summary>dst[j, i] = src[i, j] for a rows × cols source, in blocks that stay in L1.</summary>

@@ -113,11 +113,13 @@ internal static class ConvCheck
     /// <paramref name="biasLength"/>) on the Reference backend and on the Cpu backend with 1 and 2
     /// threads, first with W as a run-time value, then announced as a plan's constant; returns the Cpu
     /// kernel of the last run for further checks. With <paramref name="residual"/> (Conv only) a random
-    /// Z of Y's shape is the fused residual input.
+    /// Z of Y's shape is the fused residual input; <paramref name="normalize"/> fuses a BatchNormalization
+    /// with that activation on X. <paramref name="bands"/> and <paramref name="splitChannels"/> set
+    /// <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
         FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false,
-        bool residual = false, FusedActivation? normalize = null)
+        bool residual = false, FusedActivation? normalize = null, int bands = 0, bool? splitChannels = null)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -153,6 +155,8 @@ internal static class ConvCheck
                 conv.UseWinograd = winograd;
                 conv.WinogradTile = winogradTile;
                 conv.UseInPlace = inPlace;
+                conv.InPlaceBandCount = bands;
+                conv.SplitChannels = splitChannels;
             }
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written

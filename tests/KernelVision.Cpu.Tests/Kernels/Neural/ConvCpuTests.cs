@@ -151,6 +151,80 @@ public class ConvCpuTests
     private static string InPlace(int[] x, int[] w, bool bias, FusedActivation act, params Graph.Attribute[] attrs) =>
         ConvCheck.Check("Conv", x, w, bias ? w[0] : 0, attrs, act, inPlace: true)!.Variant;
 
+    /// <summary>
+    /// Im2ColInPlace split into <paramref name="parts"/> bands of rows (or ranges of output channels)
+    /// on 2 threads; returns the parts the 2-thread run used and whether they split the channels.
+    /// </summary>
+    private static (int Parts, bool Channels) Parts(int[] x, int[] w, int parts, bool? channels, FusedActivation act, params Graph.Attribute[] attrs)
+    {
+        var result = ConvCheck.Check("Conv", x, w, w[0], attrs, act, inPlace: true, bands: parts, splitChannels: channels)!;
+        Assert.StartsWith("Im2ColInPlace", result.Variant);
+        var conv = (ConvCpu)result.Kernel;
+        return (conv.LastBands, conv.LastSplitChannels);
+    }
+
+    private static int Banded(int[] x, int[] w, int bands, FusedActivation act, params Graph.Attribute[] attrs)
+    {
+        var (parts, channels) = Parts(x, w, bands, false, act, attrs);
+        Assert.False(channels);
+        return parts;
+    }
+
+    private static int ChannelParts(int[] x, int[] w, int parts, params Graph.Attribute[] attrs)
+    {
+        var (n, channels) = Parts(x, w, parts, true, default, attrs);
+        Assert.True(channels);
+        return n;
+    }
+
+    [Fact]
+    public void InPlaceBandsMatchReference()
+    {
+        // Each band pads its own rows and the (KH − 1)·DH halo below them into its own scratch,
+        // multiplies its part of the grid and compacts it into Y: odd heights, bands of one row,
+        // more bands than rows, uneven and one-sided pads, no pad, dilation, K > KC.
+        Assert.Equal(2, Banded([1, 5, 13, 11], [6, 5, 3, 3], 2, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([1, 5, 13, 11], [6, 5, 3, 3], 3, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(13, Banded([1, 5, 13, 11], [6, 5, 3, 3], 13, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(13, Banded([1, 5, 13, 11], [6, 5, 3, 3], 20, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([1, 4, 16, 21], [9, 4, 5, 5], 3, default, Pads(2, 1, 0, 3)));
+        Assert.Equal(14, Banded([1, 4, 16, 21], [9, 4, 5, 5], 14, default, Pads(2, 1, 0, 3)));
+        Assert.Equal(3, Banded([1, 3, 12, 17], [7, 3, 3, 3], 3, default));
+        Assert.Equal(4, Banded([1, 3, 14, 20], [4, 3, 3, 3], 4, default, Dilations(2, 2), Pads(2, 2, 2, 2)));
+        Assert.Equal(5, Banded([1, 3, 15, 20], [4, 3, 3, 3], 5, default, Dilations(3, 1), Pads(3, 1, 0, 2)));
+        Assert.Equal(11, Banded([1, 64, 11, 9], [10, 64, 3, 3], 11, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(2, Banded([1, 64, 11, 9], [10, 64, 3, 3], 2, default, Pads(1, 1, 1, 1)));
+        // Several images or groups too large to run one per thread: (task, band) items.
+        Assert.Equal(2, Banded([3, 16, 24, 24], [32, 16, 3, 3], 2, default, Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([5, 16, 24, 24], [32, 16, 3, 3], 3, default, Pads(0, 1, 2, 1)));
+        Assert.Equal(3, Banded([1, 48, 30, 30], [96, 16, 3, 3], 3, default, Group(3), Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+            Assert.Equal(2, Banded([1, 8, 9, 11], [10, 8, 3, 3], 2, act, Pads(1, 1, 1, 1)));
+    }
+
+    [Fact]
+    public void InPlaceChannelPartsMatchReference()
+    {
+        // Each part pads the whole image into its own scratch and computes whole row panels of the
+        // output channels: a ragged last panel, more parts than panels, groups and batches, K > KC.
+        Assert.Equal(2, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 2, Pads(1, 1, 1, 1)));
+        Assert.Equal(3, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 7, Pads(1, 1, 1, 1)));
+        Assert.Equal(3, ChannelParts([1, 3, 14, 20], [17, 3, 3, 3], 3, Dilations(2, 2), Pads(2, 2, 0, 1)));
+        Assert.Equal(2, ChannelParts([1, 64, 11, 9], [40, 64, 3, 3], 2, Pads(1, 1, 1, 1)));
+        Assert.Equal(2, ChannelParts([3, 16, 24, 24], [32, 16, 3, 3], 2, Pads(1, 1, 1, 1)));
+        Assert.Equal(4, ChannelParts([1, 48, 30, 30], [96, 16, 3, 3], 4, Group(3), Pads(1, 1, 1, 1)));
+    }
+
+    [Fact]
+    public void InPlacePartsFollowTheCostModel()
+    {
+        // A GEMM worth splitting gets one part per thread, a small one none; bands on a large plane
+        // with few output channels, channel ranges on a small plane with many (W's traffic).
+        Assert.Equal((2, false), Parts([1, 64, 28, 28], [64, 64, 3, 3], 0, null, default, Pads(1, 1, 1, 1)));
+        Assert.Equal((1, false), Parts([1, 4, 8, 8], [4, 4, 3, 3], 0, null, default, Pads(1, 1, 1, 1)));
+        Assert.Equal((2, true), Parts([1, 256, 7, 7], [256, 256, 3, 3], 0, null, default, Pads(1, 1, 1, 1)));
+    }
+
     [Fact]
     public void InPlaceIm2ColMatchesReference()
     {
@@ -550,6 +624,20 @@ public class ConvCpuTests
         };
         string variant = ConvCheck.Check("Conv", x, w, w[0], list, activation, winograd: winograd, winogradTile: tile, inPlace: inPlace, residual: true)!.Variant;
         Assert.StartsWith(path, variant);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedResidualMatchesReferenceInInPlaceParts(bool splitChannels)
+    {
+        // One image on two threads: each part pads, multiplies and compacts its share, then adds Z to it.
+        foreach (var act in new[] { new FusedActivation(ActivationKind.Relu), new FusedActivation(ActivationKind.Sigmoid) })
+        {
+            var v = ConvCheck.Check("Conv", [1, 16, 23, 20], [24, 16, 3, 3], 24, [Pads(1, 1, 1, 1)], act, threadCounts: [2], inPlace: true,
+                residual: true, bands: 2, splitChannels: splitChannels)!.Variant;
+            Assert.StartsWith("Im2ColInPlace", v);
+        }
     }
 
     public static TheoryData<string, int[], int[], string, bool, string> NormalizationCases() => new()
