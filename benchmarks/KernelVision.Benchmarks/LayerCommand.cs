@@ -119,8 +119,14 @@ public static class LayerCommand
             return 2;
         }
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 50), gap = o.Int("--gap-ms", 0);
-        using var session = KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = new CpuBackend(threads) });
-        var input = session.Inputs[0];
+        // --skip-passes P,Q: A is the model loaded without those passes, B with every pass (one process, alternating).
+        var skip = (o.Value("--skip-passes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var backend = new CpuBackend(threads);
+        using var withAll = KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend });
+        using var without = skip.Count == 0 ? null
+            : KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend, SkipPasses = skip });
+        var sessions = new[] { without ?? withAll, withAll };
+        var input = withAll.Inputs[0];
         var dims = input.Shape!.Select(d => (int)(d.Value ?? 1)).ToArray();
         var rng = new Random(7);
         var data = new float[dims.Aggregate(1, (a, d) => a * d)];
@@ -129,7 +135,7 @@ public static class LayerCommand
         for (int v = 0; v < 2; v++)
         {
             set(v == 1);
-            for (int i = 0; i < 3; i++) session.Run(x);
+            for (int i = 0; i < 3; i++) sessions[v].Run(x);
         }
         var ms = new[] { new double[runs], new double[runs] };
         for (int i = 0; i < runs; i++)
@@ -138,11 +144,12 @@ public static class LayerCommand
                 set(v == 1);
                 if (gap > 0) Thread.Sleep(gap);
                 long t0 = Stopwatch.GetTimestamp();
-                session.Run(x);
+                sessions[v].Run(x);
                 ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
         set(false);
-        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
+        string skipped = skip.Count > 0 ? $", A skips {string.Join(",", skip)}" : "";
+        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();

@@ -94,7 +94,10 @@ public sealed class InferenceSession : IDisposable
         var log = new List<string>();
         var program = new GraphProgram(ops, _constants, _graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
             _graph.OverridableInitializers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
-        foreach (var pass in PassPipeline.For(Options.Optimize))
+        var passNames = PassPipeline.For(optimize: true).Select(p => p.GetType().Name).ToHashSet();
+        if (Options.SkipPasses.FirstOrDefault(n => !passNames.Contains(n)) is { } unknown)
+            throw new ArgumentException($"SkipPasses names '{unknown}', which is not a pass (passes: {string.Join(", ", passNames)})", nameof(options));
+        foreach (var pass in PassPipeline.For(Options.Optimize).Where(p => !Options.SkipPasses.Contains(p.GetType().Name)))
         {
             try { pass.Run(program, log); }
             catch (KernelVisionException e) { throw NodeErrors.Located(e, file); }

@@ -22,6 +22,12 @@ public sealed record SessionOptions
     /// <summary>Run the graph passes (BatchNorm folding, activation fusion). Off = execute the graph as written.</summary>
     public bool Optimize { get; init; } = true;
 
+    /// <summary>
+    /// Names of optimisation passes (class names, e.g. "ResidualFusion") not to run, for measuring
+    /// what one pass is worth or bisecting a wrong result to a pass. Empty: every pass runs.
+    /// </summary>
+    public IReadOnlySet<string> SkipPasses { get; init; } = new HashSet<string>();
+
     /// <summary>When the backend lacks a kernel for an op, use the Reference kernel instead of failing.</summary>
     public bool AllowReferenceFallback { get; init; } = true;
 

@@ -438,6 +438,24 @@ public class PassTests
     }
 
     [Fact]
+    public void SkippedPassesDoNotRunAndUnknownNamesAreRefused()
+    {
+        var bytes = ConvAdd("x");
+        var skipped = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+            new SessionOptions { Backend = ReferenceBackend.Instance, SkipPasses = new HashSet<string> { "ResidualFusion" } });
+        Assert.DoesNotContain(skipped.PassLog, l => l.Contains("as its residual input"));
+        Assert.Contains(skipped.Nodes, n => n.Op.Node.OpType == "Add");
+        // Only the named pass is skipped: without ActivationFusion the Add still fuses, the Relu stays a node.
+        var noActivation = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+            new SessionOptions { Backend = ReferenceBackend.Instance, SkipPasses = new HashSet<string> { "ActivationFusion" } });
+        Assert.Contains(noActivation.Nodes, n => n.Op is Conv { Residual: true, Activation.Kind: ActivationKind.None });
+        Assert.Contains(noActivation.Nodes, n => n.Op.Node.OpType == "Relu");
+        var e = Assert.Throws<ArgumentException>(() => new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+            new SessionOptions { Backend = ReferenceBackend.Instance, SkipPasses = new HashSet<string> { "ResidualFusoin" } }));
+        Assert.Contains("ResidualFusoin", e.Message);
+    }
+
+    [Fact]
     public void LegacyAddIsNotFused()
     {
         // Opset 6 Add broadcasts by its 'broadcast'/'axis' attributes, which the fused Conv does not follow.
