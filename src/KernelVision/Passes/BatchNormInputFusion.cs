@@ -5,9 +5,10 @@ namespace KernelVision.Passes;
 /// <summary>
 /// Moves an inference BatchNormalization (and the activation <see cref="ActivationFusion"/> put in
 /// it) that feeds a Conv without padding into that Conv as <see cref="Conv.InputNormalization"/>:
-/// the pre-activation form BN → ReLU → Conv of DenseNet (61 in DenseNet-121: 58 dense layers, 3 transitions) that cannot
-/// fold into a preceding Conv. Kernels then normalise X while they read it (the Cpu backend while
-/// packing the GEMM operand of a 1×1 conv) instead of writing and re-reading a normalised copy.
+/// the pre-activation form BN → ReLU → Conv of DenseNet (61 in DenseNet-121: 58 dense layers and
+/// 3 transitions) that cannot fold into a preceding Conv. Kernels then normalise X while they read
+/// it (the Cpu backend while packing the GEMM operand of a 1×1 conv) or into a copy of their own
+/// (the paths that read X in place), in place of the BN node's pass over memory.
 /// Only done when the BN's output feeds that Conv's X alone and is not a graph output, and the Conv
 /// has no padding (a padded tap must read 0, not a normalised 0).
 /// </summary>
