@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Kernels.Neural;
 using KernelVision.Ops;
@@ -48,23 +46,14 @@ internal sealed unsafe class NormalizedChannels : IGemmPanelSource
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pack<TAct>(float* dst, int width, int x0, int count, int k0, int kc) where TAct : struct, IInRegisterActivation
     {
-        var alpha = Vector256.Create(Act.Alpha);
-        var beta = Vector256.Create(Act.Beta);
-        int vectors = Vector256.IsHardwareAccelerated ? count & ~7 : 0;
         for (int kk = 0; kk < kc; kk++)
         {
             int k = k0 + kk;
-            float* s = X + (long)k * Plane + x0, d = dst + (long)kk * width;
-            float m = Mean[k], a = Factor[k], b = Shift[k];
-            Vector256<float> vm = Vector256.Create(m), va = Vector256.Create(a), vb = Vector256.Create(b);
-            int x = 0;
-            for (; x < vectors; x += 8)
-                Vector256.Store(TAct.Apply<Lanes256, Vector256<float>>(Vector256.FusedMultiplyAdd(Vector256.Load(s + x) - vm, va, vb), alpha, beta), d + x);
-            for (; x < count; x++) d[x] = Act.Apply(MathF.FusedMultiplyAdd(s[x] - m, a, b));
-            for (; x < width; x++) d[x] = 0;
+            float* d = dst + (long)kk * width;
+            BatchNormalizationCpu.AffineAct<TAct>(new ReadOnlySpan<float>(X + (long)k * Plane + x0, count), new Span<float>(d, count), Mean[k], Factor[k], Shift[k], Act);
+            new Span<float>(d + count, width - count).Clear();
         }
     }
 }

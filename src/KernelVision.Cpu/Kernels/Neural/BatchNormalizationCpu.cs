@@ -92,7 +92,7 @@ public sealed unsafe class BatchNormalizationCpu(BatchNormalization op) : CpuKer
 
     /// <summary>y = act((x − m)·a + b) in one pass, <typeparamref name="TAct"/> being <paramref name="act"/>'s in-register form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AffineAct<TAct>(ReadOnlySpan<float> x, Span<float> y, float m, float a, float b, FusedActivation act)
+    internal static void AffineAct<TAct>(ReadOnlySpan<float> x, Span<float> y, float m, float a, float b, FusedActivation act)
         where TAct : struct, IInRegisterActivation
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
