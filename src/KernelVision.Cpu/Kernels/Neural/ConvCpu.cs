@@ -153,10 +153,19 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     public int WinogradTile { get; set; }
 
     /// <summary>Float32, and a residual Z only of Y's own shape (the convolution's: Z did not broadcast it larger).</summary>
-    protected override bool Handles(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs) =>
-        base.Handles(inputs, outputs) && (!Op.Residual || (inputs.Count > 3 && inputs[3] is { } z && outputs[0] is { } y
-            && z.Shape.AsSpan().SequenceEqual(y.Shape) && y.Rank == inputs[0]!.Rank && y.Shape[0] == inputs[0]!.Shape[0] && y.Shape[1] == inputs[1]!.Shape[0]
-            && y.Shape.AsSpan(2).SequenceEqual(Op.Resolve(inputs[0]!.Shape, inputs[1]!.Shape).OutputSpatial)));
+    /// <remarks>
+    /// Y is the convolution's shape broadcast with Z, so it is the convolution's own shape exactly when
+    /// it holds as many elements (and has its rank); the plan, cached per shape, knows that count
+    /// without resolving the geometry (and allocating) again on every run.
+    /// </remarks>
+    protected override bool Handles(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
+    {
+        if (!base.Handles(inputs, outputs)) return false;
+        if (!Op.Residual) return true;
+        if (inputs.Count <= 3 || inputs[3] is not { } z || outputs[0] is not { } y || !z.Shape.AsSpan().SequenceEqual(y.Shape)) return false;
+        var s = GetPlan(inputs[0]!.Shape, inputs[1]!.Shape).Shape;
+        return y.Rank == inputs[0]!.Rank && y.Length == (long)s.N * s.M * s.OutPlane;
+    }
 
     /// <summary>The activation the paths apply themselves: none when a residual comes first (it is applied with the residual).</summary>
     private FusedActivation PathActivation => Op.Residual ? default : Op.Activation;

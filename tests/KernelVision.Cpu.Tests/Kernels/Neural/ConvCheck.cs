@@ -89,19 +89,22 @@ internal static class ConvCheck
     /// Builds <paramref name="opType"/> with a bias and <paramref name="act"/> on random X and W,
     /// announces W and B as constants as a plan does, runs its Cpu kernel on <paramref name="threads"/>
     /// threads twice (planning, packing, scratch), and asserts that a third run allocates nothing.
+    /// With <paramref name="residual"/> (Conv only) the op also adds a fused residual Z of Y's shape.
     /// </summary>
     public static void AssertLaterRunsDoNotAllocate(Random rng, string opType, int[] xs, int[] ws, int biasLength,
-        IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads)
+        IEnumerable<Graph.Attribute> attrs, FusedActivation act, int threads, bool residual = false)
     {
         var x = Random(rng, xs);
         var w = Random(rng, ws);
         var b = Random(rng, biasLength);
-        var op = Build(opType, attrs, bias: true, act);
-        var kernel = new CpuBackend(threads).CreateKernel(op)!;
-        var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, [x, w, b])[0]!;
+        var attrList = attrs.ToList();
         Tensor?[] inputs = [x, w, b];
+        if (residual) inputs = [x, w, b, Random(rng, OpEvaluator.Evaluate(Build(opType, attrList, bias: true, act), ReferenceBackend.Instance, inputs)[0]!.Shape)];
+        var op = Build(opType, attrList, bias: true, act, residual);
+        var kernel = new CpuBackend(threads).CreateKernel(op)!;
+        var y = OpEvaluator.Evaluate(op, ReferenceBackend.Instance, inputs)[0]!;
         Tensor?[] outputs = [y];
-        ((IConstantInputsAware)kernel).PrepareConstants([null, w, b]);
+        ((IConstantInputsAware)kernel).PrepareConstants(residual ? [null, w, b, null] : [null, w, b]);
         kernel.Run(inputs, outputs);
         kernel.Run(inputs, outputs);
         long allocated = SteadyAllocations.Measure(() => kernel.Run(inputs, outputs));

@@ -527,7 +527,8 @@ public class ConvCpuTests
                      ([1, 4, 5, 6, 5], [3, 4, 3, 3, 3], []),
                  })
             foreach (int threads in new[] { 1, 2 })
-                ConvCheck.AssertLaterRunsDoNotAllocate(rng, "Conv", xs, ws, ws[0], attrs, new FusedActivation(ActivationKind.Relu), threads);
+                foreach (bool residual in new[] { false, true })
+                    ConvCheck.AssertLaterRunsDoNotAllocate(rng, "Conv", xs, ws, ws[0], attrs, new FusedActivation(ActivationKind.Relu), threads, residual);
     }
 
     [Fact]
