@@ -20,10 +20,9 @@ public static class LayerCommand
         ["blocked-depthwise"] = on => KernelVision.Cpu.Conv.DepthwiseConvBlocked.MaxWidth = on ? 1 << 20 : 0,
         ["in-place"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on,
         ["im2col-tails"] = on => KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on,
-        // The pooling gather steps, im2col's vector tails and the register-block, shared transposition at once (whole models).
+        // Im2col's vector tails and the register-block, shared transposition at once (whole models).
         ["small-planes"] = on =>
         {
-            KernelVision.Cpu.Pool.Pooling.GatheredRows = on;
             KernelVision.Cpu.Conv.Im2ColSource.VectorTails = on;
             KernelVision.Cpu.Conv.MatrixTranspose.RegisterBlocks = on;
             KernelVision.Cpu.Conv.MatrixTranspose.Shared = on;
@@ -52,6 +51,8 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceSplitChannels = on;
         },
+        // 2-D pools one whole padded plane at a time (B) against the per-row table path (A).
+        ["pool-planes"] = on => KernelVision.Cpu.Pool.Pooling.WholePlanes = on,
         // The same for a whole model, on the paths the rules or the tuner chose.
         ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
     };

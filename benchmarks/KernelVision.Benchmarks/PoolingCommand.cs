@@ -10,9 +10,8 @@ namespace KernelVision.Benchmarks;
 /// <summary>
 /// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1 and Inception-v3, each
 /// timed in-process with a 2-D path off and on run by run (A, B, A, B, …), so both see the same
-/// machine noise; prints min and median of each. <c>--switch padded</c> (default) flips the
-/// padded-row path against the table path, <c>--switch gathered</c> the padded rows' whole-row
-/// permute steps against their per-tap steps.
+/// machine noise; prints min and median of each: A is the per-row table path, B the whole-plane
+/// path (<c>DOTNET_EnableAVX512=0</c> for its AVX2 steps).
 /// </summary>
 public static class PoolingCommand
 {
@@ -29,20 +28,25 @@ public static class PoolingCommand
         ["squeezenet max 3x3s2 ceil 128x55"] = new("MaxPool", [1, 128, 55, 55], K3(2, Attr.Int("ceil_mode", 1))),
         ["squeezenet max 3x3s2 ceil 256x27"] = new("MaxPool", [1, 256, 27, 27], K3(2, Attr.Int("ceil_mode", 1))),
         ["inception max 3x3s2 64x147"] = new("MaxPool", [1, 64, 147, 147], K3(2)),
+        ["inception max 3x3s2 192x71"] = new("MaxPool", [1, 192, 71, 71], K3(2)),
+        ["inception max 3x3s2 288x35"] = new("MaxPool", [1, 288, 35, 35], K3(2)),
+        ["inception max 3x3s2 768x17"] = new("MaxPool", [1, 768, 17, 17], K3(2)),
         ["inception avg 3x3s1p1 288x35"] = new("AveragePool", [1, 288, 35, 35], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
         ["inception avg 3x3s1p1 768x17"] = new("AveragePool", [1, 768, 17, 17], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
         ["inception avg 3x3s1p1 2048x8"] = new("AveragePool", [1, 2048, 8, 8], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
+        ["densenet avg 2x2s2 256x56"] = new("AveragePool", [1, 256, 56, 56], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
+        ["densenet avg 2x2s2 512x28"] = new("AveragePool", [1, 512, 28, 28], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
+        ["densenet avg 2x2s2 1024x14"] = new("AveragePool", [1, 1024, 14, 14], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
     };
 
     public static int Run(Options o)
     {
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 300);
         string? only = o.Value("--only");
-        bool gathered = o.Value("--switch") == "gathered";
         var backend = new CpuBackend(threads);
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"{threads} threads, {runs} runs each; " +
-            (gathered ? "A = padded rows, per-tap steps, B = padded rows, gather steps (ms)" : "A = table path, B = padded rows (ms)"));
+            "A = table path, B = whole planes (ms)");
         foreach (var (name, layer) in Layers)
         {
             if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
@@ -59,14 +63,12 @@ public static class PoolingCommand
             for (int i = -20; i < runs; i++)
                 for (int v = 0; v < 2; v++)
                 {
-                    if (gathered) KernelVision.Cpu.Pool.Pooling.GatheredRows = v == 1;
-                    else KernelVision.Cpu.Pool.Pooling.PaddedRows = v == 1;
+                    KernelVision.Cpu.Pool.Pooling.WholePlanes = v == 1;
                     long t0 = Stopwatch.GetTimestamp();
                     kernel.Run(inputs, outputs);
                     if (i >= 0) ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
-            KernelVision.Cpu.Pool.Pooling.PaddedRows = true;
-            KernelVision.Cpu.Pool.Pooling.GatheredRows = true;
+            KernelVision.Cpu.Pool.Pooling.WholePlanes = true;
             var a = ms[0].Order().ToArray();
             var b = ms[1].Order().ToArray();
             Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");

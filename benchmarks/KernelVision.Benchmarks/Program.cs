@@ -23,8 +23,8 @@ public static class Program
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
-                  pooling [--threads N] [--runs R] [--only TEXT] [--switch padded|gathered]
-                                                             MaxPool / AveragePool layers, 2-D table path vs padded rows (A/B)
+                  pooling [--threads N] [--runs R] [--only TEXT]
+                                                             MaxPool / AveragePool layers, 2-D table path vs whole planes (A/B)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape
                   compare [MODEL.onnx ...] [--only a,b] [--separate] [--batch B] [--threads T] [--runs N] [--warmup N] [--gap-ms G] [--no-winograd] [--winograd-f4] [--ort-no-spin]

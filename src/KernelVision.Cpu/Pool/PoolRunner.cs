@@ -3,7 +3,7 @@ using KernelVision.Tensors;
 
 namespace KernelVision.Cpu.Pool;
 
-/// <summary>Spreads a float32 pooling run over the thread pool and picks the 2-D fast path or the generic loop.</summary>
+/// <summary>Spreads a float32 pooling run over the thread pool and picks the 2-D paths or the generic loop.</summary>
 internal static class PoolRunner
 {
     /// <summary>Window taps per chunk below which splitting further is not worth a thread.</summary>
@@ -16,12 +16,19 @@ internal static class PoolRunner
         var g = plan.Geometry;
         int taps = Math.Max(1, g.KernelSize);
         var job = new Job(plan, kind, includePad, storageOrder, x, y, indices);
+        if (g.Rank == 2 && indices is null && Pooling.PlanesApply(plan))
+        {
+            long perPlane = (long)Math.Max(1, g.OutputSize) * taps;
+            ParallelRange.For(pool, plan.Planes, (int)Math.Max(1, MinTapsPerChunk / perPlane), job, static (j, p0, p1) =>
+                Pooling.Planes2D(j.Plan, j.Kind, j.IncludePad, j.X.Floats, j.Y.Floats, p0, p1));
+            return;
+        }
         if (g.Rank == 2 && indices is null)
         {
             int rows = plan.Planes * g.OutputSpatial[0];
             long perRow = (long)Math.Max(1, g.OutputSpatial[1]) * taps;
             ParallelRange.For(pool, rows, (int)Math.Max(1, MinTapsPerChunk / perRow), job, static (j, r0, r1) =>
-                Pooling.Rows2D(j.Plan, j.Kind, j.IncludePad, j.X.Floats, j.Y.Floats, r0, r1));
+                Pooling.TableRows2D(j.Plan, j.Kind, j.IncludePad, j.X.Floats, j.Y.Floats, r0, r1));
             return;
         }
         ParallelRange.For(pool, y.Length, Math.Max(1, MinTapsPerChunk / taps), job, static (j, start, end) =>

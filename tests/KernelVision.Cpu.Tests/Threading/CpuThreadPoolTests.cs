@@ -215,15 +215,18 @@ public class CpuThreadPoolTests
     {
         using var pool = new CpuThreadPool(2, spinMicroseconds: 0);
         var before = pool.Stats;
-        for (int j = 0; j < 10; j++)
+        // On a loaded machine the worker may not get a core during the first jobs at all (the caller
+        // then runs every item): go on, up to a bound, until it has blocked once.
+        int jobs = 0;
+        for (; jobs < 10 || ((pool.Stats - before).WorkerSleeps == 0 && jobs < 1000); jobs++)
         {
             pool.ParallelFor(4, static _ => Thread.SpinWait(2000));
             Thread.Sleep(2); // the worker has no spin window: it blocks between jobs
         }
         pool.ParallelFor(1, static _ => { }); // one item runs inline: not a job
         var d = pool.Stats - before;
-        Assert.Equal(10, d.Jobs);
-        Assert.InRange(d.LateJobs, 0, 10);
+        Assert.Equal(jobs, d.Jobs);
+        Assert.InRange(d.LateJobs, 0, jobs);
         Assert.True(d.WorkerSleeps >= 1, $"worker sleeps {d.WorkerSleeps}");
     }
 

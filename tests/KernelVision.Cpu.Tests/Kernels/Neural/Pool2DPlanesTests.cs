@@ -11,11 +11,12 @@ using static KernelVision.Cpu.Tests.Kernels.Neural.PoolCheck;
 namespace KernelVision.Cpu.Tests.Kernels.Neural;
 
 /// <summary>
-/// The 2-D padded-row path (every column through 16- or 8-wide steps over a ring of padded rows):
-/// widths around the step sizes, border and ceil_mode windows, NaN and −inf at the edges, and bit
-/// equality with the table path it replaces (signed zeros included).
+/// The 2-D whole-plane path (each plane padded in scratch, every column through 16- or 8-wide steps;
+/// stride 1 as one flat array): widths around the step sizes, border and ceil_mode windows, NaN and
+/// −inf at the edges, and bit equality with the per-row table path (signed zeros included) at both
+/// step widths.
 /// </summary>
-public class Pool2DRowsTests
+public class Pool2DPlanesTests
 {
     /// <summary>
     /// Below, at and around the 8 and 16 steps, the real layers' 27, 55 and 113, and 61 and 63, whose
@@ -96,10 +97,11 @@ public class Pool2DRowsTests
     [InlineData(3, 2, 1, 1, 62)]
     [InlineData(3, 1, 1, 0, 13)]
     [InlineData(5, 2, 2, 0, 30)]
-    public void PaddedRowsMatchTheTablePathBitForBit(int kernel, int stride, int pad, int ceil, int w)
+    public void PlanesMatchTheTablePathBitForBit(int kernel, int stride, int pad, int ceil, int w)
     {
         // Values drawn from a few that tie and compare oddly: which of +0 and −0 a max keeps, and
-        // NaN and infinities, must come out as the table path gives them.
+        // NaN and infinities, must come out as the table path gives them. Their sums are exact in
+        // any order, so the averages must match bit for bit too.
         float[] values = [0f, -0f, 1f, -1f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, 0.5f];
         var rng = new Random(kernel + stride + w);
         var x = Tensor.Zeros(DataType.Float32, [1, 3, 9, w]);
@@ -112,15 +114,18 @@ public class Pool2DRowsTests
             var plan = new PoolPlan(op, x.Shape);
             var kind = opType == "MaxPool" ? PoolKind.Max : PoolKind.Average;
             int outLength = plan.Planes * plan.Geometry.OutputSize, rows = plan.Planes * plan.Geometry.OutputSpatial[0];
-            var padded = new float[outLength];
             var table = new float[outLength];
-            // Two chunks, so the second starts mid-plane with an empty ring.
-            Pooling.Rows2D(plan, kind, includePad, xs, padded, 0, rows / 2 + 1);
-            Pooling.Rows2D(plan, kind, includePad, xs, padded, rows / 2 + 1, rows);
             Pooling.TableRows2D(plan, kind, includePad, xs, table, 0, rows);
-            for (int i = 0; i < outLength; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(table[i]) == BitConverter.SingleToInt32Bits(padded[i]),
-                    $"{opType} output {i}: table path {table[i]:R}, padded rows {padded[i]:R}");
+            foreach (int width in new[] { 16, 8 })
+            {
+                // Two chunks, so the second starts with a scratch plane another plane has used.
+                var planes = new float[outLength];
+                Pooling.Planes2D(plan, kind, includePad, xs, planes, 0, 1, width);
+                Pooling.Planes2D(plan, kind, includePad, xs, planes, 1, plan.Planes, width);
+                for (int i = 0; i < outLength; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(table[i]) == BitConverter.SingleToInt32Bits(planes[i]),
+                        $"{opType} output {i}, {width}-wide steps: table path {table[i]:R}, planes {planes[i]:R}");
+            }
         }
         // MaxPool also bit for bit against the Reference: the first largest tap in row-major order wins.
         var want = OpEvaluator.Run("MaxPool", [x], attrs)[0]!.Floats;
@@ -128,5 +133,39 @@ public class Pool2DRowsTests
         for (int i = 0; i < want.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
                 $"MaxPool output {i}: reference {want[i]:R}, cpu {got[i]:R}");
+    }
+
+    /// <summary>
+    /// Random values at every width and window of <see cref="Windows"/> through the 8-wide (AVX2)
+    /// steps, which an AVX-512 machine otherwise takes only for narrow strided rows: max bit for bit
+    /// and averages within rounding of the table path.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Windows))]
+    public void NarrowStepsMatchTheTablePath(int kernel, int stride, int pad, int ceil, int dilation)
+    {
+        var rng = new Random(kernel * 7 + stride * 3 + pad + ceil * 11 + dilation * 13);
+        long[] k = [kernel, kernel], pads = [pad, pad, pad, pad], d = [dilation, dilation];
+        foreach (int w in Widths)
+        {
+            int[] shape = [1, 3, 7, w];
+            if (!Fits(shape, k, pads, d)) continue;
+            var xs = Random(rng, shape).Floats;
+            var attrs = Attrs(k, [stride, stride], pads, d, ceil);
+            foreach (var (opType, includePad) in new[] { ("MaxPool", false), ("AveragePool", false), ("AveragePool", true) })
+            {
+                var op = (PoolOp)KernelTestUtil.MakeOp(opType, 1, includePad ? [.. attrs, Attr.Int("count_include_pad", 1)] : attrs);
+                var plan = new PoolPlan(op, shape);
+                var kind = opType == "MaxPool" ? PoolKind.Max : PoolKind.Average;
+                int outLength = plan.Planes * plan.Geometry.OutputSize;
+                var table = new float[outLength];
+                var planes = new float[outLength];
+                Pooling.TableRows2D(plan, kind, includePad, xs, table, 0, plan.Planes * plan.Geometry.OutputSpatial[0]);
+                Pooling.Planes2D(plan, kind, includePad, xs, planes, 0, plan.Planes, 8);
+                for (int i = 0; i < outLength; i++)
+                    if (kind == PoolKind.Max) Assert.Equal(BitConverter.SingleToInt32Bits(table[i]), BitConverter.SingleToInt32Bits(planes[i]));
+                    else Assert.True(Math.Abs(table[i] - planes[i]) <= 1e-6f * (1 + Math.Abs(table[i])), $"{opType} w {w} output {i}: {table[i]:R} vs {planes[i]:R}");
+            }
+        }
     }
 }
