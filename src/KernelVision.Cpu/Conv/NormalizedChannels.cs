@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using KernelVision.Cpu.Gemm;
 using KernelVision.Cpu.Kernels.Neural;
 using KernelVision.Ops;
@@ -48,6 +50,25 @@ internal sealed unsafe class NormalizedChannels : IGemmPanelSource
 
     private void Pack<TAct>(float* dst, int width, int x0, int count, int k0, int kc) where TAct : struct, IInRegisterActivation
     {
+        if (width == 6 && Avx2.IsSupported && kc > 0)
+        {
+            // The transposed product's A panel: six pixels per channel, one masked load, the affine
+            // step and activation in one vector, and an 8-wide store that spills into the next k row
+            // (its own store overwrites it), as GemmPacking does for plain panels; the last row
+            // stores exactly six. The lanes past `count` must be zero, not act(shift).
+            var lanes = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
+            var alpha = Vector256.Create(Act.Alpha);
+            var beta = Vector256.Create(Act.Beta);
+            for (int kk = 0; kk < kc; kk++)
+            {
+                int k = k0 + kk;
+                var v = Vector256.FusedMultiplyAdd(Avx.MaskLoad(X + (long)k * Plane + x0, lanes) - Vector256.Create(Mean[k]), Vector256.Create(Factor[k]), Vector256.Create(Shift[k]));
+                v = TAct.Apply<Lanes256, Vector256<float>>(v, alpha, beta) & lanes;
+                if (kk < kc - 1) Avx.Store(dst + kk * 6, v);
+                else Avx.MaskStore(dst + kk * 6, GemmPacking.Six, v);
+            }
+            return;
+        }
         for (int kk = 0; kk < kc; kk++)
         {
             int k = k0 + kk;

@@ -66,6 +66,17 @@ public static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackContiguousX(float* src, nint kStride, float* dst, int width, int count, int kc)
     {
+        if (width == 6 && Avx.IsSupported && kc > 0)
+        {
+            // An A panel of the transposed products (pixels × channels): six floats per k row. Each
+            // row is one masked load (the lanes past `count` read nothing and hold zero) and one
+            // 8-wide store whose two spare lanes spill into the next k row, which its own store then
+            // overwrites; only the last row stores exactly its six.
+            var mask = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
+            for (int kk = 0; kk < kc - 1; kk++, src += kStride, dst += 6) Avx.Store(dst, Avx.MaskLoad(src, mask));
+            Avx.MaskStore(dst, Six, Avx.MaskLoad(src, mask));
+            return;
+        }
         if (count == width && (width & 3) == 0 && Vector128.IsHardwareAccelerated)
         {
             if (width == 16)
@@ -90,6 +101,13 @@ public static unsafe class GemmPacking
             for (; x < count; x++) dst[x] = src[x];
             for (; x < width; x++) dst[x] = 0;
         }
+    }
+
+    /// <summary>The first six of eight lanes: a 6-wide panel row.</summary>
+    internal static Vector256<float> Six
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(6)).AsSingle();
     }
 
     /// <summary>K is contiguous (A not transposed, B transposed): a transposition; reads stream along k.</summary>
