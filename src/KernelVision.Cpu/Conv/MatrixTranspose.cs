@@ -29,15 +29,23 @@ internal static unsafe class MatrixTranspose
     /// <see cref="Transpose"/> of the source's columns [<paramref name="c0"/>, <paramref name="c1"/>)
     /// only (destination rows c0 to c1), so threads can share a transposition; c0 a multiple of <see cref="Block"/>.
     /// </summary>
+    public static void TransposeColumns(float* src, int rows, int cols, float* dst, int c0, int c1) =>
+        TransposeRegion(src, rows, cols, dst, 0, rows, c0, c1);
+
+    /// <summary>
+    /// <see cref="Transpose"/> of the source's rows [<paramref name="r0"/>, <paramref name="r1"/>) ×
+    /// columns [<paramref name="c0"/>, <paramref name="c1"/>) only: a GEMM task's own region of Yᵀ, put
+    /// back by the thread that computed it while it is in that core's cache.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransposeColumns(float* src, int rows, int cols, float* dst, int c0, int c1)
+    public static void TransposeRegion(float* src, int rows, int cols, float* dst, int r0, int r1, int c0, int c1)
     {
         const int B = Block;
         bool vector = Avx.IsSupported && RegisterBlocks;
-        for (int i0 = 0; i0 < rows; i0 += B)
+        for (int i0 = r0; i0 < r1; i0 += B)
             for (int j0 = c0; j0 < c1; j0 += B)
             {
-                int i1 = Math.Min(rows, i0 + B), j1 = Math.Min(c1, j0 + B);
+                int i1 = Math.Min(r1, i0 + B), j1 = Math.Min(c1, j0 + B);
                 int i8 = vector ? i0 + (i1 - i0) / 8 * 8 : i0, j8 = vector ? j0 + (j1 - j0) / 8 * 8 : j0;
                 for (int i = i0; i < i8; i += 8)
                     for (int j = j0; j < j8; j += 8) GemmPacking.Transpose8(src + (long)i * cols + j, cols, 8, dst + (long)j * rows + i, rows);

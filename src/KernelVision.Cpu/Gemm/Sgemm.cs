@@ -129,6 +129,33 @@ public static unsafe class Sgemm
         if (m0 < m1 && n > 0) RunRegion(p, m0, m1, 0, n);
     }
 
+    /// <summary>
+    /// Region <paramref name="index"/> of a <paramref name="tm"/>×<paramref name="tn"/> task grid over
+    /// an M×N product (the grid <see cref="ChooseSplit"/> picks; boundaries on panel multiples, as
+    /// <see cref="Multiply(int, int, int, float, in GemmOperand, in GemmOperand, float, float*, int, in GemmEpilogue, CpuThreadPool?, GemmKernel?)"/>
+    /// splits it), for callers that run the tasks themselves; an empty region has m0 ≥ m1 or n0 ≥ n1.
+    /// </summary>
+    internal static (int M0, int M1, int N0, int N1) Region(int m, int n, GemmKernel kern, int tm, int tn, int index)
+    {
+        var (r0, r1) = CpuThreadPool.Partition((m + kern.MR - 1) / kern.MR, tm, index / tn);
+        var (c0, c1) = CpuThreadPool.Partition((n + kern.NR - 1) / kern.NR, tn, index % tn);
+        return (r0 * kern.MR, Math.Min(m, r1 * kern.MR), c0 * kern.NR, Math.Min(n, c1 * kern.NR));
+    }
+
+    /// <summary>
+    /// C[m0..m1, n0..n1] of C = act(alpha·op(A)·op(B) + beta·C + bias) (the whole M×N×K product's
+    /// operands) on the calling thread, for callers that split the product themselves (a region of
+    /// <see cref="Region"/>); m0 and n0 must be panel multiples, K positive.
+    /// </summary>
+    internal static void MultiplyRegion(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
+        float beta, float* c, int ldc, in GemmEpilogue epilogue, int m0, int m1, int n0, int n1)
+    {
+        var p = CreateProblem(m, n, k, alpha, a, b, beta, c, ldc, epilogue, null);
+        if (k <= 0 || m0 % p.Kernel.MR != 0 || n0 % p.Kernel.NR != 0 || m0 < 0 || n0 < 0 || m1 > m || n1 > n)
+            throw new ArgumentOutOfRangeException(nameof(m0), $"region [{m0}, {m1}) × [{n0}, {n1}) of M={m}, N={n}, K={k}");
+        if (m0 < m1 && n0 < n1) RunRegion(p, m0, m1, n0, n1);
+    }
+
     /// <summary>The problem after the argument checks and the kernel's choice.</summary>
     private static Problem CreateProblem(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
         float beta, float* c, int ldc, in GemmEpilogue epilogue, GemmKernel? kernel)
@@ -259,12 +286,7 @@ public static unsafe class Sgemm
 
         public void Execute(int index)
         {
-            var k = P.Kernel;
-            int im = index / Tn, jn = index % Tn;
-            var (r0, r1) = CpuThreadPool.Partition((P.M + k.MR - 1) / k.MR, Tm, im);
-            var (c0, c1) = CpuThreadPool.Partition((P.N + k.NR - 1) / k.NR, Tn, jn);
-            int m0 = r0 * k.MR, m1 = Math.Min(P.M, r1 * k.MR);
-            int n0 = c0 * k.NR, n1 = Math.Min(P.N, c1 * k.NR);
+            var (m0, m1, n0, n1) = Region(P.M, P.N, P.Kernel, Tm, Tn, index);
             if (m0 < m1 && n0 < n1) RunRegion(P, m0, m1, n0, n1);
         }
     }

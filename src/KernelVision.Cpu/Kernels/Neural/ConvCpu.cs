@@ -600,34 +600,55 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         }
         float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
         var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
-        Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, pool);
-        if (parallel && Pool.ThreadCount > 1 && s.Mg > MatrixTranspose.Block && MatrixTranspose.Shared)
+        var kern = weights.Packed?.Kernel ?? GemmKernel.Best;
+        var (tm, tn) = parallel && MatrixTranspose.Shared
+            ? Sgemm.ChooseSplit(pixels, s.Mg, k, image.Packed is not null, weights.Packed is not null, kern, Pool.ThreadCount)
+            : (1, 1);
+        if (tm * tn > 1)
         {
-            // The GEMM ran on every thread: so does the pass back into Y (and the residual), a block
-            // of channels each (only a parallel GemmTask, one at a time, uses these fields).
+            // Each task computes its region of Yᵀ and puts it back into Y itself (and adds the
+            // residual there): one hand-off instead of a GEMM and a transposition pass, no task reads
+            // what another core wrote, and the region is still in the cache that computed it
+            // (only a parallel GemmTask, one at a time, uses these fields).
+            _tImage = image;
+            _tWeights = weights;
+            _tEpilogue = epilogueT;
             _transposeFrom = yt;
             _transposeTo = y;
             _transposeZ = z;
-            _transposeRows = pixels;
-            Pool.ParallelFor((s.Mg + MatrixTranspose.Block - 1) / MatrixTranspose.Block, this, static (self, b) =>
-            {
-                int cols = self._run!.Shape.Mg, c0 = b * MatrixTranspose.Block, c1 = Math.Min(cols, c0 + MatrixTranspose.Block);
-                MatrixTranspose.TransposeColumns(self._transposeFrom, self._transposeRows, cols, self._transposeTo, c0, c1);
-                long at = (long)c0 * self._transposeRows;
-                if (self._transposeZ != null)
-                    ConvEpilogue.AddResidual(self._transposeTo + at, self._transposeZ + at, (c1 - c0) * self._transposeRows, self.Op.Activation);
-            });
+            (_tK, _tm, _tn) = (k, tm, tn);
+            Pool.ParallelFor(tm * tn, this, static (self, t) => self.TransposedPart(t));
             _transposeFrom = _transposeTo = _transposeZ = null;
+            _tImage = _tWeights = default;
+            return;
         }
-        else
-        {
-            Transpose(yt, pixels, s.Mg, y);
-            if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
-        }
+        Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, parallel ? Pool : null);
+        Transpose(yt, pixels, s.Mg, y);
+        if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
     }
 
+    /// <summary>Task <paramref name="t"/> of a parallel transposed GEMM: its region of Yᵀ = imageᵀ·Wᵀ, then of Y (and Z).</summary>
+    private void TransposedPart(int t)
+    {
+        var s = _run!.Shape;
+        int pixels = s.OutPlane, channels = s.Mg;
+        var kern = _tWeights.Packed?.Kernel ?? GemmKernel.Best;
+        var (m0, m1, n0, n1) = Sgemm.Region(pixels, channels, kern, _tm, _tn, t);
+        if (m0 >= m1 || n0 >= n1) return;
+        Sgemm.MultiplyRegion(pixels, channels, _tK, 1f, _tImage, _tWeights, 0f, _transposeFrom, channels, _tEpilogue, m0, m1, n0, n1);
+        MatrixTranspose.TransposeRegion(_transposeFrom, pixels, channels, _transposeTo, m0, m1, n0, n1);
+        if (_transposeZ != null)
+            for (int c = n0; c < n1; c++)
+            {
+                long at = (long)c * pixels + m0;
+                ConvEpilogue.AddResidual(_transposeTo + at, _transposeZ + at, m1 - m0, Op.Activation);
+            }
+    }
+
+    private GemmOperand _tImage, _tWeights;
+    private GemmEpilogue _tEpilogue;
+    private int _tK, _tm, _tn;
     private float* _transposeFrom, _transposeTo, _transposeZ;
-    private int _transposeRows;
 
     /// <summary>
     /// The fused input normalisation's per-channel statistics, folded as the BatchNormalization's own
