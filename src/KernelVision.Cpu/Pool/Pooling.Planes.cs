@@ -11,10 +11,26 @@ internal static partial class Pooling
     internal static bool WholePlanes = true;
 
     /// <summary>
-    /// True when <see cref="Planes2D"/> computes this 2-D pool: x86 with AVX2 and a stride of 1 or 2
-    /// along W (any stride along H, any kernel, dilation, padding and ceil_mode).
+    /// True when <see cref="Planes2D"/> computes this 2-D pool: x86 with AVX2, a stride of 1 or 2
+    /// along W (any stride along H, dilation and ceil_mode), a window of at most 256 taps, and no pad
+    /// as wide as the window's extent. It loads every tap of every window, padding included, so a
+    /// 2×65535 window over a 32-wide plane (a fuzzer's) would take minutes; the table path visits
+    /// only the taps on real input.
     /// </summary>
-    internal static bool PlanesApply(PoolPlan p) => WholePlanes && Avx2.IsSupported && p.Rank == 2 && p.Geometry.Strides[1] is 1 or 2;
+    internal static bool PlanesApply(PoolPlan p)
+    {
+        var g = p.Geometry;
+        if (!WholePlanes || !Avx2.IsSupported || p.Rank != 2 || g.Strides[1] is not (1 or 2) || g.KernelSize > MaxPlaneTaps) return false;
+        for (int a = 0; a < 2; a++)
+        {
+            int extent = (g.Kernel[a] - 1) * g.Dilations[a] + 1;
+            if (g.PadsBegin[a] >= extent || g.PadsEnd[a] >= extent) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Windows of more taps take the table path (see <see cref="PlanesApply"/>).</summary>
+    private const int MaxPlaneTaps = 256;
 
     /// <summary>
     /// Planes [<paramref name="pl0"/>, <paramref name="pl1"/>) of a 2-D pool, one whole plane at a
