@@ -44,7 +44,7 @@ internal sealed class ExecutionPlan
 
     internal ExecutionPlan(LoadLimits limits, PlanStep[] steps, Tensor?[] constSlots,
         (string Name, int Slot)[] inputSlots, (string Name, int Slot)[] outputs,
-        Dictionary<string, TensorInfo> infos, long arenaElements, long foldedBytes, long plannedBytes)
+        Dictionary<string, TensorInfo> infos, long arenaElements, long foldedBytes, long plannedBytes, int placedInputs = 0)
     {
         _limits = limits;
         _steps = steps;
@@ -55,7 +55,11 @@ internal sealed class ExecutionPlan
         ArenaElements = arenaElements;
         FoldedBytes = foldedBytes;
         PlannedBytes = plannedBytes;
+        PlacedInputs = placedInputs;
     }
+
+    /// <summary>Concat inputs whose producers write straight into the Concat's output (see <see cref="Backends.IPlacedInputs"/>).</summary>
+    public int PlacedInputs { get; }
 
     /// <summary>Types and shapes of every value known before running.</summary>
     public IReadOnlyDictionary<string, TensorInfo> Infos => _infos;

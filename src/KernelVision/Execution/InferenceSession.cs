@@ -31,6 +31,9 @@ public sealed class InferenceSession : IDisposable
     private readonly ModelGraph _graph;
     private readonly Dictionary<string, Tensor> _constants;
     private ExecutionPlan? _lastPlan;
+
+    /// <summary>The plan the last run took (tests look at its memory layout).</summary>
+    internal ExecutionPlan? LastPlan => _lastPlan;
     private (string Name, DataType Type, int[] Shape)[]? _lastInputs;
     private readonly List<CompiledNode> _nodes;
     // Plans by input signature, oldest first, at most SessionOptions.MaxCachedPlans of them.

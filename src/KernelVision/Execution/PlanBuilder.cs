@@ -37,6 +37,7 @@ internal sealed class PlanBuilder
     private readonly List<(string Name, int Slot)> _inputSlots = [];
     private readonly List<(string Name, int Slot)> _outputs = [];
     private long _foldedBytes;
+    private int _placedInputs;
 
     private PlanBuilder(string file, LoadLimits limits)
     {
@@ -59,7 +60,7 @@ internal sealed class PlanBuilder
         var (arenaElements, plannedBytes) = b.PlanMemory(graphOutputs);
         b.PrepareConstants();
         return new ExecutionPlan(limits, [.. b._steps], [.. b._constSlots], [.. b._inputSlots], [.. b._outputs], b._infos,
-            arenaElements, b._foldedBytes, plannedBytes);
+            arenaElements, b._foldedBytes, plannedBytes, b._placedInputs);
     }
 
     private int Slot(string name)
@@ -202,9 +203,14 @@ internal sealed class PlanBuilder
     private (long ArenaElements, long PlannedBytes) PlanMemory(HashSet<string> graphOutputs)
     {
         var lastUse = new Dictionary<int, int>();
+        var reads = new Dictionary<int, int>();
         for (int i = 0; i < _steps.Count; i++)
             foreach (int s in _steps[i].In)
-                if (s >= 0) lastUse[s] = i;
+                if (s >= 0)
+                {
+                    lastUse[s] = i;
+                    reads[s] = reads.GetValueOrDefault(s) + 1;
+                }
         var requests = new List<BufferRequest>();
         var owner = new Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)>();
         long separate = 0, outputs = 0;
@@ -232,7 +238,10 @@ internal sealed class PlanBuilder
                 }
             }
         }
+        var placed = PlaceConcatInputs(requests, owner, reads);
+        _placedInputs = placed.Count;
         var (offsets, arenaSize) = MemoryPlanner.Plan(requests);
+        foreach (var (slot, (into, at)) in placed) offsets[slot] = offsets[into] + at; // in step order: an enclosing Concat's offset is final first
         long arenaBytes = arenaSize * 4, arenaElements = 0;
         if (arenaSize > Array.MaxLength)
         {
@@ -255,6 +264,61 @@ internal sealed class PlanBuilder
             throw new LimitExceededException($"{_file}: running the graph on these input shapes needs {plannedBytes + _foldedBytes} bytes of activations " +
                 $"({arenaBytes} arena, {separate} other buffers, {outputs} outputs, {_foldedBytes} folded constants), above the limit of {_limits.MaxActivationBytes}");
         return (arenaElements, plannedBytes);
+    }
+
+    /// <summary>
+    /// For each Concat whose kernel takes inputs in place (<see cref="IPlacedInputs"/>) and whose
+    /// output is one arena buffer with every dimension before the axis 1: each input that is an arena
+    /// buffer of a static step, read by this Concat alone and only once, becomes the output's block
+    /// it would be copied to. Its request is dropped and the output's request starts at that
+    /// producer's step instead, so the block is the producer's from its write to the Concat. A placed
+    /// output may itself be placed in a later Concat (Inception's nested branches). Returns, per
+    /// placed slot, the slot it lives in and its element offset there, in step order.
+    /// </summary>
+    private List<(int Slot, (int Into, long At) Place)> PlaceConcatInputs(List<BufferRequest> requests,
+        Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)> owner, Dictionary<int, int> reads)
+    {
+        var placed = new List<(int Slot, (int Into, long At) Place)>();
+        var index = new Dictionary<int, int>(); // request id → position in requests
+        for (int r = 0; r < requests.Count; r++) index[requests[r].Id] = r;
+        var into = new Dictionary<int, (int Into, long At)>();
+        foreach (var step in _steps)
+        {
+            if (step.Dynamic || step.Node.Kernel is not IPlacedInputs || step.Node.Op is not Ops.Layout.Concat concat) continue;
+            int y = step.Out.Length == 1 ? step.Out[0] : -1;
+            if (y < 0 || !index.ContainsKey(y)) continue; // not an arena buffer (a graph output, or placed already)
+            var shape = owner[y].Info.Shape;
+            int axis = concat.ResolveAxis(shape.Length);
+            if (ShapeUtil.Product(shape, 0, axis) != 1) continue;
+            long at = 0;
+            for (int j = 0; j < step.In.Length; j++)
+            {
+                int x = step.In[j];
+                if (x >= 0 && index.TryGetValue(x, out int xi) && reads.GetValueOrDefault(x) == 1)
+                {
+                    // The output's lifetime now starts at the input's write; the input's request goes.
+                    var yr = requests[index[y]];
+                    requests[index[y]] = yr with { First = Math.Min(yr.First, requests[xi].First) };
+                    into[x] = (y, at);
+                    placed.Add((x, (y, at)));
+                    index.Remove(x);
+                }
+                at += ShapeUtil.Size(_infos[step.Node.Node.Inputs[j]].Shape);
+            }
+        }
+        requests.RemoveAll(r => into.ContainsKey(r.Id));
+        // A placed Concat output placed again: its inputs' offsets are relative to it, so resolve
+        // from the outermost inward (later Concats first).
+        for (int p = placed.Count - 1; p >= 0; p--)
+        {
+            var (slot, (y, at)) = placed[p];
+            if (into.TryGetValue(y, out var outer))
+            {
+                into[slot] = (outer.Into, outer.At + at);
+                placed[p] = (slot, into[slot]);
+            }
+        }
+        return placed;
     }
 
     // Kernels that pre-pack constant inputs (Cpu GEMM/conv weights) do it now, once per plan.

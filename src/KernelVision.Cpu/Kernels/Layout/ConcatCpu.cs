@@ -9,10 +9,11 @@ namespace KernelVision.Cpu.Kernels.Layout;
 /// Concat as block copies, any element type. Viewing the output as [outer, row], each output row is
 /// the inputs' rows side by side. The output's flat range is split into equal chunks for the threads
 /// and each chunk copies the pieces of input rows it covers, so one huge input and many small ones
-/// balance alike.
+/// balance alike. An input the planner placed in its block of the output already
+/// (<see cref="IPlacedInputs"/>) is not copied.
 /// </summary>
 [BackendKernel("cpu")]
-public sealed class ConcatCpu(Concat op) : CopyKernel<Concat>(op)
+public sealed class ConcatCpu(Concat op) : CopyKernel<Concat>(op), IPlacedInputs
 {
     private int[] _blocks = [];
     private int[] _columns = [];
@@ -49,7 +50,8 @@ public sealed class ConcatCpu(Concat op) : CopyKernel<Concat>(op)
                     int within = c - j.Columns[i];
                     int n = Math.Min(end - pos, j.Blocks[i] - within);
                     var (xa, xo) = j.Inputs[i]!.Raw;
-                    Array.Copy(xa, xo + o * j.Blocks[i] + within, ya, yo + pos, n);
+                    int from = xo + o * j.Blocks[i] + within;
+                    if (!ReferenceEquals(xa, ya) || from != yo + pos) Array.Copy(xa, from, ya, yo + pos, n);
                     pos += n;
                     if (j.Columns[i] + j.Blocks[i] == j.Row) i = 0; // next output row starts with input 0
                 }

@@ -1,0 +1,109 @@
+using Google.Protobuf;
+using KernelVision.Backends.Reference;
+using KernelVision.Execution;
+using KernelVision.Onnx;
+using KernelVision.Onnx.Proto;
+using KernelVision.Tensors;
+using KernelVision.Tests.Onnx;
+using Xunit;
+
+namespace KernelVision.Tests.Execution;
+
+/// <summary>
+/// The planner places a Concat's inputs in the Concat's output (their producers write straight into
+/// its blocks) where the Concat's kernel takes them so (the Cpu one): the numbers never change, the
+/// plan counts the inputs it placed, and a Fire-shaped graph's arena shrinks. The Reference and
+/// gpu-sim backends, whose Concats copy, plan the same graph without it.
+/// </summary>
+public class ConcatPlacementTests
+{
+    private static void Attr(NodeProto n, string name, params long[] ints) =>
+        n.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ints } });
+
+    private static NodeProto Conv(GraphProto g, string name, string x, int cin, int cout, int k, Random rng)
+    {
+        var w = Tensor.Zeros(DataType.Float32, [cout, cin, k, k]);
+        for (int i = 0; i < w.Length; i++) w.Floats[i] = (float)(rng.NextDouble() - 0.5);
+        g.Initializer.Add(TensorProtoConverter.FromTensor(w, name + "_w"));
+        var n = new NodeProto { Name = name, OpType = "Conv", Input = { x, name + "_w" }, Output = { name } };
+        Attr(n, "pads", k / 2, k / 2, k / 2, k / 2);
+        g.Node.Add(n);
+        return n;
+    }
+
+    /// <summary>
+    /// x [n, 4, 6, 7] → a conv (5 channels) and two (6, then 3) → Concat → ReLU → y, an Inception block's shape;
+    /// <paramref name="variant"/> changes one thing (see <see cref="Cases"/>).
+    /// </summary>
+    private static byte[] Model(string variant, int n)
+    {
+        var rng = new Random(3);
+        var g = new GraphProto { Name = "g" };
+        Conv(g, "a", "x", 4, 5, 1, rng);
+        // b's branch has a buffer of its own between a's write and the Concat: had the output's
+        // lifetime not been moved back to a's write, the planner could put t over a's block.
+        Conv(g, "t", "x", 4, 6, 1, rng);
+        Conv(g, "b", "t", 6, variant == "height" ? 5 : 3, 3, rng); // along H both need a's 5 channels
+        string[] inputs = variant switch
+        {
+            "input" => ["x", "b"],
+            "nested" => ["ab", "d"],
+            _ => ["a", "b"],
+        };
+        if (variant == "nested")
+        {
+            g.Node.Add(new NodeProto { Name = "inner", OpType = "Concat", Input = { "a", "b" }, Output = { "ab" }, Attribute = { new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 } } });
+            Conv(g, "d", "x", 4, 2, 3, rng);
+        }
+        var cat = new NodeProto { Name = "cat", OpType = "Concat", Output = { "c" } };
+        cat.Input.AddRange(inputs);
+        cat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = variant == "height" ? 2 : 1 });
+        g.Node.Add(cat);
+        if (variant == "twice") g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "a" }, Output = { "s" } });
+        if (variant != "output") g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { "y" } });
+        g.Input.Add(LoaderTests.Vi("x", n, 4, 6, 7));
+        g.Output.Add(new ValueInfoProto { Name = variant == "output" ? "c" : "y" });
+        if (variant == "twice") g.Output.Add(new ValueInfoProto { Name = "s" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    public static TheoryData<string, int, int> Cases() => new()
+    {
+        // variant, batch, inputs the Cpu plan places
+        { "fire", 1, 2 },
+        { "nested", 1, 4 },      // a, b in the inner Concat's output; it and d in the outer one's
+        { "twice", 1, 1 },       // a has another reader and stays apart; b is placed
+        { "input", 1, 1 },       // x is the graph's input and stays apart; b is placed
+        { "fire", 2, 0 },        // batch 2: an input is two blocks of the output, not one
+        { "height", 1, 0 },      // along H with 5 channels before it: not contiguous blocks
+        { "output", 1, 0 },      // the Concat's output is handed to the caller, outside the arena
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PlacedInputsChangeTheArenaNotTheNumbers(string variant, int batch, int placed)
+    {
+        var bytes = Model(variant, batch);
+        var x = Tensor.Zeros(DataType.Float32, [batch, 4, 6, 7]);
+        var rng = new Random(5);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        var reference = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var want = reference.Run([x]);
+        foreach (var backend in new[] { "cpu", "gpu-sim" })
+        {
+            var session = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = false });
+            for (int run = 0; run < 2; run++) // the second run reuses the arena the first one wrote
+            {
+                var got = session.Run([x]);
+                for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
+            }
+            Assert.Equal(backend == "cpu" ? placed : 0, session.LastPlan!.PlacedInputs);
+            long unplaced = reference.LastRunMemory.ArenaBytes;
+            if (backend == "cpu" && variant == "fire" && batch == 1)
+                Assert.True(session.LastRunMemory.ArenaBytes < unplaced, $"cpu arena {session.LastRunMemory.ArenaBytes} B, unplaced {unplaced} B");
+            if (placed == 0 || backend != "cpu") Assert.Equal(unplaced, session.LastRunMemory.ArenaBytes);
+        }
+    }
+}
