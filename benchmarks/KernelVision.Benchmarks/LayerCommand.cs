@@ -54,6 +54,9 @@ public static class LayerCommand
         },
         // The same for a whole model, on the paths the rules or the tuner chose.
         ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
+        // Im2ColInPlace for stride-2 convs too (B) or stride 1 only (A); read when a shape is planned,
+        // so a whole model needs --plan-switch.
+        ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 
     public static int Run(Options o, string[] rest)
@@ -109,6 +112,9 @@ public static class LayerCommand
     /// <summary>
     /// A whole model (first input random, batch 1) with the switch flipped run by run: the switches
     /// are read at run time, so one session serves both variants. <c>--gap-ms</c> sleeps before each run.
+    /// <c>--plan-switch</c>: for switches read when a kernel plans a shape, a session per variant,
+    /// B's planned (and tuned, filling the tuning cache) first, then A's under the switch off, which
+    /// falls back to the rules where the cached choice is not one of its candidates.
     /// </summary>
     private static int RunModel(Options o, string file)
     {
@@ -123,7 +129,8 @@ public static class LayerCommand
         var skip = (o.Value("--skip-passes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var backend = new CpuBackend(threads);
         using var withAll = KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend });
-        using var without = skip.Count == 0 ? null
+        bool planSwitch = o.Flag("--plan-switch");
+        using var without = skip.Count == 0 && !planSwitch ? null
             : KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend, SkipPasses = skip });
         var sessions = new[] { without ?? withAll, withAll };
         var input = withAll.Inputs[0];
@@ -132,7 +139,7 @@ public static class LayerCommand
         var data = new float[dims.Aggregate(1, (a, d) => a * d)];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
         var x = KernelVision.Tensors.Tensor.FromFloats(dims, data);
-        for (int v = 0; v < 2; v++)
+        for (int v = 1; v >= 0; v--)
         {
             set(v == 1);
             for (int i = 0; i < 3; i++) sessions[v].Run(x);
@@ -149,7 +156,7 @@ public static class LayerCommand
             }
         set(false);
         string skipped = skip.Count > 0 ? $", A skips {string.Join(",", skip)}" : "";
-        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
+        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(planSwitch ? " (a session each)" : "")}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();
