@@ -56,6 +56,12 @@ public static class LayerCommand
         ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
         // Im2ColInPlace for stride-2 convs too (B) or stride 1 only (A); read when a shape is planned,
         // so a whole model needs --plan-switch.
+        // In-place forced on both sides: A's grid ragged, B's columns rounded up to half a panel.
+        ["in-place-round"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.RoundGrid = on;
+        },
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 

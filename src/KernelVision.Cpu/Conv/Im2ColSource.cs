@@ -134,8 +134,15 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
         return pinned;
     }
 
-    /// <summary>Floats <see cref="PadBand"/> writes for channels <paramref name="plane"/> floats apart (the grid reads' overrun and the vector slack included).</summary>
-    internal long BandFloats(int plane) => (long)_s.Cg * plane + _overrun + Slack;
+    /// <summary>Floats <see cref="PadBand"/> writes for channels <paramref name="plane"/> floats apart (the grid reads' overrun and tail included).</summary>
+    internal long BandFloats(int plane) => (long)_s.Cg * plane + BandTail;
+
+    /// <summary>
+    /// Zeroed floats after the last channel: the last grid row's shifted reads run the window's
+    /// extent past it, and the grid's columns, rounded up to half a column panel, up to NR/2 more;
+    /// plus the vector slack.
+    /// </summary>
+    private int BandTail => _overrun + GemmKernel.Best.NR / 2 + Slack;
 
     /// <summary>
     /// Copies the padded input rows that output rows [<paramref name="oh0"/>, +<paramref name="rows"/>)
@@ -152,7 +159,7 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     }
 
     /// <summary>The zeroed tail after <see cref="PadBand"/>'s last channel (channels may be padded concurrently with <see cref="PadBandChannel"/>).</summary>
-    internal void PadBandTail(float* dst, int plane) => Zero(dst + (long)_s.Cg * plane, _overrun + Slack);
+    internal void PadBandTail(float* dst, int plane) => Zero(dst + (long)_s.Cg * plane, BandTail);
 
     /// <summary>
     /// <see cref="PadBand"/>'s channel <paramref name="c"/>: the phases one after another, each

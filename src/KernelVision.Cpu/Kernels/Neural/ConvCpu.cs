@@ -714,7 +714,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
                 RunInPlaceRows(src, s, x, y, weights, bias, plane, table, 0, s.OH, 0, s.Mg);
             return;
         }
-        int wp = src.GridWidth, cols = s.OH * wp, k = s.Cg * s.Taps;
+        int wp = src.GridWidth, cols = GridColumns(s.OH, wp), k = s.Cg * s.Taps;
         // The pad is a pass over the whole input: share it out like the GEMM, a channel each.
         float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
         _padSource = src;
@@ -733,13 +733,14 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         _gridY = y;
         _gridZ = _z == null ? null : _z + (y - _y);
         _gridWidth = wp;
+        _gridColumns = cols;
         Pool.ParallelFor(s.Mg, this, static (self, m) =>
-            CompactGrid(self._grid, self._gridY, self._gridZ, self._run!.Shape, self._gridWidth, m, 0, self._run.Shape.OH, self.Op.Activation));
+            CompactGrid(self._grid + (long)m * self._gridColumns, self._gridY, self._gridZ, self._run!.Shape, self._gridWidth, m, 0, self._run.Shape.OH, self.Op.Activation));
         _grid = _gridY = _gridZ = null;
     }
 
     private float* _grid, _gridY, _gridZ;
-    private int _gridWidth;
+    private int _gridWidth, _gridColumns;
 
     /// <summary>
     /// Chooses how many parts Im2ColInPlace splits an image and group into on this kernel's pool
@@ -806,24 +807,36 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     private void RunInPlaceRows(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias,
         int plane, int* table, int oh0, int oh1, int m0, int m1)
     {
-        int wp = src.GridWidth, cols = (oh1 - oh0) * wp, k = s.Cg * s.Taps;
+        int wp = src.GridWidth, cols = GridColumns(oh1 - oh0, wp), k = s.Cg * s.Taps;
         float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
         src.PadBand(x, padded, plane, oh0, oh1 - oh0);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         Sgemm.MultiplyRows(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1);
         float* z = _z == null ? null : _z + (y - _y);
-        for (int m = m0; m < m1; m++) CompactGrid(grid, y, z, s, wp, m, oh0, oh1, Op.Activation);
+        for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * cols, y, z, s, wp, m, oh0, oh1, Op.Activation);
     }
 
     /// <summary>
+    /// Columns of the grid of <paramref name="rows"/> output rows of <paramref name="wp"/> pixels,
+    /// rounded up to half a column panel: the last panel then runs the in-place full- or
+    /// half-width microkernel instead of packing a ragged strip for the scratch-tile edge kernel,
+    /// which cost ResNet-18's stride-2 14×14 (7·8 = 56 columns) about a tenth. The extra columns
+    /// read at most NR/2 floats past the grid's last row, into the padded source's zeroed tail.
+    /// </summary>
+    private static int GridColumns(int rows, int wp) => RoundGrid ? RoundUp(rows * wp, GemmKernel.Best.NR / 2) : rows * wp;
+
+    /// <summary>Off: <see cref="GridColumns"/> leaves the grid ragged (benchmarks' A/B switch).</summary>
+    internal static bool RoundGrid { get; set; } = true;
+
+    /// <summary>
     /// Output channel <paramref name="m"/>'s real pixels in rows [<paramref name="oh0"/>, <paramref name="oh1"/>):
-    /// the first OW of each <paramref name="wp"/>-wide row of a grid that holds those rows only; then,
+    /// the first OW of each <paramref name="wp"/>-wide row of its grid rows at <paramref name="grid"/>, which hold those rows only; then,
     /// with a residual <paramref name="z"/> (Y's layout), act(Y + Z) on those rows while they are in cache.
     /// </summary>
     private static void CompactGrid(float* grid, float* y, float* z, in ConvShape s, int wp, int m, int oh0, int oh1, FusedActivation act)
     {
-        float* src = grid + (long)m * (oh1 - oh0) * wp, dst = y + (long)m * s.OutPlane;
+        float* src = grid, dst = y + (long)m * s.OutPlane;
         for (int oh = oh0; oh < oh1; oh++)
             new ReadOnlySpan<float>(src + (long)(oh - oh0) * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
         if (z != null)
