@@ -62,6 +62,17 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.RoundGrid = on;
         },
+        // Im2Col (A) or Im2ColT (A of the second) against Im2ColInPlace (B): the tuner's three GEMM candidates.
+        ["in-place-vs-im2col"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? null : false;
+        },
+        ["in-place-vs-im2colt"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? null : true;
+        },
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 
@@ -118,6 +129,8 @@ public static class LayerCommand
     /// <summary>
     /// A whole model (first input random, batch 1) with the switch flipped run by run: the switches
     /// are read at run time, so one session serves both variants. <c>--gap-ms</c> sleeps before each run.
+    /// <c>--preset S:on|off</c> sets switch S for the whole run first (both variants: one side of an
+    /// A/B across processes, for switches read when a kernel plans a shape).
     /// <c>--plan-switch</c>: for switches read when a kernel plans a shape, a session per variant,
     /// B's planned (and tuned, filling the tuning cache) first, then A's under the switch off, which
     /// falls back to the rules where the cached choice is not one of its candidates.
@@ -129,6 +142,16 @@ public static class LayerCommand
         {
             Console.Error.WriteLine($"unknown switch '{sw}' ({string.Join(", ", Switches.Keys)})");
             return 2;
+        }
+        if (o.Value("--preset") is { } preset)
+        {
+            var parts = preset.Split(':');
+            if (parts.Length != 2 || !Switches.TryGetValue(parts[0], out var fixedSet) || parts[1] is not ("on" or "off"))
+            {
+                Console.Error.WriteLine($"--preset wants SWITCH:on or SWITCH:off, not '{preset}'");
+                return 2;
+            }
+            fixedSet(parts[1] == "on");
         }
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 50), gap = o.Int("--gap-ms", 0);
         // --skip-passes P,Q: A is the model loaded without those passes, B with every pass (one process, alternating).
@@ -162,7 +185,7 @@ public static class LayerCommand
             }
         set(false);
         string skipped = skip.Count > 0 ? $", A skips {string.Join(",", skip)}" : "";
-        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(planSwitch ? " (a session each)" : "")}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
+        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(o.Value("--preset") is { } p ? $", {p}" : "")}{(planSwitch ? " (a session each)" : "")}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();
