@@ -249,7 +249,8 @@ public class ConvCpuTests
         Assert.StartsWith("PointwiseInPlace", InPlace([3, 17, 5, 3], [130, 17, 1, 1], false, default));
         Assert.StartsWith("PointwiseInPlace", InPlace([2, 6, 9, 11], [9, 2, 1, 1], true, default, Group(3)));
         Assert.StartsWith("PointwiseInPlace", InPlace([1, 300, 13, 17], [70, 300, 1, 1], true, new FusedActivation(ActivationKind.Relu)));
-        // Strides above 2 keep the packed path.
+        // Strides above 2, and strided 1×1 convs (one phase: nothing to gain), keep the packed path.
+        Assert.DoesNotContain("InPlace", InPlace([1, 16, 14, 14], [24, 16, 1, 1], true, default, Strides(2, 2)));
         Assert.StartsWith("Im2Col", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(3, 3), Pads(1, 0, 2, 1)));
         Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(3, 3), Pads(1, 0, 2, 1)));
         Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 3), Pads(1, 0, 2, 1)));
@@ -270,10 +271,11 @@ public class ConvCpuTests
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 16, 21], [9, 4, 5, 5], true, default, Strides(2, 2), Pads(2, 1, 0, 3)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 23, 22], [8, 3, 7, 7], true, default, Strides(2, 2), Pads(3, 3, 3, 3)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 10, 11], [5, 4, 2, 2], true, default, Strides(2, 2)));
-        Assert.StartsWith("Im2ColInPlace", InPlace([1, 16, 14, 14], [24, 16, 1, 1], true, default, Strides(2, 2)));
-        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 1, 1], false, default, Strides(2, 2)));
-        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 1, 1], true, default, Strides(2, 2), Pads(1, 1, 0, 0)));
-        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 40, 37], [10, 8, 1, 1], true, default, Strides(2, 2), Pads(0, 1, 1, 0)));
+        // Kernels one tap wide read the even padded columns only, tall ones the even rows.
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 3, 1], false, default, Strides(2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 3, 1], true, default, Strides(2, 2), Pads(1, 1, 0, 0)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 40, 37], [10, 8, 3, 1], true, default, Strides(2, 2), Pads(0, 1, 1, 0)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 14, 21], [10, 8, 1, 3], true, default, Strides(2, 2), Pads(0, 1, 0, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([1, 6, 40, 41], [10, 6, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([2, 6, 9, 14], [9, 2, 3, 3], true, default, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColInPlace", InPlace([8, 8, 48, 48], [32, 8, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
@@ -302,7 +304,7 @@ public class ConvCpuTests
         Assert.Equal(4, Banded([1, 3, 23, 22], [8, 3, 7, 7], 4, default, Strides(2, 2), Pads(3, 3, 3, 3)));
         Assert.Equal(3, Banded([1, 3, 35, 35], [8, 3, 3, 3], 3, default, Strides(2, 2)));
         Assert.Equal(6, Banded([1, 64, 11, 9], [10, 64, 3, 3], 6, default, Strides(2, 2), Pads(1, 1, 1, 1)));
-        Assert.Equal(2, Banded([1, 16, 15, 13], [10, 16, 1, 1], 2, default, Strides(2, 2)));
+        Assert.Equal(2, Banded([1, 16, 15, 13], [10, 16, 3, 1], 2, default, Strides(2, 2), Pads(1, 1, 1, 0)));
         Assert.Equal(2, Banded([3, 16, 48, 48], [32, 16, 3, 3], 2, default, Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.Equal(3, Banded([1, 48, 60, 60], [96, 16, 3, 3], 3, default, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.Equal(2, Banded([1, 4, 12, 9], [5, 4, 3, 3], 2, default, Strides(2, 1), Pads(1, 1, 1, 1)));
@@ -311,7 +313,7 @@ public class ConvCpuTests
         Assert.Equal(2, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 2, Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.Equal(3, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 7, Strides(2, 2), Pads(1, 1, 1, 1)));
         Assert.Equal(2, ChannelParts([1, 64, 11, 9], [40, 64, 3, 3], 2, Strides(2, 2), Pads(1, 1, 1, 1)));
-        Assert.Equal(2, ChannelParts([1, 16, 15, 13], [24, 16, 1, 1], 2, Strides(2, 2)));
+        Assert.Equal(2, ChannelParts([1, 16, 15, 13], [24, 16, 1, 3], 2, Strides(2, 2), Pads(0, 1, 0, 1)));
         Assert.Equal(4, ChannelParts([1, 48, 60, 60], [96, 16, 3, 3], 4, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
     }
 
@@ -660,7 +662,7 @@ public class ConvCpuTests
         { "Im2ColNd", [1, 4, 5, 6, 7], [8, 4, 3, 3, 3], "1,1,1,1,1,1", null, 0, false, "Relu" },
         { "Im2ColInPlace", [2, 8, 10, 12], [16, 8, 3, 3], "1,1,1,1", null, 0, true, "Relu" },
         { "Im2ColInPlace", [2, 8, 11, 12], [16, 8, 3, 3], "1,1,1,1;2,2", null, 0, true, "Relu" },
-        { "Im2ColInPlace", [1, 8, 13, 12], [16, 8, 1, 1], ";2,2", null, 0, true, "Sigmoid" },
+        { "Im2ColInPlace", [1, 8, 13, 12], [16, 8, 3, 1], "1,0,1,0;2,2", null, 0, true, "Sigmoid" },
         { "WinogradF2", [1, 16, 12, 14], [24, 16, 3, 3], "1,1,1,1", true, 2, false, "Relu" },
         { "WinogradF4", [2, 16, 11, 13], [24, 16, 3, 3], "1,1,1,1", true, 4, false, "Tanh" },
         { "Depthwise ", [1, 8, 40, 41], [16, 1, 3, 3], "1,1,1,1;;8", null, 0, false, "Relu" }, // depth multiplier 2
