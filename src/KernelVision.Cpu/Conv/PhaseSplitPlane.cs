@@ -72,7 +72,7 @@ internal static unsafe class PhaseSplitPlane
 
     /// <summary>
     /// Phase 0 only of <see cref="SplitRow2"/>'s row (the even padded columns), for convs whose
-    /// taps never read the odd ones (1×1 stride 2): <paramref name="lw"/> floats at <paramref name="dst"/>.
+    /// taps never read the odd ones (one tap wide, or an even dilation): <paramref name="lw"/> floats at <paramref name="dst"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void EvenColumns(float* src, int len, int pl, int lw, float* dst)

@@ -293,6 +293,35 @@ public class ConvCpuTests
     }
 
     [Fact]
+    public void InPlaceStepsSplitOneByOneMatchReference()
+    {
+        // InPlaceBands off (a benchmark switch, process-wide: whichever form runs is right, so
+        // tests beside this one are unaffected): the pad a channel per item over the whole image,
+        // then the GEMM and the compaction each split over the threads, strides 1 and 2.
+        bool bands = ConvCpu.InPlaceBands;
+        try
+        {
+            ConvCpu.InPlaceBands = false;
+            foreach (var (x, w, attrs) in new (int[], int[], Graph.Attribute[])[]
+            {
+                ([1, 5, 13, 11], [6, 5, 3, 3], [Pads(1, 1, 1, 1)]),
+                ([1, 16, 23, 20], [24, 16, 3, 3], [Strides(2, 2), Pads(1, 1, 1, 1)]),
+                ([1, 4, 16, 21], [9, 4, 5, 5], [Strides(2, 2), Pads(2, 1, 0, 3)]),
+                ([1, 8, 15, 13], [10, 8, 3, 1], [Strides(2, 2), Pads(1, 1, 0, 0)]),
+            })
+            {
+                var result = ConvCheck.Check("Conv", x, w, w[0], attrs, new FusedActivation(ActivationKind.Relu), threadCounts: [2], inPlace: true, residual: true)!;
+                Assert.StartsWith("Im2ColInPlace", result.Variant);
+                Assert.Equal(0, ((ConvCpu)result.Kernel).LastBands);
+            }
+        }
+        finally
+        {
+            ConvCpu.InPlaceBands = bands;
+        }
+    }
+
+    [Fact]
     public void InPlaceStride2PartsMatchReference()
     {
         // A band of output rows [oh0, oh1) splits phase rows [oh0, oh1 + (KH − 1)/2) of each
