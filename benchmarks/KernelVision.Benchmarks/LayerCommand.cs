@@ -55,6 +55,26 @@ public static class LayerCommand
         ["pool-planes"] = on => KernelVision.Cpu.Pool.Pooling.WholePlanes = on,
         // The same for a whole model, on the paths the rules or the tuner chose.
         ["bands"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceBands = on,
+        // Im2ColInPlace for stride-2 convs too (B) or stride 1 only (A); read when a shape is planned,
+        // so a whole model needs --plan-switch.
+        // In-place forced on both sides: A's grid ragged, B's columns rounded up to half a panel.
+        ["in-place-round"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.RoundGrid = on;
+        },
+        // Im2Col (A) or Im2ColT (A of the second) against Im2ColInPlace (B): the tuner's three GEMM candidates.
+        ["in-place-vs-im2col"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? null : false;
+        },
+        ["in-place-vs-im2colt"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? null : true;
+        },
+        ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 
     public static int Run(Options o, string[] rest)
@@ -110,6 +130,11 @@ public static class LayerCommand
     /// <summary>
     /// A whole model (first input random, batch 1) with the switch flipped run by run: the switches
     /// are read at run time, so one session serves both variants. <c>--gap-ms</c> sleeps before each run.
+    /// <c>--preset S:on|off</c> sets switch S for the whole run first (both variants: one side of an
+    /// A/B across processes, for switches read when a kernel plans a shape).
+    /// <c>--plan-switch</c>: for switches read when a kernel plans a shape, a session per variant,
+    /// B's planned (and tuned, filling the tuning cache) first, then A's under the switch off, which
+    /// falls back to the rules where the cached choice is not one of its candidates.
     /// </summary>
     private static int RunModel(Options o, string file)
     {
@@ -119,12 +144,23 @@ public static class LayerCommand
             Console.Error.WriteLine($"unknown switch '{sw}' ({string.Join(", ", Switches.Keys)})");
             return 2;
         }
+        if (o.Value("--preset") is { } preset)
+        {
+            var parts = preset.Split(':');
+            if (parts.Length != 2 || !Switches.TryGetValue(parts[0], out var fixedSet) || parts[1] is not ("on" or "off"))
+            {
+                Console.Error.WriteLine($"--preset wants SWITCH:on or SWITCH:off, not '{preset}'");
+                return 2;
+            }
+            fixedSet(parts[1] == "on");
+        }
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 50), gap = o.Int("--gap-ms", 0);
         // --skip-passes P,Q: A is the model loaded without those passes, B with every pass (one process, alternating).
         var skip = (o.Value("--skip-passes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var backend = new CpuBackend(threads);
         using var withAll = KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend });
-        using var without = skip.Count == 0 ? null
+        bool planSwitch = o.Flag("--plan-switch");
+        using var without = skip.Count == 0 && !planSwitch ? null
             : KernelVision.Execution.InferenceSession.Load(file, new KernelVision.Execution.SessionOptions { Backend = backend, SkipPasses = skip });
         var sessions = new[] { without ?? withAll, withAll };
         var input = withAll.Inputs[0];
@@ -133,7 +169,7 @@ public static class LayerCommand
         var data = new float[dims.Aggregate(1, (a, d) => a * d)];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
         var x = KernelVision.Tensors.Tensor.FromFloats(dims, data);
-        for (int v = 0; v < 2; v++)
+        for (int v = 1; v >= 0; v--)
         {
             set(v == 1);
             for (int i = 0; i < 3; i++) sessions[v].Run(x);
@@ -150,7 +186,7 @@ public static class LayerCommand
             }
         set(false);
         string skipped = skip.Count > 0 ? $", A skips {string.Join(",", skip)}" : "";
-        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
+        Console.WriteLine($"{Path.GetFileName(file)}, {threads} threads, switch {sw}{(o.Value("--preset") is { } p ? $", {p}" : "")}{(planSwitch ? " (a session each)" : "")}{skipped}{(gap > 0 ? $", {gap} ms idle before each run" : "")}:");
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();

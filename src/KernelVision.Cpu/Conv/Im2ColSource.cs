@@ -35,19 +35,53 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
         NeedsPadding = shape.PT != 0 || shape.PL != 0 || shape.PB != 0 || shape.PR != 0;
         Hp = shape.H + shape.PT + shape.PB;
         Wp = shape.W + shape.PL + shape.PR;
-        _kOff = RowOffsetsFor(Hp * Wp);
+        _kOff = new int[shape.Cg * shape.KH * shape.KW];
+        int i = 0;
+        for (int c = 0; c < shape.Cg; c++)
+            for (int kh = 0; kh < shape.KH; kh++)
+                for (int kw = 0; kw < shape.KW; kw++, i++)
+                    _kOff[i] = c * Hp * Wp + kh * shape.DH * Wp + kw * shape.DW;
+        if (shape.SH is 1 or 2 && shape.SW is 1 or 2)
+        {
+            GridWidth = GridWidthOf(shape);
+            // A phase of a stride-2 axis holds every other padded row (column); taps whose offset
+            // along it is even read phase 0 only, so an axis whose taps are all even needs one.
+            _phaseRows = shape.SH == 2 && shape.KH > 1 && shape.DH % 2 == 1 ? 2 : 1;
+            _phaseCols = shape.SW == 2 && shape.KW > 1 && shape.DW % 2 == 1 ? 2 : 1;
+            _halo = (shape.KH - 1) * shape.DH / shape.SH;
+            _overrun = (shape.KW - 1) * shape.DW / shape.SW;
+            _gridOff = GridOffsetsFor(BandPlane(shape.OH));
+        }
     }
 
-    /// <summary>Per k = (c, kh, kw): c·<paramref name="plane"/> + kh·DH·Wp + kw·DW, for channels <paramref name="plane"/> floats apart.</summary>
-    private int[] RowOffsetsFor(int plane)
+    /// <summary>
+    /// Width of the in-place path's grid of output pixels: the padded width for stride 1, the
+    /// width of a column phase, ⌈Wp/2⌉, for stride 2; only the first OW of each row are outputs.
+    /// </summary>
+    internal static int GridWidthOf(ConvShape s)
+    {
+        int wp = s.W + s.PL + s.PR;
+        return (wp + s.SW - 1) / s.SW;
+    }
+
+    /// <summary>
+    /// Per k = (c, kh, kw), the offset the in-place path's grid reads row k from, channels
+    /// <paramref name="plane"/> floats apart (see <see cref="RowOffsets"/>).
+    /// </summary>
+    private int[] GridOffsetsFor(int plane)
     {
         var s = _s;
+        int phase = plane / (_phaseRows * _phaseCols);
         var offsets = new int[s.Cg * s.KH * s.KW];
         int i = 0;
         for (int c = 0; c < s.Cg; c++)
             for (int kh = 0; kh < s.KH; kh++)
                 for (int kw = 0; kw < s.KW; kw++, i++)
-                    offsets[i] = c * plane + kh * s.DH * Wp + kw * s.DW;
+                {
+                    int dy = kh * s.DH, dx = kw * s.DW;
+                    int p = dy % s.SH * _phaseCols + dx % s.SW;
+                    offsets[i] = c * plane + p * phase + dy / s.SH * GridWidth + dx / s.SW;
+                }
         return offsets;
     }
 
@@ -62,59 +96,111 @@ public sealed unsafe class Im2ColSource : IGemmPanelSource
     /// <summary>Floats <see cref="PadInput"/> writes (slack included).</summary>
     public long PaddedFloats => (long)_s.Cg * Hp * Wp + Slack;
 
-    /// <summary>
-    /// Offset of im2col row k = (c, kh, kw) in the padded image: with stride 1 that row, over the
-    /// padded grid of output pixels (<see cref="Wp"/> columns per output row, the last
-    /// Wp − OW of them not real outputs), is the padded image itself from this offset on, which
-    /// <see cref="GemmOperand.RowTableB"/> lets the microkernels read in place.
-    /// </summary>
-    internal int[] RowOffsets => _kOff;
+    // The in-place path's layout (strides 1 and 2 only): each channel's padded rows split into
+    // phases by row and column parity (one phase for stride 1), each phase GridWidth wide.
+    private readonly int _phaseRows = 1, _phaseCols = 1;
+    private readonly int _halo, _overrun; // the window's extent below and right of its first tap, in phase rows and columns
+    private readonly int[] _gridOff = [];
 
     /// <summary>
-    /// Floats the padded image needs for <see cref="RowOffsets"/> reads over the whole padded grid:
-    /// the last row's shifted reads run (KW − 1)·DW floats past the image, into columns that are
-    /// not real outputs.
+    /// Row width of the in-place path's grid and of its padded source's phases: an output pixel
+    /// (oh, ow) is grid column oh·GridWidth + ow, and with stride 2 its tap (kh, kw) is the phase
+    /// (kh mod 2, kw mod 2) of the padded image at phase row oh + kh/2, column ow + kw/2, a
+    /// stride-1 read, so every tap's row of B is its phase read in place along the grid.
     /// </summary>
-    internal long GridPaddedFloats => PaddedFloats + (long)(_s.KW - 1) * _s.DW;
+    internal int GridWidth { get; }
 
     /// <summary>
-    /// Floats per channel of a band of at most <paramref name="rows"/> output rows (stride 1): its
-    /// padded input rows, the output rows plus the (KH − 1)·DH rows of the window's halo.
+    /// Offset of im2col row k = (c, kh, kw) in the padded (phase-split, for stride 2) image of
+    /// <see cref="PadBand"/> over all OH output rows (channels <see cref="BandPlane"/>(OH) floats
+    /// apart): over the grid of output pixels (<see cref="GridWidth"/> columns per output row, the
+    /// last GridWidth − OW of them not real outputs), that row is the padded image itself from
+    /// this offset on, which <see cref="GemmOperand.RowTableB"/> lets the microkernels read in place.
     /// </summary>
-    internal int BandPlane(int rows) => (rows + (_s.KH - 1) * _s.DH) * Wp;
+    internal int[] RowOffsets => _gridOff;
+
+    /// <summary>
+    /// Floats per channel of a band of at most <paramref name="rows"/> output rows: each of its
+    /// phases' rows (the padded rows for stride 1), the output rows plus the window's halo below.
+    /// </summary>
+    internal int BandPlane(int rows) => _phaseRows * _phaseCols * (rows + _halo) * GridWidth;
 
     /// <summary><see cref="RowOffsets"/> for a band's padded rows (<see cref="PadBand"/>), channels <paramref name="plane"/> floats apart; pinned.</summary>
     internal int[] BandRowOffsets(int plane)
     {
-        var offsets = RowOffsetsFor(plane);
+        var offsets = GridOffsetsFor(plane);
         var pinned = GC.AllocateUninitializedArray<int>(offsets.Length, pinned: true);
         offsets.CopyTo(pinned, 0);
         return pinned;
     }
 
-    /// <summary>Floats <see cref="PadBand"/> writes for channels <paramref name="plane"/> floats apart (the grid reads' overrun and the vector slack included).</summary>
-    internal long BandFloats(int plane) => (long)_s.Cg * plane + (long)(_s.KW - 1) * _s.DW + Slack;
+    /// <summary>Floats <see cref="PadBand"/> writes for channels <paramref name="plane"/> floats apart (the grid reads' overrun and tail included).</summary>
+    internal long BandFloats(int plane) => (long)_s.Cg * plane + BandTail;
+
+    /// <summary>
+    /// Zeroed floats after the last channel: the last grid row's shifted reads run the window's
+    /// extent past it, and the grid's columns, rounded up to half a column panel, up to NR/2 more;
+    /// plus the vector slack.
+    /// </summary>
+    private int BandTail => _overrun + GemmKernel.Best.NR / 2 + Slack;
 
     /// <summary>
     /// Copies the padded input rows that output rows [<paramref name="oh0"/>, +<paramref name="rows"/>)
-    /// of a stride-1 conv read (their own and the halo below) of every channel at <paramref name="x"/>
-    /// into <paramref name="dst"/>, channels <paramref name="plane"/> floats apart, and zeroes the
-    /// rest of each plane and the tail (<see cref="BandFloats"/>): a grid row's last columns read
-    /// (KW − 1)·DW floats past the band's rows, into columns that are not real outputs, and those
-    /// must not hold garbage (a NaN or denormal there costs time, not correctness).
+    /// read (their own and the halo below) of every channel at <paramref name="x"/> into
+    /// <paramref name="dst"/>, channels <paramref name="plane"/> floats apart, split into phases
+    /// for stride 2 (<see cref="PadBandChannel"/>), and zeroes the tail (<see cref="BandFloats"/>):
+    /// a grid row's last columns read past the band's rows, into columns that are not real
+    /// outputs, and those must not hold garbage (a NaN or denormal there costs time, not correctness).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void PadBand(float* x, float* dst, int plane, int oh0, int rows)
     {
+        for (int c = 0; c < _s.Cg; c++) PadBandChannel(x, dst, plane, oh0, rows, c);
+        PadBandTail(dst, plane);
+    }
+
+    /// <summary>The zeroed tail after <see cref="PadBand"/>'s last channel (channels may be padded concurrently with <see cref="PadBandChannel"/>).</summary>
+    internal void PadBandTail(float* dst, int plane) => Zero(dst + (long)_s.Cg * plane, BandTail);
+
+    /// <summary>
+    /// <see cref="PadBand"/>'s channel <paramref name="c"/>: the phases one after another, each
+    /// plane / phases floats, its rows [<paramref name="oh0"/>, +rows + halo) and then zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void PadBandChannel(float* x, float* dst, int plane, int oh0, int rows, int c)
+    {
         var s = _s;
-        int used = rows + (s.KH - 1) * s.DH;
-        for (int c = 0; c < s.Cg; c++)
+        int used = rows + _halo, gw = GridWidth;
+        float* src = x + (long)c * s.H * s.W, d = dst + (long)c * plane;
+        if (s.SH == 1 && s.SW == 1)
         {
-            float* d = dst + (long)c * plane;
-            PadRows(x + (long)c * s.H * s.W, d, oh0, oh0 + used);
-            Zero(d + used * Wp, plane - used * Wp);
+            PadRows(src, d, oh0, oh0 + used);
+            Zero(d + used * gw, plane - used * gw);
+            return;
         }
-        Zero(dst + (long)s.Cg * plane, (s.KW - 1) * s.DW + Slack);
+        int phase = plane / (_phaseRows * _phaseCols);
+        for (int py = 0; py < _phaseRows; py++)
+        {
+            float* d0 = d + py * _phaseCols * phase, d1 = d0 + phase; // column phases 0 and 1
+            for (int r = oh0; r < oh0 + used; r++, d0 += gw, d1 += gw)
+            {
+                int ih = r * s.SH + py - s.PT;
+                if ((uint)ih >= (uint)s.H)
+                {
+                    Zero(d0, gw);
+                    if (_phaseCols == 2) Zero(d1, gw);
+                }
+                else if (s.SW == 1)
+                {
+                    Zero(d0, s.PL);
+                    Copy(src + (long)ih * s.W, d0 + s.PL, s.W);
+                    Zero(d0 + s.PL + s.W, s.PR);
+                }
+                else if (_phaseCols == 2) PhaseSplitPlane.SplitRow2(src + (long)ih * s.W, s.W, s.PL, gw, d0, d1);
+                else PhaseSplitPlane.EvenColumns(src + (long)ih * s.W, s.W, s.PL, gw, d0);
+            }
+            for (int px = 0; px < _phaseCols; px++)
+                Zero(d + (py * _phaseCols + px) * phase + used * gw, phase - used * gw);
+        }
     }
 
     /// <summary>GEMM depth K = Cg·KH·KW.</summary>

@@ -34,7 +34,7 @@ internal static unsafe class PhaseSplitPlane
             float* row = plane + (long)ih * w;
             if (sw == 2 && Avx2.IsSupported)
             {
-                SplitRow2(row, Math.Max(0, Math.Min(w, padded - pl)), pl, lw, dst);
+                SplitRow2(row, Math.Max(0, Math.Min(w, padded - pl)), pl, lw, dst, dst + lw);
                 continue;
             }
             float* target = sw == 1 ? dst : line;
@@ -49,22 +49,49 @@ internal static unsafe class PhaseSplitPlane
     /// <summary>
     /// One padded row for stride 2 straight from the source row (no padded copy first): source
     /// column ic is padded column ic + pl, so even source columns land in phase pl mod 2 from index
-    /// ⌊pl/2⌋ on and odd ones in the other phase from ⌊(pl+1)/2⌋; everything else is zero.
+    /// ⌊pl/2⌋ on and odd ones in the other phase from ⌊(pl+1)/2⌋; everything else is zero. Phase
+    /// 0's <paramref name="lw"/> floats go to <paramref name="dst0"/>, phase 1's to <paramref name="dst1"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SplitRow2(float* src, int len, int pl, int lw, float* dst)
+    internal static void SplitRow2(float* src, int len, int pl, int lw, float* dst0, float* dst1)
     {
         int pe = pl & 1, se = pl >> 1, so = (pl + 1) >> 1;
         int ne = (len + 1) / 2, no = len / 2;
-        float* even = dst + pe * lw + se, odd = dst + (1 - pe) * lw + so;
-        Im2ColSource.Zero(dst + pe * lw, se);
+        float* evenRow = pe == 0 ? dst0 : dst1, oddRow = pe == 0 ? dst1 : dst0;
+        float* even = evenRow + se, odd = oddRow + so;
+        Im2ColSource.Zero(evenRow, se);
         Im2ColSource.Zero(even + ne, lw - se - ne);
-        Im2ColSource.Zero(dst + (1 - pe) * lw, so);
+        Im2ColSource.Zero(oddRow, so);
         Im2ColSource.Zero(odd + no, lw - so - no);
         int j = 0;
-        for (; 2 * j + 16 <= len; j += 8) Deinterleave8(src + 2 * j, even + j, odd + j);
+        if (Avx2.IsSupported)
+            for (; 2 * j + 16 <= len; j += 8) Deinterleave8(src + 2 * j, even + j, odd + j);
         for (int k = j; k < ne; k++) even[k] = src[2 * k];
         for (int k = j; k < no; k++) odd[k] = src[2 * k + 1];
+    }
+
+    /// <summary>
+    /// Phase 0 only of <see cref="SplitRow2"/>'s row (the even padded columns), for convs whose
+    /// taps never read the odd ones (one tap wide, or an even dilation): <paramref name="lw"/> floats at <paramref name="dst"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void EvenColumns(float* src, int len, int pl, int lw, float* dst)
+    {
+        // Padded column 2j is source column 2j − pl: the first such inside the row is j0.
+        int j0 = (pl + 1) >> 1, s0 = 2 * j0 - pl;
+        int n = Math.Max(0, Math.Min(lw - j0, (len - s0 + 1) / 2));
+        Im2ColSource.Zero(dst, j0);
+        Im2ColSource.Zero(dst + j0 + n, lw - j0 - n);
+        float* from = src + s0, to = dst + j0;
+        int j = 0;
+        if (Avx2.IsSupported)
+            for (; s0 + 2 * j + 16 <= len && j + 8 <= n; j += 8)
+            {
+                var a = Avx.LoadVector256(from + 2 * j);
+                var b = Avx.LoadVector256(from + 2 * j + 8);
+                Avx.Store(to + j, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle());
+            }
+        for (; j < n; j++) to[j] = from[2 * j];
     }
 
     /// <summary>even[0..8) = src[0, 2, …, 14], odd[0..8) = src[1, 3, …, 15].</summary>

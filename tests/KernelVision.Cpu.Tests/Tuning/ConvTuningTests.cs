@@ -24,7 +24,7 @@ public sealed class ConvTuningTests
     // Five threads: a machine key no other test (or user run) shares.
     private static readonly CpuBackend Backend = new(5);
 
-    private static (ConvCpu Kernel, Tensor[] Inputs, Tensor Want) Conv3x3(int c, int hw, int seed)
+    private static (ConvCpu Kernel, Tensor[] Inputs, Tensor Want) Conv3x3(int c, int hw, int seed, int stride = 1)
     {
         var node = new Node
         {
@@ -36,6 +36,7 @@ public sealed class ConvTuningTests
             [
                 new Graph.Attribute { Name = "kernel_shape", Kind = AttributeKind.Ints, Ints = [3, 3] },
                 new Graph.Attribute { Name = "pads", Kind = AttributeKind.Ints, Ints = [1, 1, 1, 1] },
+                new Graph.Attribute { Name = "strides", Kind = AttributeKind.Ints, Ints = [stride, stride] },
             ], "Conv"),
         };
         var op = OpRegistry.Create(node, 13);
@@ -133,6 +134,27 @@ public sealed class ConvTuningTests
         var cached = Assert.IsType<TuningResult>(again.LastTuning);
         Assert.True(cached.FromCache);
         Assert.Equal(t.Chosen, cached.Chosen);
+    }
+
+    [Fact]
+    public void StridedConvTimesThePhaseSplitInPlaceForm()
+    {
+        // Stride 2: no Winograd, but im2col in place over the phase-split image; each candidate
+        // is right on the tuning run (its own output) and the winner's plan after it.
+        TuningCache.For(Backend.Threads).Clear();
+        var (kernel, inputs, want) = Conv3x3(24, 15, 3, stride: 2);
+        kernel.Tuning = KernelTuning.Full;
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "tuned stride-2 conv, first run");
+        var t = Assert.IsType<TuningResult>(kernel.LastTuning);
+        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColT"], t.Candidates.Select(c => c.Name).Order());
+        Assert.All(t.Candidates, c => Assert.True(c.Milliseconds > 0 && double.IsFinite(c.Milliseconds)));
+        CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "tuned stride-2 conv, second run");
+
+        TuningCache.For(Backend.Threads).Set(t.NodeKey, "Im2ColInPlace");
+        var (cached, _, _) = Conv3x3(24, 15, 3, stride: 2);
+        cached.Tuning = KernelTuning.Cached;
+        CpuVsReference.AssertMatch(want, Run(cached, inputs, want), exact: false, rtol: 1e-4, "cached stride-2 in-place choice");
+        Assert.StartsWith("Im2ColInPlace ", cached.Variant);
     }
 
     [Theory]

@@ -24,9 +24,11 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
 /// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>);
-/// Im2ColInPlace for stride 1 (tuner's choice only): nothing is packed, the microkernels read the
+/// Im2ColInPlace for strides 1 and 2 (tuner's choice only): nothing is packed, the microkernels read the
 /// im2col rows straight from the padded image (<see cref="GemmOperand.RowTableB"/>) over a grid
-/// of padded-width output rows, which are then compacted into Y.</item>
+/// of padded-width output rows, which are then compacted into Y; for stride 2 the padded image is
+/// first split into its four (row parity, column parity) phases, in which every tap is a stride-1
+/// read over a grid of ⌈Wp/2⌉-wide rows.</item>
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
@@ -92,6 +94,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     private object? _packed;
     private Im2ColSource? _padSource;
     private float* _padX, _padDst;
+    private int _padPlane;
     private Plan? _run;
 
     /// <summary>The path the last run took (for profiling and tests).</summary>
@@ -119,13 +122,16 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     };
 
     /// <summary>
-    /// Forces the in-place paths where they apply (pointwise, and im2col with stride 1) instead of
+    /// Forces the in-place paths where they apply (pointwise, and im2col with stride 1 or 2) instead of
     /// the rules' choice, which never takes them (only the tuner does). For tests; <see cref="ForceInPlace"/> for benchmarks.
     /// </summary>
     public bool UseInPlace { get; set; }
 
     /// <summary>Process-wide <see cref="UseInPlace"/> (benchmarks' A/B switch).</summary>
     internal static bool ForceInPlace { get; set; }
+
+    /// <summary>Off: Im2ColInPlace takes stride-1 convs only, as before it learned stride 2 (benchmarks' A/B switch; read when a shape is planned).</summary>
+    internal static bool InPlaceStride2 { get; set; } = true;
 
     /// <summary>
     /// Im2ColInPlace on several threads splits the output rows into bands, one task per band
@@ -319,13 +325,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     }
 
     /// <summary>
-    /// Im2ColInPlace computes stride-1 1-D/2-D convs whose padded grid wastes at most half again
-    /// the real outputs (Wp − OW = (KW − 1)·DW extra columns per row), on kernels with the
-    /// row-table microkernels.
+    /// Im2ColInPlace computes 1-D/2-D convs of stride 1 or 2 (per axis) whose grid wastes at most
+    /// half again the real outputs (GridWidth − OW extra columns per row: (KW − 1)·DW for stride
+    /// 1, about (KW − 1)·DW / 2 for stride 2), on kernels with the row-table microkernels. Not a
+    /// strided 1×1 conv: it reads one phase, what the packed path packs, and then compacts the
+    /// grid as well; it lost to Im2Col by 20–60 % on each of ResNet-18's three downsamples.
     /// </summary>
     private static bool SupportsInPlace(ConvShape s) =>
-        s.Is2D && s.SH == 1 && s.SW == 1 && GemmKernel.Best.IndirectVariants is not null
-        && 2 * (s.KW - 1) * s.DW <= s.OW;
+        s.Is2D && (s.SH == 1 && s.SW == 1 || InPlaceStride2 && s.SH is 1 or 2 && s.SW is 1 or 2 && s.Taps > 1)
+        && GemmKernel.Best.IndirectVariants is not null && 2 * (Im2ColSource.GridWidthOf(s) - s.OW) <= s.OW;
 
     /// <summary>
     /// Times every candidate path on this run's input (pointers already set) and returns the
@@ -714,37 +722,48 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     }
 
     /// <summary>
-    /// A stride-1 conv as Y' = W·B over the padded grid (OH rows of Wp pixels), B's row k being the
-    /// padded image read from offset RowOffsets[k], so nothing is packed; the grid's rows are then
-    /// compacted into Y's OW-wide rows. Bias and activation run in the GEMM epilogue.
+    /// A stride-1 or stride-2 conv as Y' = W·B over the grid (OH rows of GridWidth pixels), B's
+    /// row k being the padded image (split into phases for stride 2) read from offset
+    /// RowOffsets[k], so nothing is packed; the grid's rows are then compacted into Y's OW-wide
+    /// rows. Bias and activation run in the GEMM epilogue.
     /// </summary>
     private void RunInPlace(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias, bool parallel)
     {
+        int plane = src.BandPlane(s.OH);
         if (!parallel || Pool.ThreadCount == 1)
         {
-            // One band of all the rows: the whole padded image, channels Hp·Wp apart.
+            // One band of all the rows: the whole padded image.
             fixed (int* table = src.RowOffsets)
-                RunInPlaceRows(src, s, x, y, weights, bias, src.Hp * src.Wp, table, 0, s.OH, 0, s.Mg);
+                RunInPlaceRows(src, s, x, y, weights, bias, plane, table, 0, s.OH, 0, s.Mg);
             return;
         }
-        int wp = src.Wp, cols = s.OH * wp, k = s.Cg * s.Taps;
-        Pad(src, s, x, ThreadScratch.Get(ScratchSlot.Im2Col, src.GridPaddedFloats), parallel);
+        int wp = src.GridWidth, cols = GridColumns(s.OH, wp), k = s.Cg * s.Taps;
+        // The pad is a pass over the whole input: share it out like the GEMM, a channel each.
+        float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
+        _padSource = src;
+        _padX = x;
+        _padDst = padded;
+        _padPlane = plane;
+        Pool.ParallelFor(s.Cg, this, static (self, c) => self._padSource!.PadBandChannel(self._padX, self._padDst, self._padPlane, 0, self._run!.Shape.OH, c));
+        _padSource = null;
+        src.PadBandTail(padded, plane);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         fixed (int* rows = src.RowOffsets)
-            Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(src.Input, rows), 0f, grid, cols, epilogue, Pool);
+            Sgemm.Multiply(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, rows), 0f, grid, cols, epilogue, Pool);
         // Only a parallel GemmTask (one at a time) shares the compaction out through these fields.
         _grid = grid;
         _gridY = y;
         _gridZ = _z == null ? null : _z + (y - _y);
         _gridWidth = wp;
+        _gridColumns = cols;
         Pool.ParallelFor(s.Mg, this, static (self, m) =>
-            CompactGrid(self._grid, self._gridY, self._gridZ, self._run!.Shape, self._gridWidth, m, 0, self._run.Shape.OH, self.Op.Activation));
+            CompactGrid(self._grid + (long)m * self._gridColumns, self._gridY, self._gridZ, self._run!.Shape, self._gridWidth, m, 0, self._run.Shape.OH, self.Op.Activation));
         _grid = _gridY = _gridZ = null;
     }
 
     private float* _grid, _gridY, _gridZ;
-    private int _gridWidth;
+    private int _gridWidth, _gridColumns;
 
     /// <summary>
     /// Chooses how many parts Im2ColInPlace splits an image and group into on this kernel's pool
@@ -762,11 +781,12 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var src = (Im2ColSource)plan.Sources[0];
         var kern = GemmKernel.Best;
         int threads = Pool.ThreadCount, k = s.Cg * s.Taps, panels = (s.Mg + kern.MR - 1) / kern.MR;
-        var (tm, tn) = Sgemm.ChooseSplit(s.Mg, s.OH * src.Wp, k, packedA: true, packedB: true, kern, threads);
+        int gw = src.GridWidth;
+        var (tm, tn) = Sgemm.ChooseSplit(s.Mg, s.OH * gw, k, packedA: true, packedB: true, kern, threads);
         int parts = InPlaceBandCount > 0 ? InPlaceBandCount : tm * tn > 1 ? threads : 1;
         double Cost(int rows, int cols) => (double)rows * RoundUp(cols, kern.NR / 2) * k + 16.0 * rows * k;
-        double bands = Cost(s.Mg, (s.OH + parts - 1) / parts * src.Wp);
-        double channels = Cost(Math.Min(s.Mg, (panels + parts - 1) / parts * kern.MR), s.OH * src.Wp);
+        double bands = Cost(s.Mg, (s.OH + parts - 1) / parts * gw);
+        double channels = Cost(Math.Min(s.Mg, (panels + parts - 1) / parts * kern.MR), s.OH * gw);
         plan.SplitChannels = SplitChannels ?? ForceSplitChannels ?? channels < bands;
         plan.Bands = Math.Min(plan.SplitChannels ? panels : s.OH, parts);
         plan.BandPlane = src.BandPlane(plan.SplitChannels ? s.OH : (s.OH + plan.Bands - 1) / plan.Bands);
@@ -779,7 +799,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// step on its own, as <see cref="RunInPlace"/> does, has each thread read lines the other
     /// core has just written (the GEMM's B rows, the compaction's grid rows), and on a VM whose
     /// vCPUs exchange cache lines slowly that made two threads barely faster than one. A band reads
-    /// only X (its rows and the (KH − 1)·DH-row halo) and writes only its rows of Y.
+    /// only X (its rows and the window's halo: (KH − 1)·DH rows for stride 1, half that for stride 2)
+    /// and writes only its rows of Y.
     /// </summary>
     private void BandTask(int i)
     {
@@ -802,31 +823,43 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     /// <summary>
     /// Output rows [<paramref name="oh0"/>, <paramref name="oh1"/>) of output channels [<paramref name="m0"/>,
-    /// <paramref name="m1"/>) of a stride-1 conv on the calling thread: the rows' padded input rows into
+    /// <paramref name="m1"/>) of a stride-1 or stride-2 conv on the calling thread: the rows' padded input rows (phases) into
     /// this thread's scratch (channels <paramref name="plane"/> floats apart, read through
     /// <paramref name="table"/>), the GEMM over their grid, and the compaction of the grid into Y.
     /// </summary>
     private void RunInPlaceRows(Im2ColSource src, in ConvShape s, float* x, float* y, in GemmOperand weights, float* bias,
         int plane, int* table, int oh0, int oh1, int m0, int m1)
     {
-        int wp = src.Wp, cols = (oh1 - oh0) * wp, k = s.Cg * s.Taps;
+        int wp = src.GridWidth, cols = GridColumns(oh1 - oh0, wp), k = s.Cg * s.Taps;
         float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
         src.PadBand(x, padded, plane, oh0, oh1 - oh0);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         Sgemm.MultiplyRows(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1);
         float* z = _z == null ? null : _z + (y - _y);
-        for (int m = m0; m < m1; m++) CompactGrid(grid, y, z, s, wp, m, oh0, oh1, Op.Activation);
+        for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * cols, y, z, s, wp, m, oh0, oh1, Op.Activation);
     }
 
     /// <summary>
+    /// Columns of the grid of <paramref name="rows"/> output rows of <paramref name="wp"/> pixels,
+    /// rounded up to half a column panel: the last panel then runs the in-place full- or
+    /// half-width microkernel instead of packing a ragged strip for the scratch-tile edge kernel,
+    /// which cost ResNet-18's stride-2 14×14 (7·8 = 56 columns) about a tenth. The extra columns
+    /// read at most NR/2 floats past the grid's last row, into the padded source's zeroed tail.
+    /// </summary>
+    private static int GridColumns(int rows, int wp) => RoundGrid ? RoundUp(rows * wp, GemmKernel.Best.NR / 2) : rows * wp;
+
+    /// <summary>Off: <see cref="GridColumns"/> leaves the grid ragged (benchmarks' A/B switch).</summary>
+    internal static bool RoundGrid { get; set; } = true;
+
+    /// <summary>
     /// Output channel <paramref name="m"/>'s real pixels in rows [<paramref name="oh0"/>, <paramref name="oh1"/>):
-    /// the first OW of each <paramref name="wp"/>-wide row of a grid that holds those rows only; then,
+    /// the first OW of each <paramref name="wp"/>-wide row of its grid rows at <paramref name="grid"/>, which hold those rows only; then,
     /// with a residual <paramref name="z"/> (Y's layout), act(Y + Z) on those rows while they are in cache.
     /// </summary>
     private static void CompactGrid(float* grid, float* y, float* z, in ConvShape s, int wp, int m, int oh0, int oh1, FusedActivation act)
     {
-        float* src = grid + (long)m * (oh1 - oh0) * wp, dst = y + (long)m * s.OutPlane;
+        float* src = grid, dst = y + (long)m * s.OutPlane;
         for (int oh = oh0; oh < oh1; oh++)
             new ReadOnlySpan<float>(src + (long)(oh - oh0) * wp, s.OW).CopyTo(new Span<float>(dst + (long)oh * s.OW, s.OW));
         if (z != null)

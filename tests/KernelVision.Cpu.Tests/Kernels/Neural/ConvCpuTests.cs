@@ -253,9 +253,101 @@ public class ConvCpuTests
         Assert.StartsWith("PointwiseInPlace", InPlace([3, 17, 5, 3], [130, 17, 1, 1], false, default));
         Assert.StartsWith("PointwiseInPlace", InPlace([2, 6, 9, 11], [9, 2, 1, 1], true, default, Group(3)));
         Assert.StartsWith("PointwiseInPlace", InPlace([1, 300, 13, 17], [70, 300, 1, 1], true, new FusedActivation(ActivationKind.Relu)));
-        // Strided convs keep the packed path.
-        Assert.StartsWith("Im2Col", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
-        Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
+        // Strides above 2, and strided 1×1 convs (one phase: nothing to gain), keep the packed path.
+        Assert.DoesNotContain("InPlace", InPlace([1, 16, 14, 14], [24, 16, 1, 1], true, default, Strides(2, 2)));
+        Assert.StartsWith("Im2Col", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(3, 3), Pads(1, 0, 2, 1)));
+        Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(3, 3), Pads(1, 0, 2, 1)));
+        Assert.DoesNotContain("InPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 3), Pads(1, 0, 2, 1)));
+    }
+
+    [Fact]
+    public void InPlaceStride2MatchesReference()
+    {
+        // Stride 2 reads the padded image split into (row parity, column parity) phases over a
+        // ⌈Wp/2⌉-wide grid: odd and even heights and widths, asymmetric and one-sided pads (odd left
+        // pads shift which source columns land in which phase), no pad, kernels 1×1 to 7×7 and 2×2,
+        // batches, groups, K > KC, and every fused activation.
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 5, 10, 13], [6, 5, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 17, 19], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(1, 0, 2, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 18, 20], [6, 4, 3, 3], true, default, Strides(2, 2), Pads(0, 1, 1, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([2, 3, 12, 16], [7, 3, 3, 3], false, default, Strides(2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 35, 35], [8, 3, 3, 3], true, default, Strides(2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 16, 21], [9, 4, 5, 5], true, default, Strides(2, 2), Pads(2, 1, 0, 3)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 23, 22], [8, 3, 7, 7], true, default, Strides(2, 2), Pads(3, 3, 3, 3)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 10, 11], [5, 4, 2, 2], true, default, Strides(2, 2)));
+        // Kernels one tap wide read the even padded columns only, tall ones the even rows.
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 3, 1], false, default, Strides(2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 15, 13], [10, 8, 3, 1], true, default, Strides(2, 2), Pads(1, 1, 0, 0)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 40, 37], [10, 8, 3, 1], true, default, Strides(2, 2), Pads(0, 1, 1, 0)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 14, 21], [10, 8, 1, 3], true, default, Strides(2, 2), Pads(0, 1, 0, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 6, 40, 41], [10, 6, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([2, 6, 9, 14], [9, 2, 3, 3], true, default, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([8, 8, 48, 48], [32, 8, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 64, 11, 9], [70, 64, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 256, 14, 14], [40, 256, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        // Dilations: an even one reads one row or column phase, an odd one both.
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 15, 20], [4, 3, 3, 3], true, default, Strides(2, 2), Dilations(2, 2), Pads(2, 2, 2, 2)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 19, 21], [4, 3, 3, 3], true, default, Strides(2, 2), Dilations(3, 1), Pads(3, 1, 0, 2)));
+        // One axis strided: phases along that axis only (and a 1-D conv).
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 12, 9], [5, 4, 3, 3], true, default, Strides(2, 1), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 4, 12, 19], [5, 4, 3, 3], true, default, Strides(1, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlace", InPlace([1, 3, 1, 40], [4, 3, 1, 5], true, default, Strides(1, 2), Pads(0, 2, 0, 2)));
+        foreach (var act in ConvCheck.Activations)
+            Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 9, 11], [10, 8, 3, 3], true, act, Strides(2, 2), Pads(1, 1, 1, 1)));
+    }
+
+    [Fact]
+    public void InPlaceStepsSplitOneByOneMatchReference()
+    {
+        // InPlaceBands off (a benchmark switch, process-wide: whichever form runs is right, so
+        // tests beside this one are unaffected): the pad a channel per item over the whole image,
+        // then the GEMM and the compaction each split over the threads, strides 1 and 2.
+        bool bands = ConvCpu.InPlaceBands;
+        try
+        {
+            ConvCpu.InPlaceBands = false;
+            foreach (var (x, w, attrs) in new (int[], int[], Graph.Attribute[])[]
+            {
+                ([1, 5, 13, 11], [6, 5, 3, 3], [Pads(1, 1, 1, 1)]),
+                ([1, 16, 23, 20], [24, 16, 3, 3], [Strides(2, 2), Pads(1, 1, 1, 1)]),
+                ([1, 4, 16, 21], [9, 4, 5, 5], [Strides(2, 2), Pads(2, 1, 0, 3)]),
+                ([1, 8, 15, 13], [10, 8, 3, 1], [Strides(2, 2), Pads(1, 1, 0, 0)]),
+            })
+            {
+                var result = ConvCheck.Check("Conv", x, w, w[0], attrs, new FusedActivation(ActivationKind.Relu), threadCounts: [2], inPlace: true, residual: true)!;
+                Assert.StartsWith("Im2ColInPlace", result.Variant);
+                Assert.Equal(0, ((ConvCpu)result.Kernel).LastBands);
+            }
+        }
+        finally
+        {
+            ConvCpu.InPlaceBands = bands;
+        }
+    }
+
+    [Fact]
+    public void InPlaceStride2PartsMatchReference()
+    {
+        // A band of output rows [oh0, oh1) splits phase rows [oh0, oh1 + (KH − 1)/2) of each
+        // phase; channel parts split the whole image each.
+        Assert.Equal(2, Banded([1, 5, 13, 11], [6, 5, 3, 3], 2, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([1, 5, 13, 11], [6, 5, 3, 3], 3, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(7, Banded([1, 5, 13, 11], [6, 5, 3, 3], 20, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([1, 4, 16, 21], [9, 4, 5, 5], 3, default, Strides(2, 2), Pads(2, 1, 0, 3)));
+        Assert.Equal(4, Banded([1, 3, 23, 22], [8, 3, 7, 7], 4, default, Strides(2, 2), Pads(3, 3, 3, 3)));
+        Assert.Equal(3, Banded([1, 3, 35, 35], [8, 3, 3, 3], 3, default, Strides(2, 2)));
+        Assert.Equal(6, Banded([1, 64, 11, 9], [10, 64, 3, 3], 6, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(2, Banded([1, 16, 15, 13], [10, 16, 3, 1], 2, default, Strides(2, 2), Pads(1, 1, 1, 0)));
+        Assert.Equal(2, Banded([3, 16, 48, 48], [32, 16, 3, 3], 2, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(3, Banded([1, 48, 60, 60], [96, 16, 3, 3], 3, default, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(2, Banded([1, 4, 12, 9], [5, 4, 3, 3], 2, default, Strides(2, 1), Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+            Assert.Equal(2, Banded([1, 8, 9, 11], [10, 8, 3, 3], 2, act, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(2, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 2, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(3, ChannelParts([1, 5, 13, 11], [13, 5, 3, 3], 7, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(2, ChannelParts([1, 64, 11, 9], [40, 64, 3, 3], 2, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.Equal(2, ChannelParts([1, 16, 15, 13], [24, 16, 1, 3], 2, Strides(2, 2), Pads(0, 1, 0, 1)));
+        Assert.Equal(4, ChannelParts([1, 48, 60, 60], [96, 16, 3, 3], 4, Group(3), Strides(2, 2), Pads(1, 1, 1, 1)));
     }
 
     [Fact]
@@ -604,6 +696,8 @@ public class ConvCpuTests
         { "Im2ColT", [1, 256, 3, 5], [130, 256, 3, 3], "1,1,1,1", null, 0, false, "None" },
         { "Im2ColNd", [1, 4, 5, 6, 7], [8, 4, 3, 3, 3], "1,1,1,1,1,1", null, 0, false, "Relu" },
         { "Im2ColInPlace", [2, 8, 10, 12], [16, 8, 3, 3], "1,1,1,1", null, 0, true, "Relu" },
+        { "Im2ColInPlace", [2, 8, 11, 12], [16, 8, 3, 3], "1,1,1,1;2,2", null, 0, true, "Relu" },
+        { "Im2ColInPlace", [1, 8, 13, 12], [16, 8, 3, 1], "1,0,1,0;2,2", null, 0, true, "Sigmoid" },
         { "WinogradF2", [1, 16, 12, 14], [24, 16, 3, 3], "1,1,1,1", true, 2, false, "Relu" },
         { "WinogradF4", [2, 16, 11, 13], [24, 16, 3, 3], "1,1,1,1", true, 4, false, "Tanh" },
         { "Depthwise ", [1, 8, 40, 41], [16, 1, 3, 3], "1,1,1,1;;8", null, 0, false, "Relu" }, // depth multiplier 2
@@ -640,11 +734,12 @@ public class ConvCpuTests
     {
         // One image on two threads: each part pads, multiplies and compacts its share, then adds Z to it.
         foreach (var act in new[] { new FusedActivation(ActivationKind.Relu), new FusedActivation(ActivationKind.Sigmoid) })
-        {
-            var v = ConvCheck.Check("Conv", [1, 16, 23, 20], [24, 16, 3, 3], 24, [Pads(1, 1, 1, 1)], act, threadCounts: [2], inPlace: true,
-                residual: true, bands: 2, splitChannels: splitChannels)!.Variant;
-            Assert.StartsWith("Im2ColInPlace", v);
-        }
+            foreach (long stride in new[] { 1, 2 })
+            {
+                var v = ConvCheck.Check("Conv", [1, 16, 23, 20], [24, 16, 3, 3], 24, [Pads(1, 1, 1, 1), Strides(stride, stride)], act, threadCounts: [2],
+                    inPlace: true, residual: true, bands: 2, splitChannels: splitChannels)!.Variant;
+                Assert.StartsWith("Im2ColInPlace", v);
+            }
     }
 
     public static TheoryData<string, int[], int[], string, bool, string> NormalizationCases() => new()
