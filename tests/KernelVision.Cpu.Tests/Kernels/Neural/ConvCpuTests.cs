@@ -137,13 +137,14 @@ public class ConvCpuTests
         Assert.StartsWith("Im2ColT", Check([1, 40, 2, 4], [64, 40, 3, 3], true, Pads(1, 1, 1, 1), Strides(1, 1), Dilations(1, 2)));
         Assert.StartsWith("Im2ColT", Check([2, 64, 4, 2], [128, 32, 3, 3], true, Group(2), Pads(1, 1, 1, 1), Dilations(2, 1)));
         Assert.StartsWith("Im2ColT", Check([1, 300, 2, 3], [64, 300, 3, 2], false, Pads(1, 1, 1, 0))); // K > KC
-        // 70 channels: the threads share Yᵀ's transposition in blocks of 32 channels, the last one ragged.
-        Assert.StartsWith("Im2ColT", Check([1, 24, 3, 3], [70, 24, 3, 3], true, Pads(1, 1, 1, 1)));
+        // 70 channels: a ragged last column panel of Yᵀ (2×2 outputs, so that AVX2's 16-wide panels take the transposed form too).
+        Assert.StartsWith("Im2ColT", Check([1, 24, 2, 2], [70, 24, 3, 3], true, Pads(1, 1, 1, 1)));
         Assert.StartsWith("PointwiseT", Check([1, 512, 2, 2], [96, 512, 1, 1], true));
         // Large enough (over 3 MFLOP) for the threads to split Yᵀ into regions, each computed and
         // transposed back by its own task: ragged regions of pixels and of channels.
-        Assert.StartsWith("PointwiseT", Check([1, 1024, 3, 3], [250, 1024, 1, 1], true));
-        Assert.StartsWith("Im2ColT", Check([1, 256, 3, 5], [130, 256, 3, 3], true, Pads(1, 1, 1, 1)));
+        // 2×2 outputs, so the transposed form wins with 16- (AVX2) and 32-wide (AVX-512) panels alike.
+        Assert.StartsWith("PointwiseT", Check([1, 2048, 2, 2], [250, 2048, 1, 1], true));
+        Assert.StartsWith("Im2ColT", Check([1, 256, 2, 2], [170, 256, 3, 3], true, Pads(1, 1, 1, 1)));
         Assert.StartsWith("Im2ColNdT", Check([1, 12, 3, 2, 2], [64, 12, 3, 3, 3], true, Pads(0, 1, 1, 0, 1, 1)));
         // 7×7 planes: the transposed tiles would save 12–15 %, less than their column-bias epilogue costs.
         Assert.StartsWith("Pointwise ", Check([1, 320, 7, 7], [128, 320, 1, 1], true));
@@ -688,12 +689,12 @@ public class ConvCpuTests
         { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", null, 0, false, "Relu" }, // K > KC: Z joins on the first K block only; ragged tiles
         { "Pointwise ", [2, 6, 9, 11], [9, 2, 1, 1], ";;3", null, 0, false, "Sigmoid" }, // per image and group
         { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", null, 0, false, "Clip" },
-        { "PointwiseT", [1, 1024, 3, 3], [250, 1024, 1, 1], "", null, 0, false, "Relu" }, // split into regions, each put back with its Z by its task
+        { "PointwiseT", [1, 2048, 2, 2], [250, 2048, 1, 1], "", null, 0, false, "Relu" }, // split into regions, each put back with its Z by its task
         { "PointwiseDot", [2, 20, 1, 1], [30, 20, 1, 1], "", null, 0, false, "Relu" },
         { "Im2Col ", [1, 16, 30, 30], [64, 16, 5, 5], "2,2,2,2", null, 0, false, "Relu" },
         { "Im2Col ", [2, 8, 13, 11], [12, 8, 3, 3], "1,1,1,1;2,2", false, 0, false, "None" },
         { "Im2ColT", [1, 40, 2, 4], [64, 40, 3, 3], "1,1,1,1", null, 0, false, "Relu" },
-        { "Im2ColT", [1, 256, 3, 5], [130, 256, 3, 3], "1,1,1,1", null, 0, false, "None" },
+        { "Im2ColT", [1, 256, 2, 2], [170, 256, 3, 3], "1,1,1,1", null, 0, false, "None" },
         { "Im2ColNd", [1, 4, 5, 6, 7], [8, 4, 3, 3, 3], "1,1,1,1,1,1", null, 0, false, "Relu" },
         { "Im2ColInPlace", [2, 8, 10, 12], [16, 8, 3, 3], "1,1,1,1", null, 0, true, "Relu" },
         { "Im2ColInPlace", [2, 8, 11, 12], [16, 8, 3, 3], "1,1,1,1;2,2", null, 0, true, "Relu" },
@@ -750,7 +751,7 @@ public class ConvCpuTests
         { "Pointwise ", [1, 300, 6, 7], [20, 300, 1, 1], "", false, "LeakyRelu" }, // K > KC: several K blocks of packed, normalised panels
         { "Pointwise ", [2, 6, 9, 11], [9, 2, 1, 1], ";3", true, "Clip" },      // per image and group, with a residual as well
         { "PointwiseT", [1, 512, 2, 2], [96, 512, 1, 1], "", false, "None" },   // normalised while packing the transposed A
-        { "PointwiseT", [1, 1024, 3, 3], [250, 1024, 1, 1], "", true, "Relu" }, // the same in regions split over the threads, with a residual
+        { "PointwiseT", [1, 2048, 2, 2], [250, 2048, 1, 1], "", true, "Relu" }, // the same in regions split over the threads, with a residual
         { "PointwiseDot", [2, 20, 1, 1], [30, 20, 1, 1], "", false, "Sigmoid" }, // a normalised copy
         { "Im2Col", [1, 6, 9, 8], [8, 6, 3, 3], "2,2", false, "None" },        // unpadded 3×3: a normalised copy
     };
