@@ -51,6 +51,8 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceSplitChannels = on;
         },
+        // Sgemm's threshold for splitting a product over the threads: 3 MFLOP (A) against 1 (B).
+        ["par-threshold"] = on => KernelVision.Cpu.Gemm.Sgemm.ParallelThresholdFlops = on ? 1_000_000 : 3_000_000,
         // 2-D pools one whole padded plane at a time (B) against the per-row table path (A).
         ["pool-planes"] = on => KernelVision.Cpu.Pool.Pooling.WholePlanes = on,
         // The same for a whole model, on the paths the rules or the tuner chose.
