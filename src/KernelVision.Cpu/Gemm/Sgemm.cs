@@ -116,20 +116,6 @@ public static unsafe class Sgemm
     }
 
     /// <summary>
-    /// Rows [<paramref name="m0"/>, <paramref name="m1"/>) of C = act(alpha·op(A)·op(B) + beta·C + bias)
-    /// (the whole product's M×N×K, the rows' bias and A rows picked from it) on the calling thread,
-    /// for callers that split the rows over threads themselves; <paramref name="m0"/> must be a
-    /// multiple of the kernel's MR, and K positive.
-    /// </summary>
-    internal static void MultiplyRows(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
-        float beta, float* c, int ldc, in GemmEpilogue epilogue, int m0, int m1)
-    {
-        var p = CreateProblem(m, n, k, alpha, a, b, beta, c, ldc, epilogue, null);
-        if (k <= 0 || m0 % p.Kernel.MR != 0 || m0 < 0 || m1 > m) throw new ArgumentOutOfRangeException(nameof(m0), $"rows [{m0}, {m1}) of M={m}, K={k}");
-        if (m0 < m1 && n > 0) RunRegion(p, m0, m1, 0, n);
-    }
-
-    /// <summary>
     /// Region <paramref name="index"/> of a <paramref name="tm"/>×<paramref name="tn"/> task grid over
     /// an M×N product (the grid <see cref="ChooseSplit"/> picks; boundaries on panel multiples, as
     /// <see cref="Multiply(int, int, int, float, in GemmOperand, in GemmOperand, float, float*, int, in GemmEpilogue, CpuThreadPool?, GemmKernel?)"/>
@@ -145,7 +131,7 @@ public static unsafe class Sgemm
     /// <summary>
     /// C[m0..m1, n0..n1] of C = act(alpha·op(A)·op(B) + beta·C + bias) (the whole M×N×K product's
     /// operands) on the calling thread, for callers that split the product themselves (a region of
-    /// <see cref="Region"/>); m0 and n0 must be panel multiples, K positive.
+    /// <see cref="Region"/>, or bands of rows over all columns); m0 and n0 must be panel multiples, K positive.
     /// </summary>
     internal static void MultiplyRegion(int m, int n, int k, float alpha, in GemmOperand a, in GemmOperand b,
         float beta, float* c, int ldc, in GemmEpilogue epilogue, int m0, int m1, int n0, int n1)

@@ -835,7 +835,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         src.PadBand(x, padded, plane, oh0, oh1 - oh0);
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
-        Sgemm.MultiplyRows(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1);
+        Sgemm.MultiplyRegion(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1, 0, cols);
         float* z = _z == null ? null : _z + (y - _y);
         for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * cols, y, z, s, wp, m, oh0, oh1, Op.Activation);
     }
