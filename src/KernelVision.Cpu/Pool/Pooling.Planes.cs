@@ -39,16 +39,18 @@ internal static partial class Pooling
     /// with stride-2 rows split into their even and odd columns. Every tap of a run of neighbouring
     /// outputs is then one plain vector load, and an output row is a few full vector steps with no
     /// border cases: Inception's 17×17 and 8×8 planes were bound by the row paths' per-row bookkeeping
-    /// and masked border loads, not by the adds. Taps are taken in row-major order, so max keeps the
-    /// Reference's first largest tap bit for bit (a NaN tap never wins; an all-NaN or all-padding window
-    /// is redone by the exact rule), and an average sums in the Reference's order.
+    /// and masked border loads, not by the adds. Max keeps the Reference's first largest tap bit for
+    /// bit: the row steps take the taps in row-major order, the flat path (stride 1) reduces each row
+    /// first and then the rows top to bottom, which picks the same tap; a NaN tap never wins, and an
+    /// all-NaN or all-padding window is redone by the exact rule. Averages sum the same taps as the
+    /// Reference (padding adds +0), in the flat path in another order (equal within rounding).
     /// </summary>
     /// <remarks><paramref name="maxWidth"/> 8 keeps to the AVX2 steps (tests check those on AVX-512 machines too).</remarks>
     public static void Planes2D(PoolPlan p, PoolKind kind, bool includePad, ReadOnlySpan<float> x, Span<float> y, int pl0, int pl1, int maxWidth = 16)
     {
         bool avx512 = Avx512F.IsSupported && Vector512.IsHardwareAccelerated && maxWidth >= 16;
         bool stride2 = p.Geometry.Strides[1] == 2;
-        // Flat steps never straddle a row's end, so they take the widest vector; row steps only from 9 outputs on.
+        // Flat steps waste no lanes on a row's ragged end, so they take the widest vector; row steps only from 9 outputs on.
         bool wide = avx512 && (p.Geometry.OutputSpatial[1] > 8 || p.Geometry.Strides[0] == 1 && !stride2);
         if (p.Geometry.Strides[0] == 1 && !stride2)
         {

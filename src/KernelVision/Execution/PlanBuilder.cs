@@ -19,8 +19,9 @@ namespace KernelVision.Execution;
 /// make it a step — dynamic when its output shape depends on a value known only at run time;</item>
 /// <item>bind the constants the steps and graph outputs read, and the graph outputs, to slots;</item>
 /// <item>plan memory: float activations share one arena placed by <see cref="MemoryPlanner"/>, other
-/// types get buffers of their own, graph outputs are fresh each run; the total is checked against
-/// <see cref="LoadLimits.MaxActivationBytes"/> together with the folded constants;</item>
+/// types get buffers of their own, graph outputs are fresh each run; a Concat input read by that
+/// Concat alone may be placed in the Concat's output (<see cref="IPlacedInputs"/>); the total is
+/// checked against <see cref="LoadLimits.MaxActivationBytes"/> together with the folded constants;</item>
 /// <item>let kernels that pre-pack constant inputs (<see cref="IConstantInputsAware"/>) do it, once per plan.</item>
 /// </list>
 /// </summary>
@@ -241,7 +242,7 @@ internal sealed class PlanBuilder
         var placed = PlaceConcatInputs(requests, owner, reads);
         _placedInputs = placed.Count;
         var (offsets, arenaSize) = MemoryPlanner.Plan(requests);
-        foreach (var (slot, (into, at)) in placed) offsets[slot] = offsets[into] + at; // in step order: an enclosing Concat's offset is final first
+        foreach (var (slot, (into, at)) in placed) offsets[slot] = offsets[into] + at; // `into` is a planned buffer: nested placements were resolved outward
         long arenaBytes = arenaSize * 4, arenaElements = 0;
         if (arenaSize > Array.MaxLength)
         {
