@@ -69,12 +69,12 @@ public sealed class BenchProfileCliTests : IDisposable
         // process tunes (the suite runs with KV_TUNING=off), so pointing it here keeps ~/.cache clean.
         string cacheDir = Path.Combine(Path.GetTempPath(), $"kv-tune-cli-{Environment.ProcessId}");
         Environment.SetEnvironmentVariable("KV_TUNING_CACHE", cacheDir);
-        // 3×3 stride-1 conv, 32 → 32 channels: im2col both ways and Winograd F(2×2) all apply.
+        // 3×3 stride-1 conv, 32 → 32 channels: im2col both ways, in place and Winograd F(2×2) all apply.
         string model = Cnn("tune", [1, 32, 12, 12], k: 32);
         var (code, o, err) = Kv("tune", model, "--threads", "2", "--fresh", "--runs", "2");
         Assert.True(code == 0, err);
         var row = o.Split('\n').Single(l => l.Contains("│ Conv"));
-        Assert.Matches(@"│ (Im2Col|Im2ColT|WinogradF2) +│ [0-9.]+ +│ .*[0-9.]+, .*[0-9.]+", row); // the winner's time, then the two losers'
+        Assert.Matches(@"│ (Im2Col|Im2ColT|Im2ColInPlace|WinogradF2) +│ [0-9.]+ +│ .*[0-9.]+, .*[0-9.]+", row); // the winner's time, then the losers'
         Assert.Contains("1 nodes timed, 0 taken from the cache", o);
         Assert.Contains("median of 2 runs: tuned", o);
         string file = Directory.GetFiles(cacheDir, "*.json").Single();
