@@ -90,11 +90,28 @@ def gen(k):
         A(f"        &RunIndirect<Rows{r}, HalfWidth>, &RunIndirect<Rows{r}, FullWidth>,")
     A("    ];")
     A("")
+    A("    /// <summary>The same shapes reading A in place through row offsets (<see cref=\"RunIndirectA{TR, TC}\"/>).</summary>")
+    A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =")
+    A("    [")
+    for r in range(1, 7):
+        A(f"        &RunIndirectA<Rows{r}, HalfWidth>, &RunIndirectA<Rows{r}, FullWidth>,")
+    A("    ];")
+    A("")
     def run_method(mode):
         # B's k rows: packed panels are NR floats apart, a strided B (read in place) ldb apart, an
         # indirect B (read in place) at b + koff[k] (a table of row offsets: a conv's shifted image rows).
         strided = mode == "strided"
         indirect = mode == "indirect"
+        # indirect A (read in place): row i of k step kk at a + koff[kk] + i, the transposed product's
+        # pixels of a conv's shifted image rows; B is a packed panel.
+        indirect_a = mode == "indirect_a"
+        def aref(aoff, r):
+            if indirect_a:
+                return f"a{aoff // 6} + {r}" if r else f"a{aoff // 6}"
+            return f"a + {aoff + r}" if aoff + r else "a"
+        def a_row(aoff, ind):
+            if indirect_a:
+                A(f"{ind}float* a{aoff // 6} = a + koff[{aoff // 6}];")
         def bref(boff):
             if indirect:
                 return "b + koff[0]" if boff == 0 else "b + koff[1]"
@@ -107,13 +124,17 @@ def gen(k):
         if indirect:
             A("    /// This variant reads B in place through a table of row offsets: k row kk of the panel starts at")
             A("    /// b + koff[kk] (a convolution's image rows shifted per tap), which spares packing an im2col matrix.")
+        if indirect_a:
+            A("    /// This variant reads A in place through a table of row offsets: row i of k step kk is")
+            A("    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),")
+            A("    /// which spares packing the transposed im2col matrix; B is a packed panel.")
         if strided:
             A("    /// This variant reads B in place: its k rows are <paramref name=\"ldb\"/> floats apart (a row-major")
             A("    /// matrix, not a packed panel), which spares a copy of B when few row panels of A reuse it.")
         A("    /// </summary>")
         A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-        name = {"packed": "Run", "strided": "RunStrided", "indirect": "RunIndirect"}[mode]
-        extra = {"packed": "", "strided": "nint ldb, ", "indirect": "int* koff, "}[mode]
+        name = {"packed": "Run", "strided": "RunStrided", "indirect": "RunIndirect", "indirect_a": "RunIndirectA"}[mode]
+        extra = {"packed": "", "strided": "nint ldb, ", "indirect": "int* koff, ", "indirect_a": "int* koff, "}[mode]
         A(f"    public static void {name}<TR, TC>(nint kc, float* a, float* b, {extra}float* c, nint ldc, ref TileEpilogue e)")
         A("        where TR : struct, ITileRows where TC : struct, ITileCols")
         A("    {")
@@ -135,12 +156,13 @@ def gen(k):
         A("        bool split = TR.Count <= 2;")
 
         def step(aoff, boff, rows_to):
+            a_row(aoff, "            ")
             A(f"            b0 = {L(bref(boff))};")
             A(f"            if (TC.Two) b1 = {L(bref(boff) + f' + {W}')};")
             for r in range(6):
                 acc = rows_to(r)
                 cond = f"TR.Count > {r}" if r > 0 else None
-                ap = f"a + {aoff + r}" if aoff + r else "a"
+                ap = aref(aoff, r)
                 body = [f"av = {B(ap)};", f"c{acc}0 = {F('av', 'b0', f'c{acc}0')};", f"if (TC.Two) c{acc}1 = {F('av', 'b1', f'c{acc}1')};"]
                 if cond:
                     A(f"            if ({cond})")
@@ -159,14 +181,15 @@ def gen(k):
         A("            if (split)")
         A("            {")
         # odd step into rows 2,3
+        a_row(6, "                ")
         A(f"                b0 = {L(bref(NR))};")
         A(f"                if (TC.Two) b1 = {L(bref(NR) + f' + {W}')};")
-        A(f"                av = {B('a + 6')};")
+        A(f"                av = {B(aref(6, 0))};")
         A(f"                c20 = {F('av', 'b0', 'c20')};")
         A(f"                if (TC.Two) c21 = {F('av', 'b1', 'c21')};")
         A("                if (TR.Count > 1)")
         A("                {")
-        A(f"                    av = {B('a + 7')};")
+        A(f"                    av = {B(aref(6, 1))};")
         A(f"                    c30 = {F('av', 'b0', 'c30')};")
         A(f"                    if (TC.Two) c31 = {F('av', 'b1', 'c31')};")
         A("                }")
@@ -179,8 +202,12 @@ def gen(k):
         for i in range(start, len(o)):
             o[i] = "    " + o[i]
         A("            }")
-        A("            a += 12;")
-        A("            koff += 2;" if indirect else f"            b += {'2 * ldb' if strided else 2 * NR};")
+        if indirect_a:
+            A("            koff += 2;")
+            A(f"            b += {2 * NR};")
+        else:
+            A("            a += 12;")
+            A("            koff += 2;" if indirect else f"            b += {'2 * ldb' if strided else 2 * NR};")
         A("        }")
         A("        if (kc > 0)")
         A("        {")
@@ -268,6 +295,8 @@ def gen(k):
     run_method("strided")
     A("")
     run_method("indirect")
+    A("")
+    run_method("indirect_a")
     A("    [MethodImpl(MethodImplOptions.NoInlining)]")
     A(f"    private static void StoreRow<TC>(float* c, {V}<float> v0, {V}<float> v1, int row, ref TileEpilogue e) where TC : struct, ITileCols")
     A("    {")

@@ -61,6 +61,7 @@ public class ConvBenchmarks
         ["mobilenetv2 dw3x3 384 14"] = new("Conv", [1, 384, 14, 14], [384, 1, 3, 3], [Attr.Int("group", 384), .. Pad1]),
         ["mobilenetv2 dw3x3s2 576 14"] = new("Conv", [1, 576, 14, 14], [576, 1, 3, 3], [Attr.Int("group", 576), Attr.Ints("strides", 2, 2), .. Pad1]),
         ["densenet121 3x3 128-32 56"] = new("Conv", [1, 128, 56, 56], [32, 128, 3, 3], Pad1),
+        ["densenet121 3x3 128-32 28"] = new("Conv", [1, 128, 28, 28], [32, 128, 3, 3], Pad1),
         ["densenet121 3x3 128-32 14"] = new("Conv", [1, 128, 14, 14], [32, 128, 3, 3], Pad1),
         ["densenet121 3x3 128-32 7"] = new("Conv", [1, 128, 7, 7], [32, 128, 3, 3], Pad1),
         ["densenet121 1x1 512-128 28"] = new("Conv", [1, 512, 28, 28], [128, 512, 1, 1], []),

@@ -76,6 +76,12 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? null : true;
         },
+        // In-place forced on both sides: A computes Y = W·B over the grid, B Yᵀ = colᵀ·Wᵀ (Im2ColInPlaceT).
+        ["in-place-t"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? true : null;
+        },
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 

@@ -52,6 +52,17 @@ internal static unsafe class Avx2Microkernel
         &RunIndirect<Rows6, HalfWidth>, &RunIndirect<Rows6, FullWidth>,
     ];
 
+    /// <summary>The same shapes reading A in place through row offsets (<see cref="RunIndirectA{TR, TC}"/>).</summary>
+    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
+    [
+        &RunIndirectA<Rows1, HalfWidth>, &RunIndirectA<Rows1, FullWidth>,
+        &RunIndirectA<Rows2, HalfWidth>, &RunIndirectA<Rows2, FullWidth>,
+        &RunIndirectA<Rows3, HalfWidth>, &RunIndirectA<Rows3, FullWidth>,
+        &RunIndirectA<Rows4, HalfWidth>, &RunIndirectA<Rows4, FullWidth>,
+        &RunIndirectA<Rows5, HalfWidth>, &RunIndirectA<Rows5, FullWidth>,
+        &RunIndirectA<Rows6, HalfWidth>, &RunIndirectA<Rows6, FullWidth>,
+    ];
+
     /// <summary>
     /// C[0..TR, 0..(TC.Two ? 16 : 8)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*16+j] over
     /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
@@ -1127,6 +1138,471 @@ internal static unsafe class Avx2Microkernel
             if (TR.Count > 5)
             {
                 av = Avx.BroadcastScalarToVector256(a + 5);
+                c50 = Fma.MultiplyAdd(av, b0, c50);
+                if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
+            }
+        }
+        if (split)
+        {
+            c00 = Avx.Add(c00, c20);
+            if (TC.Two) c01 = Avx.Add(c01, c21);
+            if (TR.Count > 1)
+            {
+                c10 = Avx.Add(c10, c30);
+                if (TC.Two) c11 = Avx.Add(c11, c31);
+            }
+        }
+
+        if (e.IsPlain)
+        {
+            bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
+            float* cr0 = c;
+            if (add) c00 = Avx.Add(c00, Avx.LoadVector256(cr0 + src));
+            Avx.Store(cr0, c00);
+            if (TC.Two)
+            {
+                if (add) c01 = Avx.Add(c01, Avx.LoadVector256(cr0 + src + 8));
+                Avx.Store(cr0 + 8, c01);
+            }
+            if (TR.Count > 1)
+            {
+                float* cr1 = c + 1 * ldc;
+                if (add) c10 = Avx.Add(c10, Avx.LoadVector256(cr1 + src));
+                Avx.Store(cr1, c10);
+                if (TC.Two)
+                {
+                    if (add) c11 = Avx.Add(c11, Avx.LoadVector256(cr1 + src + 8));
+                    Avx.Store(cr1 + 8, c11);
+                }
+            }
+            if (TR.Count > 2)
+            {
+                float* cr2 = c + 2 * ldc;
+                if (add) c20 = Avx.Add(c20, Avx.LoadVector256(cr2 + src));
+                Avx.Store(cr2, c20);
+                if (TC.Two)
+                {
+                    if (add) c21 = Avx.Add(c21, Avx.LoadVector256(cr2 + src + 8));
+                    Avx.Store(cr2 + 8, c21);
+                }
+            }
+            if (TR.Count > 3)
+            {
+                float* cr3 = c + 3 * ldc;
+                if (add) c30 = Avx.Add(c30, Avx.LoadVector256(cr3 + src));
+                Avx.Store(cr3, c30);
+                if (TC.Two)
+                {
+                    if (add) c31 = Avx.Add(c31, Avx.LoadVector256(cr3 + src + 8));
+                    Avx.Store(cr3 + 8, c31);
+                }
+            }
+            if (TR.Count > 4)
+            {
+                float* cr4 = c + 4 * ldc;
+                if (add) c40 = Avx.Add(c40, Avx.LoadVector256(cr4 + src));
+                Avx.Store(cr4, c40);
+                if (TC.Two)
+                {
+                    if (add) c41 = Avx.Add(c41, Avx.LoadVector256(cr4 + src + 8));
+                    Avx.Store(cr4 + 8, c41);
+                }
+            }
+            if (TR.Count > 5)
+            {
+                float* cr5 = c + 5 * ldc;
+                if (add) c50 = Avx.Add(c50, Avx.LoadVector256(cr5 + src));
+                Avx.Store(cr5, c50);
+                if (TC.Two)
+                {
+                    if (add) c51 = Avx.Add(c51, Avx.LoadVector256(cr5 + src + 8));
+                    Avx.Store(cr5 + 8, c51);
+                }
+            }
+            return;
+        }
+        if (e.IsRowBiasAct)
+        {
+            float* rb = e.RowBias;
+            var lo = Vector256.Create(e.Activation.Alpha);
+            var hi = Vector256.Create(e.Activation.Beta);
+            switch (e.VectorAct)
+            {
+                case ActivationKind.Relu:
+                {
+                    var rb0 = Vector256.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Avx.Store(c + 0 * ldc, v00 & Vector256.GreaterThan(v00, Vector256<float>.Zero));
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Avx.Store(c + 0 * ldc + 8, v01 & Vector256.GreaterThan(v01, Vector256<float>.Zero));
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector256.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Avx.Store(c + 1 * ldc, v10 & Vector256.GreaterThan(v10, Vector256<float>.Zero));
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Avx.Store(c + 1 * ldc + 8, v11 & Vector256.GreaterThan(v11, Vector256<float>.Zero));
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector256.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Avx.Store(c + 2 * ldc, v20 & Vector256.GreaterThan(v20, Vector256<float>.Zero));
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Avx.Store(c + 2 * ldc + 8, v21 & Vector256.GreaterThan(v21, Vector256<float>.Zero));
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector256.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Avx.Store(c + 3 * ldc, v30 & Vector256.GreaterThan(v30, Vector256<float>.Zero));
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Avx.Store(c + 3 * ldc + 8, v31 & Vector256.GreaterThan(v31, Vector256<float>.Zero));
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector256.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Avx.Store(c + 4 * ldc, v40 & Vector256.GreaterThan(v40, Vector256<float>.Zero));
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Avx.Store(c + 4 * ldc + 8, v41 & Vector256.GreaterThan(v41, Vector256<float>.Zero));
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector256.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Avx.Store(c + 5 * ldc, v50 & Vector256.GreaterThan(v50, Vector256<float>.Zero));
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Avx.Store(c + 5 * ldc + 8, v51 & Vector256.GreaterThan(v51, Vector256<float>.Zero));
+                        }
+                    }
+                    return;
+                }
+                case ActivationKind.Clip:
+                {
+                    var rb0 = Vector256.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Avx.Store(c + 0 * ldc, Vector256.Min(Vector256.Max(v00, lo), hi));
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Avx.Store(c + 0 * ldc + 8, Vector256.Min(Vector256.Max(v01, lo), hi));
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector256.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Avx.Store(c + 1 * ldc, Vector256.Min(Vector256.Max(v10, lo), hi));
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Avx.Store(c + 1 * ldc + 8, Vector256.Min(Vector256.Max(v11, lo), hi));
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector256.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Avx.Store(c + 2 * ldc, Vector256.Min(Vector256.Max(v20, lo), hi));
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Avx.Store(c + 2 * ldc + 8, Vector256.Min(Vector256.Max(v21, lo), hi));
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector256.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Avx.Store(c + 3 * ldc, Vector256.Min(Vector256.Max(v30, lo), hi));
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Avx.Store(c + 3 * ldc + 8, Vector256.Min(Vector256.Max(v31, lo), hi));
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector256.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Avx.Store(c + 4 * ldc, Vector256.Min(Vector256.Max(v40, lo), hi));
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Avx.Store(c + 4 * ldc + 8, Vector256.Min(Vector256.Max(v41, lo), hi));
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector256.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Avx.Store(c + 5 * ldc, Vector256.Min(Vector256.Max(v50, lo), hi));
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Avx.Store(c + 5 * ldc + 8, Vector256.Min(Vector256.Max(v51, lo), hi));
+                        }
+                    }
+                    return;
+                }
+                default:
+                {
+                    var rb0 = Vector256.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Avx.Store(c + 0 * ldc, v00);
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Avx.Store(c + 0 * ldc + 8, v01);
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector256.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Avx.Store(c + 1 * ldc, v10);
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Avx.Store(c + 1 * ldc + 8, v11);
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector256.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Avx.Store(c + 2 * ldc, v20);
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Avx.Store(c + 2 * ldc + 8, v21);
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector256.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Avx.Store(c + 3 * ldc, v30);
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Avx.Store(c + 3 * ldc + 8, v31);
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector256.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Avx.Store(c + 4 * ldc, v40);
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Avx.Store(c + 4 * ldc + 8, v41);
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector256.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Avx.Store(c + 5 * ldc, v50);
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Avx.Store(c + 5 * ldc + 8, v51);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        StoreRow<TC>(c + 0 * ldc, c00, c01, 0, ref e);
+        if (TR.Count > 1) StoreRow<TC>(c + 1 * ldc, c10, c11, 1, ref e);
+        if (TR.Count > 2) StoreRow<TC>(c + 2 * ldc, c20, c21, 2, ref e);
+        if (TR.Count > 3) StoreRow<TC>(c + 3 * ldc, c30, c31, 3, ref e);
+        if (TR.Count > 4) StoreRow<TC>(c + 4 * ldc, c40, c41, 4, ref e);
+        if (TR.Count > 5) StoreRow<TC>(c + 5 * ldc, c50, c51, 5, ref e);
+    }
+
+
+    /// <summary>
+    /// C[0..TR, 0..(TC.Two ? 16 : 8)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*16+j] over
+    /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
+    /// This variant reads A in place through a table of row offsets: row i of k step kk is
+    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),
+    /// which spares packing the transposed im2col matrix; B is a packed panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+        where TR : struct, ITileRows where TC : struct, ITileCols
+    {
+        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and
+        // would otherwise miss at the store, once per K block.
+        if (Sse.IsSupported)
+        {
+            float* pf = c;
+            for (int r = 0; r < TR.Count; r++, pf += ldc)
+            {
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + (TC.Two ? 15 : 7));
+            }
+        }
+        Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
+        Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
+        Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;
+        Vector256<float> c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero;
+        Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
+        Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
+        // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps
+        // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.
+        bool split = TR.Count <= 2;
+        Vector256<float> b0, b1 = default, av;
+        for (; kc >= 2; kc -= 2)
+        {
+            float* a0 = a + koff[0];
+            b0 = Avx.LoadVector256(b);
+            if (TC.Two) b1 = Avx.LoadVector256(b + 8);
+            av = Avx.BroadcastScalarToVector256(a0);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
+            if (TR.Count > 1)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 1);
+                c10 = Fma.MultiplyAdd(av, b0, c10);
+                if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
+            }
+            if (TR.Count > 2)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 2);
+                c20 = Fma.MultiplyAdd(av, b0, c20);
+                if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
+            }
+            if (TR.Count > 3)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 3);
+                c30 = Fma.MultiplyAdd(av, b0, c30);
+                if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
+            }
+            if (TR.Count > 4)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 4);
+                c40 = Fma.MultiplyAdd(av, b0, c40);
+                if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
+            }
+            if (TR.Count > 5)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 5);
+                c50 = Fma.MultiplyAdd(av, b0, c50);
+                if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
+            }
+            if (split)
+            {
+                float* a1 = a + koff[1];
+                b0 = Avx.LoadVector256(b + 16);
+                if (TC.Two) b1 = Avx.LoadVector256(b + 16 + 8);
+                av = Avx.BroadcastScalarToVector256(a1);
+                c20 = Fma.MultiplyAdd(av, b0, c20);
+                if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
+                if (TR.Count > 1)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 1);
+                    c30 = Fma.MultiplyAdd(av, b0, c30);
+                    if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
+                }
+            }
+            else
+            {
+                float* a1 = a + koff[1];
+                b0 = Avx.LoadVector256(b + 16);
+                if (TC.Two) b1 = Avx.LoadVector256(b + 16 + 8);
+                av = Avx.BroadcastScalarToVector256(a1);
+                c00 = Fma.MultiplyAdd(av, b0, c00);
+                if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
+                if (TR.Count > 1)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 1);
+                    c10 = Fma.MultiplyAdd(av, b0, c10);
+                    if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
+                }
+                if (TR.Count > 2)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 2);
+                    c20 = Fma.MultiplyAdd(av, b0, c20);
+                    if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
+                }
+                if (TR.Count > 3)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 3);
+                    c30 = Fma.MultiplyAdd(av, b0, c30);
+                    if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
+                }
+                if (TR.Count > 4)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 4);
+                    c40 = Fma.MultiplyAdd(av, b0, c40);
+                    if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
+                }
+                if (TR.Count > 5)
+                {
+                    av = Avx.BroadcastScalarToVector256(a1 + 5);
+                    c50 = Fma.MultiplyAdd(av, b0, c50);
+                    if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
+                }
+            }
+            koff += 2;
+            b += 32;
+        }
+        if (kc > 0)
+        {
+            float* a0 = a + koff[0];
+            b0 = Avx.LoadVector256(b);
+            if (TC.Two) b1 = Avx.LoadVector256(b + 8);
+            av = Avx.BroadcastScalarToVector256(a0);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
+            if (TR.Count > 1)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 1);
+                c10 = Fma.MultiplyAdd(av, b0, c10);
+                if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
+            }
+            if (TR.Count > 2)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 2);
+                c20 = Fma.MultiplyAdd(av, b0, c20);
+                if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
+            }
+            if (TR.Count > 3)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 3);
+                c30 = Fma.MultiplyAdd(av, b0, c30);
+                if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
+            }
+            if (TR.Count > 4)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 4);
+                c40 = Fma.MultiplyAdd(av, b0, c40);
+                if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
+            }
+            if (TR.Count > 5)
+            {
+                av = Avx.BroadcastScalarToVector256(a0 + 5);
                 c50 = Fma.MultiplyAdd(av, b0, c50);
                 if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
             }

@@ -30,13 +30,21 @@ public sealed unsafe class GemmKernel
     /// </summary>
     internal readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectVariants;
 
+    /// <summary>
+    /// <see cref="Variants"/> that read A in place through a table of row offsets (<see cref="GemmOperand.RowTableA"/>)
+    /// and B from a packed panel; null when the kernel has none.
+    /// </summary>
+    internal readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectAVariants;
+
     private GemmKernel(string name, int mr, int nr, int kc, int mc, int nc, bool accelerated, bool canRun,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void>[]? variants,
         delegate*<nint, float*, float*, nint, float*, nint, ref TileEpilogue, void>[]? stridedVariants = null,
-        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? indirectVariants = null)
+        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? indirectVariants = null,
+        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? indirectAVariants = null)
     {
         IndirectVariants = indirectVariants;
+        IndirectAVariants = indirectAVariants;
         Variants = variants;
         StridedVariants = stridedVariants;
         Name = name;
@@ -69,15 +77,15 @@ public sealed unsafe class GemmKernel
 
     /// <summary>6×32 on Vector512 (Avx512F).</summary>
     public static GemmKernel Avx512 { get; } = new("avx512", Vector512Microkernel.MR, Vector512Microkernel.NR,
-        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants);
+        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants, Vector512Microkernel.IndirectAVariants);
 
     /// <summary>6×16 on Avx2+Fma.</summary>
     public static GemmKernel Avx2 { get; } = new("avx2", Avx2Microkernel.MR, Avx2Microkernel.NR,
-        kc: 256, mc: 144, nc: 4080, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.Variants[11], Avx2Microkernel.Variants, Avx2Microkernel.StridedVariants, Avx2Microkernel.IndirectVariants);
+        kc: 256, mc: 144, nc: 4080, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.IsHardwareAccelerated, Avx2Microkernel.Variants[11], Avx2Microkernel.Variants, Avx2Microkernel.StridedVariants, Avx2Microkernel.IndirectVariants, Avx2Microkernel.IndirectAVariants);
 
     /// <summary>6×8 on Vector128 (SSE, Arm AdvSimd).</summary>
     public static GemmKernel Vector128 { get; } = new("vector128", Vector128Microkernel.MR, Vector128Microkernel.NR,
-        kc: 256, mc: 144, nc: 4080, Vector128Microkernel.IsHardwareAccelerated, canRun: true, Vector128Microkernel.Variants[11], Vector128Microkernel.Variants, Vector128Microkernel.StridedVariants, Vector128Microkernel.IndirectVariants);
+        kc: 256, mc: 144, nc: 4080, Vector128Microkernel.IsHardwareAccelerated, canRun: true, Vector128Microkernel.Variants[11], Vector128Microkernel.Variants, Vector128Microkernel.StridedVariants, Vector128Microkernel.IndirectVariants, Vector128Microkernel.IndirectAVariants);
 
     /// <summary>4×4 scalar.</summary>
     public static GemmKernel Scalar { get; } = new("scalar", ScalarMicrokernel.MR, ScalarMicrokernel.NR,

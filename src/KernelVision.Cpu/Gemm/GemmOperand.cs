@@ -28,7 +28,7 @@ public readonly unsafe struct GemmOperand
     internal readonly nint KStride;
     internal readonly IGemmPanelSource? Source;
     internal readonly PackedMatrix? Packed;
-    internal readonly int* RowOffsets; // B read through a row table: element (j, k) at Data[RowOffsets[k] + j]
+    internal readonly int* RowOffsets; // read through a row table: element (x, k) at Data[RowOffsets[k] + x]
 
     private GemmOperand(float* data, nint xStride, nint kStride, IGemmPanelSource? source, PackedMatrix? packed, int* rowOffsets = null)
     {
@@ -65,6 +65,13 @@ public readonly unsafe struct GemmOperand
     public static GemmOperand RowTableB(float* data, int* rowOffsets) =>
         new(data != null ? data : throw new ArgumentNullException(nameof(data)), 1, 0, null, null,
             rowOffsets != null ? rowOffsets : throw new ArgumentNullException(nameof(rowOffsets)));
+
+    /// <summary>
+    /// A left operand op(A) (M×K) whose element (i, k) is <c>data[rowOffsets[k] + i]</c>: the
+    /// transposed im2col matrix of a convolution over a padded image (rows = output pixels), read in
+    /// place by the microkernels' broadcasts instead of packed; B must then be pre-packed.
+    /// </summary>
+    public static GemmOperand RowTableA(float* data, int* rowOffsets) => RowTableB(data, rowOffsets);
 
     /// <summary>An operand whose panels <paramref name="source"/> packs on demand.</summary>
     public static GemmOperand FromSource(IGemmPanelSource source) =>

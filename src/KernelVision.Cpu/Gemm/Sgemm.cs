@@ -96,7 +96,8 @@ public static unsafe class Sgemm
         }
         // A B read through a row table costs nothing to prepare, like a pre-packed one.
         bool bReady = p.B.Packed is not null || (p.B.RowOffsets != null && p.Kernel.IndirectVariants is not null);
-        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, p.A.Packed is not null, bReady, p.Kernel, pool?.ThreadCount ?? 1);
+        bool aReady = p.A.Packed is not null || (p.A.RowOffsets != null && p.Kernel.IndirectAVariants is not null);
+        var (tm, tn) = ChooseSplit(p.M, p.N, p.K, aReady, bReady, p.Kernel, pool?.ThreadCount ?? 1);
         if (tm * tn == 1)
         {
             RunRegion(p, 0, p.M, 0, p.N);
@@ -358,16 +359,19 @@ public static unsafe class Sgemm
         int half = nr / 2;
         PackedMatrix? packedA = p.A.Packed, packedB = p.B.Packed;
         int kFirst = Math.Min(kcMax, p.K);
-        float* bufA = packedA is null ? ThreadScratch.Get(ScratchSlot.GemmPackA, (long)Math.Min(mcMax, RoundUp(m1 - m0, mr)) * kFirst) : null;
+        // B read in place (no packed copy) when few row panels would reuse a packed B block: the
+        // copy is then a large share of the work (MobileNet's 1×1 projections: 24 output channels).
+        bool direct = packedB is null && p.B.Source is null && p.B.XStride == 1
+                      && (p.B.RowOffsets != null ? kern.IndirectVariants is not null : kern.StridedVariants is not null && m1 - m0 <= DirectBMaxRows);
+        // A read in place through its row table (a conv's pixels × taps): the microkernels broadcast
+        // straight from the image, so there is nothing to pack on that side.
+        var indirectA = p.A.RowOffsets != null && !direct ? kern.IndirectAVariants : null;
+        float* bufA = packedA is null && indirectA is null ? ThreadScratch.Get(ScratchSlot.GemmPackA, (long)Math.Min(mcMax, RoundUp(m1 - m0, mr)) * kFirst) : null;
         float* bufB = packedB is null ? ThreadScratch.Get(ScratchSlot.GemmPackB, (long)Math.Min(ncMax, RoundUp(n1 - n0, nr)) * kFirst) : null;
         float* tmp = stackalloc float[MaxTile];
         var raw = TileEpilogue.Raw;
         var e = new TileEpilogue(p.Alpha, p.Activation);
         nint ldc = p.Ldc;
-        // B read in place (no packed copy) when few row panels would reuse a packed B block: the
-        // copy is then a large share of the work (MobileNet's 1×1 projections: 24 output channels).
-        bool direct = packedB is null && p.B.Source is null && p.B.XStride == 1
-                      && (p.B.RowOffsets != null ? kern.IndirectVariants is not null : kern.StridedVariants is not null && m1 - m0 <= DirectBMaxRows);
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -389,6 +393,11 @@ public static unsafe class Sgemm
                 {
                     GemmPacking.PackBlock(p.B, bufB, nr, jc, nc, pc, kc);
                     pb = bufB;
+                }
+                if (indirectA is not null)
+                {
+                    RunIndirectA(p, ref e, indirectA, pb, tmp, m0, m1, jc, nc, pc, kc);
+                    continue;
                 }
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
@@ -480,6 +489,57 @@ public static unsafe class Sgemm
                     else if (inPlace) strided![shape](kc, ap, bp, ldb, cp, ldc, ref e);
                     else RunRagged(variants![shape], kc, ap, bufB, cp, ldc, mrr, nrr, nr, ref e, tmp);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One K block of a region with A read in place through its row table: for each packed B panel
+    /// (it stays in L1) every MR-row tile of the region, whose broadcasts read the k rows at
+    /// <c>A.Data + RowOffsets[k] + row</c>. A ragged last column panel computes a whole panel into
+    /// the scratch tile (B's panel is zero-padded) and copies the valid columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunIndirectA(in Problem p, ref TileEpilogue e,
+        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] kernels, float* pb, float* tmp,
+        int m0, int m1, int jc, int nc, int pc, int kc)
+    {
+        var kern = p.Kernel;
+        int mr = kern.MR, nr = kern.NR, half = nr / 2;
+        int* koff = p.A.RowOffsets + pc;
+        float* a0 = p.A.Data;
+        nint ldc = p.Ldc;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nrr = Math.Min(nr, nc - jr);
+            float* bp = pb + (long)jr * kc;
+            e.ColBias = p.ColBias != null ? p.ColBias + jc + jr : null;
+            for (int ir = m0; ir < m1; ir += mr)
+            {
+                int mrr = Math.Min(mr, m1 - ir);
+                float* cp = p.C + ir * ldc + jc + jr;
+                e.RowBias = p.RowBias != null ? p.RowBias + ir : null;
+                var kernel = kernels[(mrr - 1) * 2 + (nrr > half ? 1 : 0)];
+                if (nrr == nr || nrr == half)
+                {
+                    kernel(kc, a0 + ir, bp, koff, cp, ldc, ref e);
+                    continue;
+                }
+                // As RunRagged: C's current values (when added) and the column bias go through the tile.
+                uint rowBytes = (uint)(nrr * sizeof(float));
+                if (e.Beta != 0f)
+                    for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(tmp + i * nr, cp + e.Source + i * ldc, rowBytes);
+                var local = e;
+                local.Source = 0;
+                if (e.Last && e.ColBias != null)
+                {
+                    float* colBias = tmp + MaxTile - 32;
+                    new Span<float>(colBias, nr).Clear();
+                    Unsafe.CopyBlockUnaligned(colBias, e.ColBias, rowBytes);
+                    local.ColBias = colBias;
+                }
+                kernel(kc, a0 + ir, bp, koff, tmp, nr, ref local);
+                for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(cp + i * ldc, tmp + i * nr, rowBytes);
             }
         }
     }

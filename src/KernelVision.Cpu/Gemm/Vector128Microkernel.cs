@@ -51,6 +51,17 @@ internal static unsafe class Vector128Microkernel
         &RunIndirect<Rows6, HalfWidth>, &RunIndirect<Rows6, FullWidth>,
     ];
 
+    /// <summary>The same shapes reading A in place through row offsets (<see cref="RunIndirectA{TR, TC}"/>).</summary>
+    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
+    [
+        &RunIndirectA<Rows1, HalfWidth>, &RunIndirectA<Rows1, FullWidth>,
+        &RunIndirectA<Rows2, HalfWidth>, &RunIndirectA<Rows2, FullWidth>,
+        &RunIndirectA<Rows3, HalfWidth>, &RunIndirectA<Rows3, FullWidth>,
+        &RunIndirectA<Rows4, HalfWidth>, &RunIndirectA<Rows4, FullWidth>,
+        &RunIndirectA<Rows5, HalfWidth>, &RunIndirectA<Rows5, FullWidth>,
+        &RunIndirectA<Rows6, HalfWidth>, &RunIndirectA<Rows6, FullWidth>,
+    ];
+
     /// <summary>
     /// C[0..TR, 0..(TC.Two ? 8 : 4)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*8+j] over
     /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
@@ -1126,6 +1137,471 @@ internal static unsafe class Vector128Microkernel
             if (TR.Count > 5)
             {
                 av = Vector128.Create(*(a + 5));
+                c50 = Vector128.MultiplyAddEstimate(av, b0, c50);
+                if (TC.Two) c51 = Vector128.MultiplyAddEstimate(av, b1, c51);
+            }
+        }
+        if (split)
+        {
+            c00 = c00 + c20;
+            if (TC.Two) c01 = c01 + c21;
+            if (TR.Count > 1)
+            {
+                c10 = c10 + c30;
+                if (TC.Two) c11 = c11 + c31;
+            }
+        }
+
+        if (e.IsPlain)
+        {
+            bool add = e.Beta != 0f;
+            nint src = e.Source; // where the added C is read: C itself, or a residual on the first K block
+            float* cr0 = c;
+            if (add) c00 = c00 + Vector128.Load(cr0 + src);
+            Vector128.Store(c00, cr0);
+            if (TC.Two)
+            {
+                if (add) c01 = c01 + Vector128.Load(cr0 + src + 4);
+                Vector128.Store(c01, cr0 + 4);
+            }
+            if (TR.Count > 1)
+            {
+                float* cr1 = c + 1 * ldc;
+                if (add) c10 = c10 + Vector128.Load(cr1 + src);
+                Vector128.Store(c10, cr1);
+                if (TC.Two)
+                {
+                    if (add) c11 = c11 + Vector128.Load(cr1 + src + 4);
+                    Vector128.Store(c11, cr1 + 4);
+                }
+            }
+            if (TR.Count > 2)
+            {
+                float* cr2 = c + 2 * ldc;
+                if (add) c20 = c20 + Vector128.Load(cr2 + src);
+                Vector128.Store(c20, cr2);
+                if (TC.Two)
+                {
+                    if (add) c21 = c21 + Vector128.Load(cr2 + src + 4);
+                    Vector128.Store(c21, cr2 + 4);
+                }
+            }
+            if (TR.Count > 3)
+            {
+                float* cr3 = c + 3 * ldc;
+                if (add) c30 = c30 + Vector128.Load(cr3 + src);
+                Vector128.Store(c30, cr3);
+                if (TC.Two)
+                {
+                    if (add) c31 = c31 + Vector128.Load(cr3 + src + 4);
+                    Vector128.Store(c31, cr3 + 4);
+                }
+            }
+            if (TR.Count > 4)
+            {
+                float* cr4 = c + 4 * ldc;
+                if (add) c40 = c40 + Vector128.Load(cr4 + src);
+                Vector128.Store(c40, cr4);
+                if (TC.Two)
+                {
+                    if (add) c41 = c41 + Vector128.Load(cr4 + src + 4);
+                    Vector128.Store(c41, cr4 + 4);
+                }
+            }
+            if (TR.Count > 5)
+            {
+                float* cr5 = c + 5 * ldc;
+                if (add) c50 = c50 + Vector128.Load(cr5 + src);
+                Vector128.Store(c50, cr5);
+                if (TC.Two)
+                {
+                    if (add) c51 = c51 + Vector128.Load(cr5 + src + 4);
+                    Vector128.Store(c51, cr5 + 4);
+                }
+            }
+            return;
+        }
+        if (e.IsRowBiasAct)
+        {
+            float* rb = e.RowBias;
+            var lo = Vector128.Create(e.Activation.Alpha);
+            var hi = Vector128.Create(e.Activation.Beta);
+            switch (e.VectorAct)
+            {
+                case ActivationKind.Relu:
+                {
+                    var rb0 = Vector128.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Vector128.Store(v00 & Vector128.GreaterThan(v00, Vector128<float>.Zero), c + 0 * ldc);
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Vector128.Store(v01 & Vector128.GreaterThan(v01, Vector128<float>.Zero), c + 0 * ldc + 4);
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector128.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Vector128.Store(v10 & Vector128.GreaterThan(v10, Vector128<float>.Zero), c + 1 * ldc);
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Vector128.Store(v11 & Vector128.GreaterThan(v11, Vector128<float>.Zero), c + 1 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector128.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Vector128.Store(v20 & Vector128.GreaterThan(v20, Vector128<float>.Zero), c + 2 * ldc);
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Vector128.Store(v21 & Vector128.GreaterThan(v21, Vector128<float>.Zero), c + 2 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector128.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Vector128.Store(v30 & Vector128.GreaterThan(v30, Vector128<float>.Zero), c + 3 * ldc);
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Vector128.Store(v31 & Vector128.GreaterThan(v31, Vector128<float>.Zero), c + 3 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector128.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Vector128.Store(v40 & Vector128.GreaterThan(v40, Vector128<float>.Zero), c + 4 * ldc);
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Vector128.Store(v41 & Vector128.GreaterThan(v41, Vector128<float>.Zero), c + 4 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector128.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Vector128.Store(v50 & Vector128.GreaterThan(v50, Vector128<float>.Zero), c + 5 * ldc);
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Vector128.Store(v51 & Vector128.GreaterThan(v51, Vector128<float>.Zero), c + 5 * ldc + 4);
+                        }
+                    }
+                    return;
+                }
+                case ActivationKind.Clip:
+                {
+                    var rb0 = Vector128.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Vector128.Store(Vector128.Min(Vector128.Max(v00, lo), hi), c + 0 * ldc);
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v01, lo), hi), c + 0 * ldc + 4);
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector128.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v10, lo), hi), c + 1 * ldc);
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Vector128.Store(Vector128.Min(Vector128.Max(v11, lo), hi), c + 1 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector128.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v20, lo), hi), c + 2 * ldc);
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Vector128.Store(Vector128.Min(Vector128.Max(v21, lo), hi), c + 2 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector128.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v30, lo), hi), c + 3 * ldc);
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Vector128.Store(Vector128.Min(Vector128.Max(v31, lo), hi), c + 3 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector128.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v40, lo), hi), c + 4 * ldc);
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Vector128.Store(Vector128.Min(Vector128.Max(v41, lo), hi), c + 4 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector128.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Vector128.Store(Vector128.Min(Vector128.Max(v50, lo), hi), c + 5 * ldc);
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Vector128.Store(Vector128.Min(Vector128.Max(v51, lo), hi), c + 5 * ldc + 4);
+                        }
+                    }
+                    return;
+                }
+                default:
+                {
+                    var rb0 = Vector128.Create(rb[0]);
+                    var v00 = c00 + rb0;
+                    Vector128.Store(v00, c + 0 * ldc);
+                    if (TC.Two)
+                    {
+                        var v01 = c01 + rb0;
+                        Vector128.Store(v01, c + 0 * ldc + 4);
+                    }
+                    if (TR.Count > 1)
+                    {
+                        var rb1 = Vector128.Create(rb[1]);
+                        var v10 = c10 + rb1;
+                        Vector128.Store(v10, c + 1 * ldc);
+                        if (TC.Two)
+                        {
+                            var v11 = c11 + rb1;
+                            Vector128.Store(v11, c + 1 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 2)
+                    {
+                        var rb2 = Vector128.Create(rb[2]);
+                        var v20 = c20 + rb2;
+                        Vector128.Store(v20, c + 2 * ldc);
+                        if (TC.Two)
+                        {
+                            var v21 = c21 + rb2;
+                            Vector128.Store(v21, c + 2 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 3)
+                    {
+                        var rb3 = Vector128.Create(rb[3]);
+                        var v30 = c30 + rb3;
+                        Vector128.Store(v30, c + 3 * ldc);
+                        if (TC.Two)
+                        {
+                            var v31 = c31 + rb3;
+                            Vector128.Store(v31, c + 3 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 4)
+                    {
+                        var rb4 = Vector128.Create(rb[4]);
+                        var v40 = c40 + rb4;
+                        Vector128.Store(v40, c + 4 * ldc);
+                        if (TC.Two)
+                        {
+                            var v41 = c41 + rb4;
+                            Vector128.Store(v41, c + 4 * ldc + 4);
+                        }
+                    }
+                    if (TR.Count > 5)
+                    {
+                        var rb5 = Vector128.Create(rb[5]);
+                        var v50 = c50 + rb5;
+                        Vector128.Store(v50, c + 5 * ldc);
+                        if (TC.Two)
+                        {
+                            var v51 = c51 + rb5;
+                            Vector128.Store(v51, c + 5 * ldc + 4);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        StoreRow<TC>(c + 0 * ldc, c00, c01, 0, ref e);
+        if (TR.Count > 1) StoreRow<TC>(c + 1 * ldc, c10, c11, 1, ref e);
+        if (TR.Count > 2) StoreRow<TC>(c + 2 * ldc, c20, c21, 2, ref e);
+        if (TR.Count > 3) StoreRow<TC>(c + 3 * ldc, c30, c31, 3, ref e);
+        if (TR.Count > 4) StoreRow<TC>(c + 4 * ldc, c40, c41, 4, ref e);
+        if (TR.Count > 5) StoreRow<TC>(c + 5 * ldc, c50, c51, 5, ref e);
+    }
+
+
+    /// <summary>
+    /// C[0..TR, 0..(TC.Two ? 8 : 4)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*8+j] over
+    /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
+    /// This variant reads A in place through a table of row offsets: row i of k step kk is
+    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),
+    /// which spares packing the transposed im2col matrix; B is a packed panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+        where TR : struct, ITileRows where TC : struct, ITileCols
+    {
+        // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and
+        // would otherwise miss at the store, once per K block.
+        if (Sse.IsSupported)
+        {
+            float* pf = c;
+            for (int r = 0; r < TR.Count; r++, pf += ldc)
+            {
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + (TC.Two ? 7 : 3));
+            }
+        }
+        Vector128<float> c00 = Vector128<float>.Zero, c01 = Vector128<float>.Zero;
+        Vector128<float> c10 = Vector128<float>.Zero, c11 = Vector128<float>.Zero;
+        Vector128<float> c20 = Vector128<float>.Zero, c21 = Vector128<float>.Zero;
+        Vector128<float> c30 = Vector128<float>.Zero, c31 = Vector128<float>.Zero;
+        Vector128<float> c40 = Vector128<float>.Zero, c41 = Vector128<float>.Zero;
+        Vector128<float> c50 = Vector128<float>.Zero, c51 = Vector128<float>.Zero;
+        // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps
+        // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.
+        bool split = TR.Count <= 2;
+        Vector128<float> b0, b1 = default, av;
+        for (; kc >= 2; kc -= 2)
+        {
+            float* a0 = a + koff[0];
+            b0 = Vector128.Load(b);
+            if (TC.Two) b1 = Vector128.Load(b + 4);
+            av = Vector128.Create(*(a0));
+            c00 = Vector128.MultiplyAddEstimate(av, b0, c00);
+            if (TC.Two) c01 = Vector128.MultiplyAddEstimate(av, b1, c01);
+            if (TR.Count > 1)
+            {
+                av = Vector128.Create(*(a0 + 1));
+                c10 = Vector128.MultiplyAddEstimate(av, b0, c10);
+                if (TC.Two) c11 = Vector128.MultiplyAddEstimate(av, b1, c11);
+            }
+            if (TR.Count > 2)
+            {
+                av = Vector128.Create(*(a0 + 2));
+                c20 = Vector128.MultiplyAddEstimate(av, b0, c20);
+                if (TC.Two) c21 = Vector128.MultiplyAddEstimate(av, b1, c21);
+            }
+            if (TR.Count > 3)
+            {
+                av = Vector128.Create(*(a0 + 3));
+                c30 = Vector128.MultiplyAddEstimate(av, b0, c30);
+                if (TC.Two) c31 = Vector128.MultiplyAddEstimate(av, b1, c31);
+            }
+            if (TR.Count > 4)
+            {
+                av = Vector128.Create(*(a0 + 4));
+                c40 = Vector128.MultiplyAddEstimate(av, b0, c40);
+                if (TC.Two) c41 = Vector128.MultiplyAddEstimate(av, b1, c41);
+            }
+            if (TR.Count > 5)
+            {
+                av = Vector128.Create(*(a0 + 5));
+                c50 = Vector128.MultiplyAddEstimate(av, b0, c50);
+                if (TC.Two) c51 = Vector128.MultiplyAddEstimate(av, b1, c51);
+            }
+            if (split)
+            {
+                float* a1 = a + koff[1];
+                b0 = Vector128.Load(b + 8);
+                if (TC.Two) b1 = Vector128.Load(b + 8 + 4);
+                av = Vector128.Create(*(a1));
+                c20 = Vector128.MultiplyAddEstimate(av, b0, c20);
+                if (TC.Two) c21 = Vector128.MultiplyAddEstimate(av, b1, c21);
+                if (TR.Count > 1)
+                {
+                    av = Vector128.Create(*(a1 + 1));
+                    c30 = Vector128.MultiplyAddEstimate(av, b0, c30);
+                    if (TC.Two) c31 = Vector128.MultiplyAddEstimate(av, b1, c31);
+                }
+            }
+            else
+            {
+                float* a1 = a + koff[1];
+                b0 = Vector128.Load(b + 8);
+                if (TC.Two) b1 = Vector128.Load(b + 8 + 4);
+                av = Vector128.Create(*(a1));
+                c00 = Vector128.MultiplyAddEstimate(av, b0, c00);
+                if (TC.Two) c01 = Vector128.MultiplyAddEstimate(av, b1, c01);
+                if (TR.Count > 1)
+                {
+                    av = Vector128.Create(*(a1 + 1));
+                    c10 = Vector128.MultiplyAddEstimate(av, b0, c10);
+                    if (TC.Two) c11 = Vector128.MultiplyAddEstimate(av, b1, c11);
+                }
+                if (TR.Count > 2)
+                {
+                    av = Vector128.Create(*(a1 + 2));
+                    c20 = Vector128.MultiplyAddEstimate(av, b0, c20);
+                    if (TC.Two) c21 = Vector128.MultiplyAddEstimate(av, b1, c21);
+                }
+                if (TR.Count > 3)
+                {
+                    av = Vector128.Create(*(a1 + 3));
+                    c30 = Vector128.MultiplyAddEstimate(av, b0, c30);
+                    if (TC.Two) c31 = Vector128.MultiplyAddEstimate(av, b1, c31);
+                }
+                if (TR.Count > 4)
+                {
+                    av = Vector128.Create(*(a1 + 4));
+                    c40 = Vector128.MultiplyAddEstimate(av, b0, c40);
+                    if (TC.Two) c41 = Vector128.MultiplyAddEstimate(av, b1, c41);
+                }
+                if (TR.Count > 5)
+                {
+                    av = Vector128.Create(*(a1 + 5));
+                    c50 = Vector128.MultiplyAddEstimate(av, b0, c50);
+                    if (TC.Two) c51 = Vector128.MultiplyAddEstimate(av, b1, c51);
+                }
+            }
+            koff += 2;
+            b += 16;
+        }
+        if (kc > 0)
+        {
+            float* a0 = a + koff[0];
+            b0 = Vector128.Load(b);
+            if (TC.Two) b1 = Vector128.Load(b + 4);
+            av = Vector128.Create(*(a0));
+            c00 = Vector128.MultiplyAddEstimate(av, b0, c00);
+            if (TC.Two) c01 = Vector128.MultiplyAddEstimate(av, b1, c01);
+            if (TR.Count > 1)
+            {
+                av = Vector128.Create(*(a0 + 1));
+                c10 = Vector128.MultiplyAddEstimate(av, b0, c10);
+                if (TC.Two) c11 = Vector128.MultiplyAddEstimate(av, b1, c11);
+            }
+            if (TR.Count > 2)
+            {
+                av = Vector128.Create(*(a0 + 2));
+                c20 = Vector128.MultiplyAddEstimate(av, b0, c20);
+                if (TC.Two) c21 = Vector128.MultiplyAddEstimate(av, b1, c21);
+            }
+            if (TR.Count > 3)
+            {
+                av = Vector128.Create(*(a0 + 3));
+                c30 = Vector128.MultiplyAddEstimate(av, b0, c30);
+                if (TC.Two) c31 = Vector128.MultiplyAddEstimate(av, b1, c31);
+            }
+            if (TR.Count > 4)
+            {
+                av = Vector128.Create(*(a0 + 4));
+                c40 = Vector128.MultiplyAddEstimate(av, b0, c40);
+                if (TC.Two) c41 = Vector128.MultiplyAddEstimate(av, b1, c41);
+            }
+            if (TR.Count > 5)
+            {
+                av = Vector128.Create(*(a0 + 5));
                 c50 = Vector128.MultiplyAddEstimate(av, b0, c50);
                 if (TC.Two) c51 = Vector128.MultiplyAddEstimate(av, b1, c51);
             }

@@ -24,9 +24,10 @@ public sealed class TuningCache
     /// Bumped whenever the candidate set, the variants' names or their relative speed change, so
     /// old files are not read (2: Im2ColInPlace joined the candidates; ragged GEMM edges and the
     /// thread pool's affinity changed which path wins; 3: Im2ColInPlace takes stride 2, and the
-    /// transposed paths' vector 6-wide packing made PointwiseT win where it lost).
+    /// transposed paths' vector 6-wide packing made PointwiseT win where it lost; 4: Im2ColInPlaceT
+    /// joined the candidates).
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     private static readonly ConcurrentDictionary<string, TuningCache> ByMachine = new();
     private readonly ConcurrentDictionary<string, string> _choices;

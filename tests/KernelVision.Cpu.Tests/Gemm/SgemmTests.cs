@@ -106,6 +106,41 @@ public class SgemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public unsafe void ARowTableMatchesNaiveGemm(string kernel)
+    {
+        // A's element (i, k) at data[offsets[k] + i], offsets in no order (a conv's taps over its
+        // padded image), against the dense A it stands for: ragged row tiles and column panels
+        // (through the scratch tile), K over KC, B packed and not, beta and residual-free epilogues, threads.
+        var kern = Kernel(kernel);
+        foreach (var (m, n, k) in new[] { (1, 9, 3), (5, 16, 20), (6, 32, 300), (13, 17, 7), (100, 70, 64), (37, 33, 257), (200, 8, 17) })
+            foreach (bool packB in new[] { false, true })
+            {
+                var rng = new Random(m * 131 + n * 17 + k);
+                var offsets = Enumerable.Range(0, k).Select(_ => rng.Next(0, 64)).ToArray();
+                var data = NaiveGemm.Random(rng, 64 + m);
+                var dense = new float[m * k];
+                for (int i = 0; i < m; i++)
+                    for (int kk = 0; kk < k; kk++) dense[i * k + kk] = data[offsets[kk] + i];
+                var b = NaiveGemm.Random(rng, k * n);
+                var c = NaiveGemm.Random(rng, m * n, -2, 2);
+                var bias = NaiveGemm.Random(rng, n);
+                var act = new FusedActivation(ActivationKind.Relu);
+                foreach (var (beta, pool) in new[] { (0f, (CpuThreadPool?)null), (0.5f, null), (0f, CpuThreadPool.Shared(2)) })
+                {
+                    var got = (float[])c.Clone();
+                    var (want, scale) = NaiveGemm.Compute(false, false, m, n, k, 1.5f, dense, k, b, n, beta, got, n, bias, GemmBias.PerColumn, act);
+                    var packed = packB ? Sgemm.PackB(b, k, n, n, kernel: kern) : null;
+                    fixed (float* pd = data, pb = b, pc = got, pbias = bias)
+                    fixed (int* po = offsets)
+                        Sgemm.Multiply(m, n, k, 1.5f, GemmOperand.RowTableA(pd, po), packed is null ? GemmOperand.MatrixB(pb, n) : GemmOperand.FromPacked(packed),
+                            beta, pc, n, new GemmEpilogue(pbias, GemmBias.PerColumn, act), pool, kern);
+                    NaiveGemm.AssertClose(want, scale, got, k, $"{kern} A row table M={m} N={n} K={k} packed B={packB} beta={beta} threads={pool?.ThreadCount ?? 1}");
+                }
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void BiasIsAddedPerRowOrPerColumn(string kernel)
     {
         foreach (var mode in new[] { GemmBias.PerRow, GemmBias.PerColumn })

@@ -116,7 +116,7 @@ public sealed class ConvTuningTests
         var t = Assert.IsType<TuningResult>(kernel.LastTuning);
         Assert.False(t.FromCache);
         // im2col both ways and in place, and Winograd F(2×2), all apply to a 3×3 stride-1 conv with 32 channels.
-        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColT", "WinogradF2"], t.Candidates.Select(c => c.Name).Order());
+        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColInPlaceT", "Im2ColT", "WinogradF2"], t.Candidates.Select(c => c.Name).Order());
         Assert.All(t.Candidates, c => Assert.True(c.Milliseconds > 0 && double.IsFinite(c.Milliseconds)));
         Assert.Equal(t.Candidates.Min(c => c.Milliseconds), t.Candidates[0].Milliseconds);
         Assert.StartsWith(t.Chosen + " ", kernel.Variant);
@@ -146,20 +146,24 @@ public sealed class ConvTuningTests
         kernel.Tuning = KernelTuning.Full;
         CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "tuned stride-2 conv, first run");
         var t = Assert.IsType<TuningResult>(kernel.LastTuning);
-        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColT"], t.Candidates.Select(c => c.Name).Order());
+        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColInPlaceT", "Im2ColT"], t.Candidates.Select(c => c.Name).Order());
         Assert.All(t.Candidates, c => Assert.True(c.Milliseconds > 0 && double.IsFinite(c.Milliseconds)));
         CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "tuned stride-2 conv, second run");
 
-        TuningCache.For(Backend.Threads).Set(t.NodeKey, "Im2ColInPlace");
-        var (cached, _, _) = Conv3x3(24, 15, 3, stride: 2);
-        cached.Tuning = KernelTuning.Cached;
-        CpuVsReference.AssertMatch(want, Run(cached, inputs, want), exact: false, rtol: 1e-4, "cached stride-2 in-place choice");
-        Assert.StartsWith("Im2ColInPlace ", cached.Variant);
+        foreach (string choice in new[] { "Im2ColInPlace", "Im2ColInPlaceT" })
+        {
+            TuningCache.For(Backend.Threads).Set(t.NodeKey, choice);
+            var (cached, _, _) = Conv3x3(24, 15, 3, stride: 2);
+            cached.Tuning = KernelTuning.Cached;
+            CpuVsReference.AssertMatch(want, Run(cached, inputs, want), exact: false, rtol: 1e-4, $"cached stride-2 {choice} choice");
+            Assert.StartsWith(choice + " ", cached.Variant);
+        }
     }
 
     [Theory]
     [InlineData("Im2Col")]
     [InlineData("Im2ColT")]
+    [InlineData("Im2ColInPlaceT")]
     [InlineData("WinogradF2")]
     public void EachCachedChoiceIsHonouredAndCorrect(string choice)
     {

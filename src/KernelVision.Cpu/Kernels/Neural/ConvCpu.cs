@@ -28,7 +28,10 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// im2col rows straight from the padded image (<see cref="GemmOperand.RowTableB"/>) over a grid
 /// of padded-width output rows, which are then compacted into Y; for stride 2 the padded image is
 /// first split into its four (row parity, column parity) phases, in which every tap is a stride-1
-/// read over a grid of ⌈Wp/2⌉-wide rows.</item>
+/// read over a grid of ⌈Wp/2⌉-wide rows; Im2ColInPlaceT computes the grid's Yᵀ = colᵀ·Wᵀ instead, the
+/// microkernels broadcasting A's pixels from the padded image (<see cref="GemmOperand.RowTableA"/>)
+/// against packed panels of Wᵀ, so a layer with few output channels (DenseNet's 32) wastes no
+/// register-tile rows and the image is read by broadcasts, not line-crossing vector loads.</item>
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
@@ -126,6 +129,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// the rules' choice, which never takes them (only the tuner does). For tests; <see cref="ForceInPlace"/> for benchmarks.
     /// </summary>
     public bool UseInPlace { get; set; }
+
+    /// <summary>Forces the transposed (true) or plain (false) form of the GEMM paths, in-place im2col included; null: the rules. For tests.</summary>
+    public bool? UseTransposed { get; set; }
 
     /// <summary>Process-wide <see cref="UseInPlace"/> (benchmarks' A/B switch).</summary>
     internal static bool ForceInPlace { get; set; }
@@ -241,10 +247,13 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else path = s.Is2D ? Path.Im2Col : Path.Im2ColNd;
         if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null) path = Path.PointwiseInPlace;
         if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
-        bool transposed = path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best);
+        bool transposed = UseTransposed ?? (path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best)
+            || path == Path.Im2ColInPlace && ForceTransposed == true);
+        if (path is not (Path.Pointwise or Path.Im2Col or Path.Im2ColNd or Path.Im2ColInPlace) || path == Path.Im2ColInPlace && GemmKernel.Best.IndirectAVariants is null)
+            transposed = false;
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
-        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && !UseInPlace && !ForceInPlace
+        if (Tuning != KernelTuning.Off && UseWinograd is null && WinogradTile == 0 && ForceTransposed is null && UseTransposed is null && !UseInPlace && !ForceInPlace
             && Candidates(s) is { Count: > 1 } candidates)
         {
             string key = $"Conv x{string.Join(',', x)} w{string.Join(',', w)} g{Op.Group} {s} {Op.Activation}{(Op.Residual ? " residual" : "")}{(Op.InputNormalization is null ? "" : " normalized")}";
@@ -315,6 +324,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         list.Add((gemm.ToString(), gemm, false, 0));
         list.Add((gemm + "T", gemm, true, 0));
         if (SupportsInPlace(s)) list.Add((nameof(Path.Im2ColInPlace), Path.Im2ColInPlace, false, 0));
+        if (SupportsInPlace(s) && GemmKernel.Best.IndirectAVariants is not null) list.Add((nameof(Path.Im2ColInPlace) + "T", Path.Im2ColInPlace, true, 0));
         // F(4×4) only where it is allowed at all: it misses the accuracy bar on deep nets (see WinogradConv).
         if (WinogradEnabled && WinogradConv.Supports(s) && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
@@ -479,7 +489,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         // ones: run them in turn and let Sgemm split each over the threads.
         bool perTask = threads > 1 && tasks >= threads && (tasks % threads == 0 || tasks >= 4 * threads || flopsPerTask < 4_000_000);
         if (perTask) Pool.ParallelFor(tasks, this, static (self, i) => self.GemmTask(i, parallel: false));
-        else if (plan.Path == Path.Im2ColInPlace && InPlaceBands && threads > 1)
+        else if (plan.Path == Path.Im2ColInPlace && (InPlaceBands || plan.Transposed) && threads > 1)
         {
             LastBands = plan.Bands;
             LastSplitChannels = plan.SplitChannels;
@@ -780,18 +790,25 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var s = plan.Shape;
         var src = (Im2ColSource)plan.Sources[0];
         var kern = GemmKernel.Best;
-        int threads = Pool.ThreadCount, k = s.Cg * s.Taps, panels = (s.Mg + kern.MR - 1) / kern.MR;
+        // Channel parts are whole panels of W: row panels (MR) of Y, or column panels (NR) of Yᵀ.
+        int width = ChannelPanel(plan), threads = Pool.ThreadCount, k = s.Cg * s.Taps, panels = (s.Mg + width - 1) / width;
         int gw = src.GridWidth;
         var (tm, tn) = Sgemm.ChooseSplit(s.Mg, s.OH * gw, k, packedA: true, packedB: true, kern, threads);
         int parts = InPlaceBandCount > 0 ? InPlaceBandCount : tm * tn > 1 ? threads : 1;
-        double Cost(int rows, int cols) => (double)rows * RoundUp(cols, kern.NR / 2) * k + 16.0 * rows * k;
+        // Yᵀ's tiles: pixels exact (row variants), channels rounded to half a column panel.
+        double Cost(int rows, int cols) => plan.Transposed
+            ? (double)RoundUp(rows, kern.NR / 2) * cols * k + 16.0 * rows * k
+            : (double)rows * RoundUp(cols, kern.NR / 2) * k + 16.0 * rows * k;
         double bands = Cost(s.Mg, (s.OH + parts - 1) / parts * gw);
-        double channels = Cost(Math.Min(s.Mg, (panels + parts - 1) / parts * kern.MR), s.OH * gw);
+        double channels = Cost(Math.Min(s.Mg, (panels + parts - 1) / parts * width), s.OH * gw);
         plan.SplitChannels = SplitChannels ?? ForceSplitChannels ?? channels < bands;
         plan.Bands = Math.Min(plan.SplitChannels ? panels : s.OH, parts);
         plan.BandPlane = src.BandPlane(plan.SplitChannels ? s.OH : (s.OH + plan.Bands - 1) / plan.Bands);
         plan.BandRows = src.BandRowOffsets(plan.BandPlane);
     }
+
+    /// <summary>The output channels of one panel of the packed weights: a row panel of W, or a column panel of Wᵀ.</summary>
+    private static int ChannelPanel(Plan plan) => plan.Transposed ? GemmKernel.Best.NR : GemmKernel.Best.MR;
 
     /// <summary>
     /// Item <paramref name="i"/> = (task, band) of a banded Im2ColInPlace: the band's output rows of
@@ -810,10 +827,10 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         int oh0 = 0, oh1 = s.OH, m0 = 0, m1 = s.Mg;
         if (plan.SplitChannels)
         {
-            // Whole row panels of the packed weights, each part with its own copy of the padded image.
-            int mr = GemmKernel.Best.MR;
-            var (p0, p1) = CpuThreadPool.Partition((s.Mg + mr - 1) / mr, plan.Bands, part);
-            (m0, m1) = (p0 * mr, Math.Min(s.Mg, p1 * mr));
+            // Whole panels of the packed weights, each part with its own copy of the padded image.
+            int width = ChannelPanel(plan);
+            var (p0, p1) = CpuThreadPool.Partition((s.Mg + width - 1) / width, plan.Bands, part);
+            (m0, m1) = (p0 * width, Math.Min(s.Mg, p1 * width));
         }
         else (oh0, oh1) = CpuThreadPool.Partition(s.OH, plan.Bands, part);
         TaskOperands(task, out float* x, out float* y, out var weights, out float* bias);
@@ -833,11 +850,34 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         int wp = src.GridWidth, cols = GridColumns(oh1 - oh0, wp), k = s.Cg * s.Taps;
         float* padded = ThreadScratch.Get(ScratchSlot.Im2Col, src.BandFloats(plane));
         src.PadBand(x, padded, plane, oh0, oh1 - oh0);
+        if (_run!.Transposed)
+        {
+            RunInPlaceRowsTransposed(s, padded, table, y, weights, bias, wp, oh0, oh1, m0, m1);
+            return;
+        }
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerRow, PathActivation);
         Sgemm.MultiplyRegion(s.Mg, cols, k, 1f, weights, GemmOperand.RowTableB(padded, table), 0f, grid, cols, epilogue, m0, m1, 0, cols);
         float* z = _z == null ? null : _z + (y - _y);
         for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * cols, y, z, s, wp, m, oh0, oh1, Op.Activation);
+    }
+
+    /// <summary>
+    /// <see cref="RunInPlaceRows"/> for Im2ColInPlaceT: the band's grid as Yᵀ (grid pixels × output
+    /// channels [<paramref name="m0"/>, <paramref name="m1"/>), bias and activation in the epilogue), then
+    /// transposed back into a channel-major grid and compacted into Y as the plain form's grid is.
+    /// </summary>
+    private void RunInPlaceRowsTransposed(in ConvShape s, float* padded, int* table, float* y, in GemmOperand weights, float* bias,
+        int wp, int oh0, int oh1, int m0, int m1)
+    {
+        int pixels = (oh1 - oh0) * wp, k = s.Cg * s.Taps;
+        float* gridT = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
+        float* grid = ThreadScratch.Get(ScratchSlot.Temp1, (long)pixels * s.Mg);
+        var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
+        Sgemm.MultiplyRegion(pixels, s.Mg, k, 1f, GemmOperand.RowTableA(padded, table), weights, 0f, gridT, s.Mg, epilogue, 0, pixels, m0, m1);
+        MatrixTranspose.TransposeRegion(gridT, pixels, s.Mg, grid, 0, pixels, m0, m1);
+        float* z = _z == null ? null : _z + (y - _y);
+        for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * pixels, y, z, s, wp, m, oh0, oh1, Op.Activation);
     }
 
     /// <summary>

@@ -118,11 +118,11 @@ internal static class ConvCheck
     /// kernel of the last run for further checks. With <paramref name="residual"/> (Conv only) a random
     /// Z of Y's shape is the fused residual input; <paramref name="normalize"/> fuses a BatchNormalization
     /// with that activation on X. <paramref name="bands"/> and <paramref name="splitChannels"/> set
-    /// <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>.
+    /// <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>, <paramref name="transposed"/> <see cref="ConvCpu.UseTransposed"/>.
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
         FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false,
-        bool residual = false, FusedActivation? normalize = null, int bands = 0, bool? splitChannels = null)
+        bool residual = false, FusedActivation? normalize = null, int bands = 0, bool? splitChannels = null, bool? transposed = null)
     {
         var rng = new Random(seed);
         var x = Random(rng, xShape);
@@ -158,6 +158,7 @@ internal static class ConvCheck
                 conv.UseWinograd = winograd;
                 conv.WinogradTile = winogradTile;
                 conv.UseInPlace = inPlace;
+                conv.UseTransposed = transposed;
                 conv.InPlaceBandCount = bands;
                 conv.SplitChannels = splitChannels;
             }

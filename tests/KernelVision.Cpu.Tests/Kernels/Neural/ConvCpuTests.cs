@@ -297,6 +297,56 @@ public class ConvCpuTests
             Assert.StartsWith("Im2ColInPlace", InPlace([1, 8, 9, 11], [10, 8, 3, 3], true, act, Strides(2, 2), Pads(1, 1, 1, 1)));
     }
 
+    private static string InPlaceT(int[] x, int[] w, bool bias, FusedActivation act, params Graph.Attribute[] attrs) =>
+        ConvCheck.Check("Conv", x, w, bias ? w[0] : 0, attrs, act, inPlace: true, transposed: true)!.Variant;
+
+    [Fact]
+    public void InPlaceTransposedMatchesReference()
+    {
+        // Yᵀ over the grid with A's pixels broadcast from the padded image: a ragged last tile of
+        // pixels, channel counts below, at and between panel widths (6, 16, 24, 32, 40, 70: ragged
+        // column panels through the scratch tile), K > KC, strides 1 and 2, dilation, groups, batches.
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 5, 10, 13], [6, 5, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([2, 3, 12, 17], [7, 3, 3, 3], false, default));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 16, 14, 14], [32, 16, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 40, 9, 9], [16, 40, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 40, 9, 9], [24, 40, 3, 3], false, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 40, 23, 19], [40, 40, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 64, 7, 7], [70, 64, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 4, 16, 21], [9, 4, 5, 5], true, default, Pads(2, 1, 0, 3)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 3, 14, 20], [4, 3, 3, 3], true, default, Dilations(2, 2), Pads(2, 2, 2, 2)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([2, 6, 9, 14], [9, 2, 3, 3], true, default, Group(3), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([8, 8, 48, 48], [32, 8, 3, 3], true, default, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 5, 10, 13], [6, 5, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 6, 40, 41], [32, 6, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 3, 23, 22], [8, 3, 7, 7], true, default, Strides(2, 2), Pads(3, 3, 3, 3)));
+        Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 256, 14, 14], [40, 256, 3, 3], true, default, Strides(2, 2), Pads(1, 1, 1, 1)));
+        foreach (var act in ConvCheck.Activations)
+            Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 8, 9, 11], [10, 8, 3, 3], true, act, Pads(1, 1, 1, 1)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void InPlaceTransposedPartsMatchReference(bool splitChannels)
+    {
+        // Two threads: bands of output rows, or ranges of whole 32- (AVX2: 16-) channel column panels
+        // of Wᵀ, each with its residual added after the grid is put back.
+        foreach (var act in new[] { new FusedActivation(ActivationKind.Relu), new FusedActivation(ActivationKind.Sigmoid) })
+            foreach (long stride in new[] { 1, 2 })
+                foreach (int m in new[] { 24, 70 })
+                {
+                    var result = ConvCheck.Check("Conv", [1, 16, 23, 20], [m, 16, 3, 3], m, [Pads(1, 1, 1, 1), Strides(stride, stride)], act, threadCounts: [2],
+                        inPlace: true, transposed: true, residual: true, bands: 3, splitChannels: splitChannels)!;
+                    Assert.StartsWith("Im2ColInPlaceT", result.Variant);
+                    var conv = (ConvCpu)result.Kernel;
+                    Assert.Equal(splitChannels, conv.LastSplitChannels);
+                    // 24 channels are one 32-wide column panel: one part computes them all.
+                    if (splitChannels && m <= KernelVision.Cpu.Gemm.GemmKernel.Best.NR) Assert.Equal(1, conv.LastBands);
+                    else Assert.True(conv.LastBands > 1, $"{conv.LastBands} parts");
+                }
+    }
+
     [Fact]
     public void InPlaceStepsSplitOneByOneMatchReference()
     {
