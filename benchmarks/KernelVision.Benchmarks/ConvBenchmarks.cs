@@ -22,8 +22,8 @@ namespace KernelVision.Benchmarks;
 [Config(typeof(ConvConfig))]
 public class ConvBenchmarks
 {
-    /// <summary>One benchmarked layer: op type, X and W shapes, attributes.</summary>
-    public sealed record Layer(string Op, int[] X, int[] W, Graph.Attribute[] Attributes);
+    /// <summary>One benchmarked layer: op type, X and W shapes, attributes; <paramref name="Normalized"/>: a fused BatchNormalization + ReLU on X (DenseNet).</summary>
+    public sealed record Layer(string Op, int[] X, int[] W, Graph.Attribute[] Attributes, bool Normalized = false);
 
     private static Graph.Attribute[] Pad1 => [Attr.Ints("pads", 1, 1, 1, 1)];
 
@@ -67,6 +67,11 @@ public class ConvBenchmarks
         ["densenet121 1x1 512-128 28"] = new("Conv", [1, 512, 28, 28], [128, 512, 1, 1], []),
         ["densenet121 1x1 896-128 14"] = new("Conv", [1, 896, 14, 14], [128, 896, 1, 1], []),
         ["densenet121 1x1 864-128 7"] = new("Conv", [1, 864, 7, 7], [128, 864, 1, 1], []),
+        ["densenet121 bn 1x1 256-128 56"] = new("Conv", [1, 256, 56, 56], [128, 256, 1, 1], [], Normalized: true),
+        ["densenet121 bn 1x1 480-128 28"] = new("Conv", [1, 480, 28, 28], [128, 480, 1, 1], [], Normalized: true),
+        ["densenet121 bn 1x1 640-128 14"] = new("Conv", [1, 640, 14, 14], [128, 640, 1, 1], [], Normalized: true),
+        ["densenet121 bn 1x1 992-128 14"] = new("Conv", [1, 992, 14, 14], [128, 992, 1, 1], [], Normalized: true),
+        ["densenet121 bn 1x1 864-128 7"] = new("Conv", [1, 864, 7, 7], [128, 864, 1, 1], [], Normalized: true),
         ["squeezenet1_1 1x1 512-1000 13"] = new("Conv", [1, 512, 13, 13], [1000, 512, 1, 1], []),
         ["squeezenet1_1 3x3 64-256 13"] = new("Conv", [1, 64, 13, 13], [256, 64, 3, 3], Pad1),
         ["squeezenet1_1.conv1 3x3s2 3-64 224"] = new("Conv", [1, 3, 224, 224], [64, 3, 3, 3], [Attr.Ints("strides", 2, 2)]),
@@ -124,12 +129,28 @@ public class ConvBenchmarks
         {
             Name = "bench",
             OpType = layer.Op,
-            Inputs = ["x", "w", "b"],
+            Inputs = layer.Normalized ? ["x", "w", "b", "", "scale", "beta", "mean", "var"] : ["x", "w", "b"],
             Outputs = ["y"],
             Attributes = new AttributeSet(layer.Attributes, layer.Op),
         };
         var op = OpRegistry.Create(node, 13);
-        if (op is Conv c) c.Activation = new FusedActivation(ActivationKind.Relu);
+        if (op is Conv c)
+        {
+            c.Activation = new FusedActivation(ActivationKind.Relu);
+            if (layer.Normalized)
+            {
+                var bn = (BatchNormalization)OpRegistry.Create(new Node
+                {
+                    Name = "bench_bn",
+                    OpType = "BatchNormalization",
+                    Inputs = ["x", "scale", "beta", "mean", "var"],
+                    Outputs = ["n"],
+                    Attributes = new AttributeSet([], "BatchNormalization"),
+                }, 13);
+                bn.Activation = new FusedActivation(ActivationKind.Relu);
+                c.InputNormalization = bn;
+            }
+        }
         else ((ConvTranspose)op).Activation = new FusedActivation(ActivationKind.Relu);
         var rng = new Random(42);
         Tensor Random(int[] shape)
@@ -140,7 +161,14 @@ public class ConvBenchmarks
         }
         int m = layer.Op == "Conv" ? layer.W[0] : layer.W[1] * (int)(layer.Attributes.FirstOrDefault(a => a.Name == "group")?.Int ?? 1);
         Tensor?[] inputs = [Random(layer.X), Random(layer.W), Random([m])];
-        var infos = inputs.Select(t => (TensorInfo?)TensorInfo.Of(t!)).ToArray();
+        if (layer.Normalized)
+        {
+            int channels = layer.X[1];
+            var variance = Random([channels]);
+            for (int i = 0; i < channels; i++) variance.Floats[i] = 0.5f + Math.Abs(variance.Floats[i]);
+            inputs = [.. inputs, null, Random([channels]), Random([channels]), Random([channels]), variance];
+        }
+        var infos = inputs.Select(t => t is null ? null : (TensorInfo?)TensorInfo.Of(t)).ToArray();
         var outInfo = op.InferOutputs(infos);
         flops = op.Flops(infos, outInfo);
         return (op, inputs, Tensor.Zeros(DataType.Float32, outInfo[0].Shape));

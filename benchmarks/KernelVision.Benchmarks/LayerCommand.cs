@@ -82,6 +82,25 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = true;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? true : null;
         },
+        // Sgemm's task grid forced: 2×1 (A: split the rows) against 1×2 (B: split the columns).
+        ["split-columns"] = on => KernelVision.Cpu.Gemm.Sgemm.ForceSplit = on ? (1, 2) : (2, 1),
+        ["split-columns-t"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Gemm.Sgemm.ForceSplit = on ? (1, 2) : (2, 1);
+        },
+        ["norm-local"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizeLocal = on,
+        ["norm-local-t"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizeLocal = on;
+        },
+        ["norm-copy"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizeByCopy = on,
+        ["norm-copy-t"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizeByCopy = on;
+        },
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 
@@ -91,7 +110,7 @@ public static class LayerCommand
         if (name is not null && name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return RunModel(o, name);
         if (name is null || !ConvBenchmarks.Layers.TryGetValue(name, out var layer))
         {
-            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N] [--tuned]; layers:\n  " +
+            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N] [--tuned] [--cold]; layers:\n  " +
                 string.Join("\n  ", ConvBenchmarks.Layers.Keys) + "\nswitches: " + string.Join(", ", Switches.Keys));
             return 2;
         }
@@ -117,10 +136,14 @@ public static class LayerCommand
             kernels[v].Run(inputs, [output]);
         }
         var ms = new[] { new double[runs], new double[runs] };
+        // --cold: 64 MiB written before each run pushes the weights (and X) out of the caches, as a
+        // model's other layers do between two runs of this one.
+        byte[]? flush = o.Flag("--cold") ? new byte[64 << 20] : null;
         for (int i = 0; i < runs; i++)
             for (int v = 0; v < 2; v++)
             {
                 set(v == 1);
+                if (flush is not null) Array.Fill(flush, (byte)i);
                 long t0 = Stopwatch.GetTimestamp();
                 kernels[v].Run(inputs, [output]);
                 ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;

@@ -11,7 +11,9 @@ namespace KernelVision.Cpu.Conv;
 /// BatchNormalization, <see cref="Ops.Neural.Conv.InputNormalization"/>): element (x = pixel,
 /// k = channel) is act((X[k, x] − mean[k])·factor[k] + shift[k]), computed while the panel is packed,
 /// so the normalised image is never written out and read back. It serves as B (channels × pixels)
-/// and as the transposed product's A (pixels × channels): both see pixel x of channel k.
+/// and as the transposed product's A (pixels × channels): both see pixel x of channel k. The
+/// transposed conv path instead normalises each task's pixels into a local copy first
+/// (<see cref="NormalizeRegion"/>), which streams X where the 6-wide packing hops between rows.
 /// </summary>
 internal sealed unsafe class NormalizedChannels : IGemmPanelSource
 {
@@ -46,6 +48,19 @@ internal sealed unsafe class NormalizedChannels : IGemmPanelSource
                 }
                 break;
         }
+    }
+
+    /// <summary>
+    /// Pixels [<paramref name="x0"/>, <paramref name="x1"/>) of every channel, normalised into
+    /// <paramref name="dst"/> (channel k's row at dst + k·(x1 − x0)): a pass that reads each
+    /// channel's pixels in order, which the prefetchers follow, where a 6-wide panel's pack reads
+    /// one short piece of every channel row in turn.
+    /// </summary>
+    public void NormalizeRegion(float* dst, int channels, int x0, int x1)
+    {
+        int w = x1 - x0;
+        for (int k = 0; k < channels; k++)
+            BatchNormalizationCpu.Normalize(new ReadOnlySpan<float>(X + (long)k * Plane + x0, w), new Span<float>(dst + (long)k * w, w), Mean[k], Factor[k], Shift[k], Act);
     }
 
     private void Pack<TAct>(float* dst, int width, int x0, int count, int k0, int kc) where TAct : struct, IInRegisterActivation

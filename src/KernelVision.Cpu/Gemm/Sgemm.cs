@@ -289,6 +289,7 @@ public static unsafe class Sgemm
     /// </summary>
     internal static (int Tm, int Tn) ChooseSplit(int m, int n, int k, bool packedA, bool packedB, GemmKernel kern, int threads)
     {
+        if (ForceSplit is { } forced && threads > 1) return forced;
         if (threads <= 1 || (2.0 * m * n * k < ParallelThresholdFlops && ((long)m + n) * k < ParallelThresholdFloats)) return (1, 1);
         int mPanels = (m + kern.MR - 1) / kern.MR, nPanels = (n + kern.NR - 1) / kern.NR;
         const double PackCostPerElement = 12;   // in multiply-adds
@@ -347,6 +348,9 @@ public static unsafe class Sgemm
         }
         return best;
     }
+
+    /// <summary>Overrides <see cref="ChooseSplit"/> on several threads (benchmarks' A/B switch).</summary>
+    internal static (int Tm, int Tn)? ForceSplit { get; set; }
 
     /// <summary>C[m0..m1, n0..n1] of the product on the calling thread; m0 and n0 are panel multiples.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
