@@ -220,7 +220,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             try
             {
                 if (Op.InputNormalization is not null) PrepareNormalization(inputs, xt, plan);
-                if (plan.TuneKey is not null) plan = Tune(plan, xt.Shape, wt);
+                if (plan.TuneKey is not null) plan = Tune(plan, xt, wt);
                 _packed = WeightsFor(plan, wt);
                 _run = plan;
                 _x = InputFor(plan);
@@ -352,8 +352,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// timing (so they are not timed); the winner's become the plan's prepared copy when W is the
     /// plan's constant, the others are dropped.
     /// </summary>
-    private Plan Tune(Plan proposed, int[] x, Tensor wt)
+    private Plan Tune(Plan proposed, Tensor xt, Tensor wt)
     {
+        int[] x = xt.Shape;
         string key = proposed.TuneKey!;
         proposed.TuneKey = null;
         var s = proposed.Shape;
@@ -365,6 +366,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             _packed = prepared[i];
             _run = p;
             _x = InputFor(p);
+            // A path that reads the normalised copy pays for making it, as it does in a run.
+            if (_x == _normX && _normX != null) NormalizeCopy(xt);
             Execute(p);
         })).ToArray();
         double[] ms = Autotuner.Measure(runs);
@@ -718,8 +721,15 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         BatchNormalizationCpu.Factors(inputs[4]!.Floats, inputs[7]!.Floats, bn.Epsilon, _normFactor);
         if (plan.Normalized is not null && plan.TuneKey is null) return; // normalised while packed; tuning may pick a path that reads the copy
         _normX = ThreadScratch.Get(ScratchSlot.NormalizedInput, xt.Length);
+        NormalizeCopy(xt);
+    }
+
+    /// <summary>X normalised into <see cref="_normX"/>, a channel plane per item (the statistics folded already).</summary>
+    private void NormalizeCopy(Tensor xt)
+    {
+        int channels = xt.Shape[1];
         int plane = xt.Length / Math.Max(1, xt.Shape[0] * channels);
-        ParallelRange.For(Pool, xt.Shape[0] * channels, Math.Max(1, 32768 / Math.Max(1, plane)), (Self: this, X: xt, Plane: plane, Channels: channels, Act: bn.Activation),
+        ParallelRange.For(Pool, xt.Shape[0] * channels, Math.Max(1, 32768 / Math.Max(1, plane)), (Self: this, X: xt, Plane: plane, Channels: channels, Act: Op.InputNormalization!.Activation),
             static (j, p0, p1) =>
             {
                 for (int p = p0; p < p1; p++)
