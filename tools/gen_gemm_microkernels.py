@@ -27,7 +27,7 @@ KERNELS = [
      ], accel="Vector512.IsHardwareAccelerated",
      load="Vector512.Load({p})", bcast="Vector512.Create(*({p}))",
      fma="Vector512.FusedMultiplyAdd({a}, {b}, {c})", add="{x} + {y}", store="Vector512.Store({v}, {p})",
-     usings=["System.Runtime.Intrinsics.X86"]),
+     usings=["System.Runtime.Intrinsics.X86"], wide=True),
     dict(cls="Vector128Microkernel", V="Vector128", W=4, doc=[
         "6×8 microkernel on Vector128: SSE/AVX without 256-bit FMA, and Arm AdvSimd (fmla) through the",
         "cross-platform Vector128 API. MultiplyAddEstimate fuses where the hardware has FMA and falls back",
@@ -90,6 +90,16 @@ def gen(k):
         A(f"        &RunIndirect<Rows{r}, HalfWidth>, &RunIndirect<Rows{r}, FullWidth>,")
     A("    ];")
     A("")
+    if k.get("wide"):
+        A("    /// <summary>")
+        A("    /// <see cref=\"RunIndirectA2{TR}\"/> per rows computed (index rows − 1): two adjacent full column")
+        A("    /// panels at once, where the register file holds 24 accumulators.")
+        A("    /// </summary>")
+        A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =")
+        A("    [")
+        A("        " + ", ".join(f"&RunIndirectA2<Rows{r}>" for r in range(1, 7)) + ",")
+        A("    ];")
+        A("")
     A("    /// <summary>The same shapes reading A in place through row offsets (<see cref=\"RunIndirectA{TR, TC}\"/>).</summary>")
     A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =")
     A("    [")
@@ -290,6 +300,94 @@ def gen(k):
         A("    }")
         A("")
 
+    def wide_method():
+        # A 6 x 2·NR tile: A read in place as RunIndirectA does, B from two adjacent packed full
+        # panels (the second kc·NR floats after the first), 4 vectors per row, 24 accumulators.
+        rows = range(6)
+        A("")
+        A("    /// <summary>")
+        A(f"    /// C[0..TR, 0..{2 * NR}] ⊕= A·B over <paramref name=\"kc\"/> steps, A read in place as in")
+        A("    /// <see cref=\"RunIndirectA{TR, TC}\"/> and B from two adjacent full packed panels (the second starts")
+        A(f"    /// kc·{NR} floats after the first): each k step loads 4 B vectors and broadcasts 6 A values for 24 FMAs")
+        A("    /// where the one-panel tile does 2 and 6 for 12, so fewer loads per FMA. For C, <paramref name=\"e\"/>")
+        A("    /// runs per panel (ColBias of the first; the second's follows it).")
+        A("    /// </summary>")
+        A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+        A("    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)")
+        A("        where TR : struct, ITileRows")
+        A("    {")
+        A(f"        float* b2 = b + kc * {NR};")
+        for r in rows:
+            A(f"        {V}<float> " + ", ".join(f"c{r}{j} = {V}<float>.Zero" for j in range(4)) + ";")
+        A(f"        {V}<float> v0, v1, v2, v3, av;")
+
+        def wide_step(kk, ind):
+            A(f"{ind}float* a{kk} = a + koff[{kk}];")
+            boff = f" + {kk * NR}" if kk else ""
+            A(f"{ind}v0 = {L('b' + boff)};")
+            A(f"{ind}v1 = {L(f'b{boff} + {W}')};")
+            A(f"{ind}v2 = {L('b2' + boff)};")
+            A(f"{ind}v3 = {L(f'b2{boff} + {W}')};")
+            for r in rows:
+                inner = ind
+                if r > 0:
+                    A(f"{ind}if (TR.Count > {r})")
+                    A(f"{ind}{{")
+                    inner = ind + "    "
+                A(f"{inner}av = {B(f'a{kk} + {r}' if r else f'a{kk}')};")
+                for j in range(4):
+                    A(f"{inner}c{r}{j} = {F('av', f'v{j}', f'c{r}{j}')};")
+                if r > 0:
+                    A(f"{ind}}}")
+
+        # Two k steps per iteration and the odd one after the loop, as in the one-panel kernels: the
+        # JIT then keeps the accumulators in registers through the loop (it writes them to their
+        # stack homes only in the last block before the epilogue's calls).
+        A("        for (; kc >= 2; kc -= 2)")
+        A("        {")
+        wide_step(0, "            ")
+        wide_step(1, "            ")
+        A("            koff += 2;")
+        A(f"            b += {2 * NR};")
+        A(f"            b2 += {2 * NR};")
+        A("        }")
+        A("        if (kc > 0)")
+        A("        {")
+        wide_step(0, "            ")
+        A("        }")
+        A("        if (e.IsPlain)")
+        A("        {")
+        A("            bool add = e.Beta != 0f;")
+        A("            nint src = e.Source;")
+        for r in rows:
+            ind = "            "
+            if r > 0:
+                A(f"            if (TR.Count > {r})")
+                A("            {")
+                ind = "                "
+            A(f"{ind}float* cr{r} = c + {r} * ldc;" if r else f"{ind}float* cr0 = c;")
+            for j in range(4):
+                off = f" + {j * W}" if j else ""
+                A(f"{ind}if (add) c{r}{j} = {ADD(f'c{r}{j}', L(f'cr{r} + src' + off))};")
+                A(f"{ind}{S(f'cr{r}' + off, f'c{r}{j}')};")
+            if r > 0:
+                A("            }")
+        A("            return;")
+        A("        }")
+        A("        var e2 = e;")
+        A(f"        if (e2.ColBias != null) e2.ColBias += {NR};")
+        for r in rows:
+            ind = "        "
+            if r > 0:
+                A(f"        if (TR.Count > {r})")
+                A("        {")
+                ind = "            "
+            A(f"{ind}StoreRow<FullWidth>(c + {r} * ldc, c{r}0, c{r}1, {r}, ref e);")
+            A(f"{ind}StoreRow<FullWidth>(c + {r} * ldc + {NR}, c{r}2, c{r}3, {r}, ref e2);")
+            if r > 0:
+                A("        }")
+        A("    }")
+
     run_method("packed")
     A("")
     run_method("strided")
@@ -297,6 +395,8 @@ def gen(k):
     run_method("indirect")
     A("")
     run_method("indirect_a")
+    if k.get("wide"):
+        wide_method()
     A("    [MethodImpl(MethodImplOptions.NoInlining)]")
     A(f"    private static void StoreRow<TC>(float* c, {V}<float> v0, {V}<float> v1, int row, ref TileEpilogue e) where TC : struct, ITileCols")
     A("    {")

@@ -36,6 +36,12 @@ public sealed unsafe class GemmKernel
     /// </summary>
     internal readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectAVariants;
 
+    /// <summary>
+    /// <see cref="IndirectAVariants"/> over two adjacent full column panels at once, per rows computed
+    /// (index rows − 1); null when the kernel has too few registers for the 24-accumulator tile.
+    /// </summary>
+    internal delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectA2Variants { get; private init; }
+
     private GemmKernel(string name, int mr, int nr, int kc, int mc, int nc, bool accelerated, bool canRun,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void>[]? variants,
@@ -75,9 +81,20 @@ public sealed unsafe class GemmKernel
     /// <summary>True when the kernel can run here at all (Avx2 needs the Fma instructions; the others fall back to software).</summary>
     public bool CanRun { get; }
 
+    /// <summary>
+    /// Off (KV_WIDE_INDIRECT_A=0): the A-in-place products run one column panel per tile on AVX-512
+    /// too (benchmarks' A/B switch, read at start-up). Declared before the kernels: static fields
+    /// initialise in order.
+    /// </summary>
+    internal static readonly bool WideIndirectA = Environment.GetEnvironmentVariable("KV_WIDE_INDIRECT_A") != "0";
+
     /// <summary>6×32 on Vector512 (Avx512F).</summary>
     public static GemmKernel Avx512 { get; } = new("avx512", Vector512Microkernel.MR, Vector512Microkernel.NR,
-        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants, Vector512Microkernel.IndirectAVariants);
+        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants, Vector512Microkernel.IndirectAVariants)
+    {
+        IndirectA2Variants = WideIndirectA ? Vector512Microkernel.IndirectA2Variants : null,
+    };
+
 
     /// <summary>6×16 on Avx2+Fma.</summary>
     public static GemmKernel Avx2 { get; } = new("avx2", Avx2Microkernel.MR, Avx2Microkernel.NR,

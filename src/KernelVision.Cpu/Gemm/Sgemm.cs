@@ -513,11 +513,24 @@ public static unsafe class Sgemm
         int* koff = p.A.RowOffsets + pc;
         float* a0 = p.A.Data;
         nint ldc = p.Ldc;
+        var wide = kern.IndirectA2Variants;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int nrr = Math.Min(nr, nc - jr);
             float* bp = pb + (long)jr * kc;
             e.ColBias = p.ColBias != null ? p.ColBias + jc + jr : null;
+            if (wide is not null && jr + 2 * nr <= nc)
+            {
+                // Two full panels per tile where the register file allows (AVX-512: 24 accumulators).
+                for (int ir = m0; ir < m1; ir += mr)
+                {
+                    int mrr = Math.Min(mr, m1 - ir);
+                    e.RowBias = p.RowBias != null ? p.RowBias + ir : null;
+                    wide[mrr - 1](kc, a0 + ir, bp, koff, p.C + ir * ldc + jc + jr, ldc, ref e);
+                }
+                jr += nr;
+                continue;
+            }
             for (int ir = m0; ir < m1; ir += mr)
             {
                 int mrr = Math.Min(mr, m1 - ir);

@@ -51,6 +51,15 @@ internal static unsafe class Vector512Microkernel
         &RunIndirect<Rows6, HalfWidth>, &RunIndirect<Rows6, FullWidth>,
     ];
 
+    /// <summary>
+    /// <see cref="RunIndirectA2{TR}"/> per rows computed (index rows − 1): two adjacent full column
+    /// panels at once, where the register file holds 24 accumulators.
+    /// </summary>
+    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =
+    [
+        &RunIndirectA2<Rows1>, &RunIndirectA2<Rows2>, &RunIndirectA2<Rows3>, &RunIndirectA2<Rows4>, &RunIndirectA2<Rows5>, &RunIndirectA2<Rows6>,
+    ];
+
     /// <summary>The same shapes reading A in place through row offsets (<see cref="RunIndirectA{TR, TC}"/>).</summary>
     public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
     [
@@ -1904,6 +1913,290 @@ internal static unsafe class Vector512Microkernel
         if (TR.Count > 5) StoreRow<TC>(c + 5 * ldc, c50, c51, 5, ref e);
     }
 
+
+    /// <summary>
+    /// C[0..TR, 0..64] ⊕= A·B over <paramref name="kc"/> steps, A read in place as in
+    /// <see cref="RunIndirectA{TR, TC}"/> and B from two adjacent full packed panels (the second starts
+    /// kc·32 floats after the first): each k step loads 4 B vectors and broadcasts 6 A values for 24 FMAs
+    /// where the one-panel tile does 2 and 6 for 12, so fewer loads per FMA. For C, <paramref name="e"/>
+    /// runs per panel (ColBias of the first; the second's follows it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+        where TR : struct, ITileRows
+    {
+        float* b2 = b + kc * 32;
+        Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c02 = Vector512<float>.Zero, c03 = Vector512<float>.Zero;
+        Vector512<float> c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero, c12 = Vector512<float>.Zero, c13 = Vector512<float>.Zero;
+        Vector512<float> c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero, c22 = Vector512<float>.Zero, c23 = Vector512<float>.Zero;
+        Vector512<float> c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero, c32 = Vector512<float>.Zero, c33 = Vector512<float>.Zero;
+        Vector512<float> c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero, c42 = Vector512<float>.Zero, c43 = Vector512<float>.Zero;
+        Vector512<float> c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero, c52 = Vector512<float>.Zero, c53 = Vector512<float>.Zero;
+        Vector512<float> v0, v1, v2, v3, av;
+        for (; kc >= 2; kc -= 2)
+        {
+            float* a0 = a + koff[0];
+            v0 = Vector512.Load(b);
+            v1 = Vector512.Load(b + 16);
+            v2 = Vector512.Load(b2);
+            v3 = Vector512.Load(b2 + 16);
+            av = Vector512.Create(*(a0));
+            c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
+            c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
+            c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
+            c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
+            if (TR.Count > 1)
+            {
+                av = Vector512.Create(*(a0 + 1));
+                c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
+                c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
+                c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
+                c13 = Vector512.FusedMultiplyAdd(av, v3, c13);
+            }
+            if (TR.Count > 2)
+            {
+                av = Vector512.Create(*(a0 + 2));
+                c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
+                c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
+                c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
+                c23 = Vector512.FusedMultiplyAdd(av, v3, c23);
+            }
+            if (TR.Count > 3)
+            {
+                av = Vector512.Create(*(a0 + 3));
+                c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
+                c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
+                c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
+                c33 = Vector512.FusedMultiplyAdd(av, v3, c33);
+            }
+            if (TR.Count > 4)
+            {
+                av = Vector512.Create(*(a0 + 4));
+                c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
+                c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
+                c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
+                c43 = Vector512.FusedMultiplyAdd(av, v3, c43);
+            }
+            if (TR.Count > 5)
+            {
+                av = Vector512.Create(*(a0 + 5));
+                c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
+                c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
+                c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
+                c53 = Vector512.FusedMultiplyAdd(av, v3, c53);
+            }
+            float* a1 = a + koff[1];
+            v0 = Vector512.Load(b + 32);
+            v1 = Vector512.Load(b + 32 + 16);
+            v2 = Vector512.Load(b2 + 32);
+            v3 = Vector512.Load(b2 + 32 + 16);
+            av = Vector512.Create(*(a1));
+            c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
+            c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
+            c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
+            c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
+            if (TR.Count > 1)
+            {
+                av = Vector512.Create(*(a1 + 1));
+                c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
+                c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
+                c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
+                c13 = Vector512.FusedMultiplyAdd(av, v3, c13);
+            }
+            if (TR.Count > 2)
+            {
+                av = Vector512.Create(*(a1 + 2));
+                c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
+                c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
+                c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
+                c23 = Vector512.FusedMultiplyAdd(av, v3, c23);
+            }
+            if (TR.Count > 3)
+            {
+                av = Vector512.Create(*(a1 + 3));
+                c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
+                c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
+                c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
+                c33 = Vector512.FusedMultiplyAdd(av, v3, c33);
+            }
+            if (TR.Count > 4)
+            {
+                av = Vector512.Create(*(a1 + 4));
+                c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
+                c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
+                c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
+                c43 = Vector512.FusedMultiplyAdd(av, v3, c43);
+            }
+            if (TR.Count > 5)
+            {
+                av = Vector512.Create(*(a1 + 5));
+                c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
+                c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
+                c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
+                c53 = Vector512.FusedMultiplyAdd(av, v3, c53);
+            }
+            koff += 2;
+            b += 64;
+            b2 += 64;
+        }
+        if (kc > 0)
+        {
+            float* a0 = a + koff[0];
+            v0 = Vector512.Load(b);
+            v1 = Vector512.Load(b + 16);
+            v2 = Vector512.Load(b2);
+            v3 = Vector512.Load(b2 + 16);
+            av = Vector512.Create(*(a0));
+            c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
+            c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
+            c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
+            c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
+            if (TR.Count > 1)
+            {
+                av = Vector512.Create(*(a0 + 1));
+                c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
+                c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
+                c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
+                c13 = Vector512.FusedMultiplyAdd(av, v3, c13);
+            }
+            if (TR.Count > 2)
+            {
+                av = Vector512.Create(*(a0 + 2));
+                c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
+                c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
+                c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
+                c23 = Vector512.FusedMultiplyAdd(av, v3, c23);
+            }
+            if (TR.Count > 3)
+            {
+                av = Vector512.Create(*(a0 + 3));
+                c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
+                c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
+                c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
+                c33 = Vector512.FusedMultiplyAdd(av, v3, c33);
+            }
+            if (TR.Count > 4)
+            {
+                av = Vector512.Create(*(a0 + 4));
+                c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
+                c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
+                c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
+                c43 = Vector512.FusedMultiplyAdd(av, v3, c43);
+            }
+            if (TR.Count > 5)
+            {
+                av = Vector512.Create(*(a0 + 5));
+                c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
+                c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
+                c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
+                c53 = Vector512.FusedMultiplyAdd(av, v3, c53);
+            }
+        }
+        if (e.IsPlain)
+        {
+            bool add = e.Beta != 0f;
+            nint src = e.Source;
+            float* cr0 = c;
+            if (add) c00 = c00 + Vector512.Load(cr0 + src);
+            Vector512.Store(c00, cr0);
+            if (add) c01 = c01 + Vector512.Load(cr0 + src + 16);
+            Vector512.Store(c01, cr0 + 16);
+            if (add) c02 = c02 + Vector512.Load(cr0 + src + 32);
+            Vector512.Store(c02, cr0 + 32);
+            if (add) c03 = c03 + Vector512.Load(cr0 + src + 48);
+            Vector512.Store(c03, cr0 + 48);
+            if (TR.Count > 1)
+            {
+                float* cr1 = c + 1 * ldc;
+                if (add) c10 = c10 + Vector512.Load(cr1 + src);
+                Vector512.Store(c10, cr1);
+                if (add) c11 = c11 + Vector512.Load(cr1 + src + 16);
+                Vector512.Store(c11, cr1 + 16);
+                if (add) c12 = c12 + Vector512.Load(cr1 + src + 32);
+                Vector512.Store(c12, cr1 + 32);
+                if (add) c13 = c13 + Vector512.Load(cr1 + src + 48);
+                Vector512.Store(c13, cr1 + 48);
+            }
+            if (TR.Count > 2)
+            {
+                float* cr2 = c + 2 * ldc;
+                if (add) c20 = c20 + Vector512.Load(cr2 + src);
+                Vector512.Store(c20, cr2);
+                if (add) c21 = c21 + Vector512.Load(cr2 + src + 16);
+                Vector512.Store(c21, cr2 + 16);
+                if (add) c22 = c22 + Vector512.Load(cr2 + src + 32);
+                Vector512.Store(c22, cr2 + 32);
+                if (add) c23 = c23 + Vector512.Load(cr2 + src + 48);
+                Vector512.Store(c23, cr2 + 48);
+            }
+            if (TR.Count > 3)
+            {
+                float* cr3 = c + 3 * ldc;
+                if (add) c30 = c30 + Vector512.Load(cr3 + src);
+                Vector512.Store(c30, cr3);
+                if (add) c31 = c31 + Vector512.Load(cr3 + src + 16);
+                Vector512.Store(c31, cr3 + 16);
+                if (add) c32 = c32 + Vector512.Load(cr3 + src + 32);
+                Vector512.Store(c32, cr3 + 32);
+                if (add) c33 = c33 + Vector512.Load(cr3 + src + 48);
+                Vector512.Store(c33, cr3 + 48);
+            }
+            if (TR.Count > 4)
+            {
+                float* cr4 = c + 4 * ldc;
+                if (add) c40 = c40 + Vector512.Load(cr4 + src);
+                Vector512.Store(c40, cr4);
+                if (add) c41 = c41 + Vector512.Load(cr4 + src + 16);
+                Vector512.Store(c41, cr4 + 16);
+                if (add) c42 = c42 + Vector512.Load(cr4 + src + 32);
+                Vector512.Store(c42, cr4 + 32);
+                if (add) c43 = c43 + Vector512.Load(cr4 + src + 48);
+                Vector512.Store(c43, cr4 + 48);
+            }
+            if (TR.Count > 5)
+            {
+                float* cr5 = c + 5 * ldc;
+                if (add) c50 = c50 + Vector512.Load(cr5 + src);
+                Vector512.Store(c50, cr5);
+                if (add) c51 = c51 + Vector512.Load(cr5 + src + 16);
+                Vector512.Store(c51, cr5 + 16);
+                if (add) c52 = c52 + Vector512.Load(cr5 + src + 32);
+                Vector512.Store(c52, cr5 + 32);
+                if (add) c53 = c53 + Vector512.Load(cr5 + src + 48);
+                Vector512.Store(c53, cr5 + 48);
+            }
+            return;
+        }
+        var e2 = e;
+        if (e2.ColBias != null) e2.ColBias += 32;
+        StoreRow<FullWidth>(c + 0 * ldc, c00, c01, 0, ref e);
+        StoreRow<FullWidth>(c + 0 * ldc + 32, c02, c03, 0, ref e2);
+        if (TR.Count > 1)
+        {
+            StoreRow<FullWidth>(c + 1 * ldc, c10, c11, 1, ref e);
+            StoreRow<FullWidth>(c + 1 * ldc + 32, c12, c13, 1, ref e2);
+        }
+        if (TR.Count > 2)
+        {
+            StoreRow<FullWidth>(c + 2 * ldc, c20, c21, 2, ref e);
+            StoreRow<FullWidth>(c + 2 * ldc + 32, c22, c23, 2, ref e2);
+        }
+        if (TR.Count > 3)
+        {
+            StoreRow<FullWidth>(c + 3 * ldc, c30, c31, 3, ref e);
+            StoreRow<FullWidth>(c + 3 * ldc + 32, c32, c33, 3, ref e2);
+        }
+        if (TR.Count > 4)
+        {
+            StoreRow<FullWidth>(c + 4 * ldc, c40, c41, 4, ref e);
+            StoreRow<FullWidth>(c + 4 * ldc + 32, c42, c43, 4, ref e2);
+        }
+        if (TR.Count > 5)
+        {
+            StoreRow<FullWidth>(c + 5 * ldc, c50, c51, 5, ref e);
+            StoreRow<FullWidth>(c + 5 * ldc + 32, c52, c53, 5, ref e2);
+        }
+    }
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StoreRow<TC>(float* c, Vector512<float> v0, Vector512<float> v1, int row, ref TileEpilogue e) where TC : struct, ITileCols
     {
