@@ -73,6 +73,8 @@ public class ConvBenchmarks
         ["densenet121 bn 1x1 992-128 14"] = new("Conv", [1, 992, 14, 14], [128, 992, 1, 1], [], Normalized: true),
         ["densenet121 bn 1x1 864-128 7"] = new("Conv", [1, 864, 7, 7], [128, 864, 1, 1], [], Normalized: true),
         ["squeezenet1_1 1x1 512-1000 13"] = new("Conv", [1, 512, 13, 13], [1000, 512, 1, 1], []),
+        ["resnet18.layer4 3x3 512-512 7"] = new("Conv", [1, 512, 7, 7], [512, 512, 3, 3], Pad1),
+        ["unet head 1x1 16-2 64"] = new("Conv", [1, 16, 64, 64], [2, 16, 1, 1], []),
         ["squeezenet1_1 3x3 64-256 13"] = new("Conv", [1, 64, 13, 13], [256, 64, 3, 3], Pad1),
         ["squeezenet1_1.conv1 3x3s2 3-64 224"] = new("Conv", [1, 3, 224, 224], [64, 3, 3, 3], [Attr.Ints("strides", 2, 2)]),
         ["squeezenet1_1 3x3 32-128 27"] = new("Conv", [1, 32, 27, 27], [128, 32, 3, 3], Pad1),

@@ -101,6 +101,12 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = true;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizeByCopy = on;
         },
+        // The rules' path (Winograd on 3×3 stride 1 where it applies) against Im2ColInPlaceT.
+        ["rules-vs-in-place-t"] = on =>
+        {
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
+            KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? true : null;
+        },
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 

@@ -200,6 +200,28 @@ public sealed class ConvTuningTests
     }
 
     [Fact]
+    public void CacheFileRoundTripsAndRejectsOtherShapes()
+    {
+        // What one process writes, the next reads back exactly (keys hold spaces, commas, quotes
+        // and non-ASCII); a file of another shape is empty, never half-trusted.
+        var cache = TuningCache.For(Backend.Threads);
+        const string key = "Conv x1,64,56,56 w64,64,3,3 g1 3x3 \"odd\" ×";
+        cache.Set(key, "Im2ColInPlaceT");
+        var read = TuningCache.Read(cache.FilePath);
+        Assert.Equal("Im2ColInPlaceT", read[key]);
+        Assert.Equal(cache.Get(key), read[key]);
+
+        string path = Path.Combine(CacheDir, "shapes.json");
+        foreach (string text in new[] { "{ not json", "[]", "{\"Choices\": []}", "{\"Choices\": {\"a\": 1}}", "{\"Machine\": \"m\"}" })
+        {
+            File.WriteAllText(path, text);
+            Assert.Empty(TuningCache.Read(path));
+        }
+        File.WriteAllText(path, "{\"Machine\": \"m\", \"Choices\": {\"a\": \"Im2Col\", \"b\": \"WinogradF2\"}}");
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "Im2Col", ["b"] = "WinogradF2" }, TuningCache.Read(path));
+    }
+
+    [Fact]
     public void TuningOffTimesNothing()
     {
         var (kernel, inputs, want) = Conv3x3(32, 12, 4);
