@@ -18,6 +18,7 @@ public sealed class CpuBackend : IBackend
     {
         if (threads < 1) throw new InputException($"--threads must be at least 1, got {threads}");
         Pool = CpuThreadPool.Shared(threads);
+        Gemm.MicrokernelWarmup.Start();
     }
 
     /// <summary>Creates the backend on <see cref="DefaultThreads"/> threads.</summary>
