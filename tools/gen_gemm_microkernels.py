@@ -95,13 +95,13 @@ def gen(k):
         A("    /// <see cref=\"RunIndirectA2{TR}\"/> per rows computed (index rows − 1): two adjacent full column")
         A("    /// panels at once, where the register file holds 24 accumulators.")
         A("    /// </summary>")
-        A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =")
+        A("    public static readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =")
         A("    [")
         A("        " + ", ".join(f"&RunIndirectA2<Rows{r}>" for r in range(1, 7)) + ",")
         A("    ];")
         A("")
     A("    /// <summary>The same shapes reading A in place through row offsets (<see cref=\"RunIndirectA{TR, TC}\"/>).</summary>")
-    A("    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =")
+    A("    public static readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =")
     A("    [")
     for r in range(1, 7):
         A(f"        &RunIndirectA<Rows{r}, HalfWidth>, &RunIndirectA<Rows{r}, FullWidth>,")
@@ -117,7 +117,7 @@ def gen(k):
         indirect_a = mode == "indirect_a"
         def aref(aoff, r):
             if indirect_a:
-                return f"a{aoff // 6} + {r}" if r else f"a{aoff // 6}"
+                return f"a{aoff // 6} + p{r}"
             return f"a + {aoff + r}" if aoff + r else "a"
         def a_row(aoff, ind):
             if indirect_a:
@@ -135,16 +135,16 @@ def gen(k):
             A("    /// This variant reads B in place through a table of row offsets: k row kk of the panel starts at")
             A("    /// b + koff[kk] (a convolution's image rows shifted per tap), which spares packing an im2col matrix.")
         if indirect_a:
-            A("    /// This variant reads A in place through a table of row offsets: row i of k step kk is")
-            A("    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),")
-            A("    /// which spares packing the transposed im2col matrix; B is a packed panel.")
+            A("    /// This variant reads A in place through two tables of offsets: row i of k step kk is")
+            A("    /// a[koff[kk] + pix[i]] (a convolution's output pixels, pix, over its image rows shifted per tap,")
+            A("    /// koff: Yᵀ = colᵀ·Wᵀ), which spares packing the transposed im2col matrix; B is a packed panel.")
         if strided:
             A("    /// This variant reads B in place: its k rows are <paramref name=\"ldb\"/> floats apart (a row-major")
             A("    /// matrix, not a packed panel), which spares a copy of B when few row panels of A reuse it.")
         A("    /// </summary>")
         A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
         name = {"packed": "Run", "strided": "RunStrided", "indirect": "RunIndirect", "indirect_a": "RunIndirectA"}[mode]
-        extra = {"packed": "", "strided": "nint ldb, ", "indirect": "int* koff, ", "indirect_a": "int* koff, "}[mode]
+        extra = {"packed": "", "strided": "nint ldb, ", "indirect": "int* koff, ", "indirect_a": "int* koff, int* pix, "}[mode]
         A(f"    public static void {name}<TR, TC>(nint kc, float* a, float* b, {extra}float* c, nint ldc, ref TileEpilogue e)")
         A("        where TR : struct, ITileRows where TC : struct, ITileCols")
         A("    {")
@@ -161,6 +161,8 @@ def gen(k):
         A("        }")
         for r in range(6):
             A(f"        {V}<float> c{r}0 = {V}<float>.Zero, c{r}1 = {V}<float>.Zero;")
+        if indirect_a:
+            A("        nint " + ", ".join(f"p{r} = TR.Count > {r} ? pix[{r}] : 0" if r else "p0 = pix[0]" for r in range(6)) + ";")
         A("        // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps")
         A("        // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.")
         A("        bool split = TR.Count <= 2;")
@@ -307,16 +309,17 @@ def gen(k):
         A("")
         A("    /// <summary>")
         A(f"    /// C[0..TR, 0..{2 * NR}] ⊕= A·B over <paramref name=\"kc\"/> steps, A read in place as in")
-        A("    /// <see cref=\"RunIndirectA{TR, TC}\"/> and B from two adjacent full packed panels (the second starts")
+        A("    /// <see cref=\"RunIndirectA{TR, TC}\"/> (pixel offsets <paramref name=\"pix\"/>) and B from two adjacent full packed panels (the second starts")
         A(f"    /// kc·{NR} floats after the first): each k step loads 4 B vectors and broadcasts 6 A values for 24 FMAs")
         A("    /// where the one-panel tile does 2 and 6 for 12, so fewer loads per FMA. For C, <paramref name=\"e\"/>")
         A("    /// runs per panel (ColBias of the first; the second's follows it).")
         A("    /// </summary>")
         A("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-        A("    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)")
+        A("    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, int* pix, float* c, nint ldc, ref TileEpilogue e)")
         A("        where TR : struct, ITileRows")
         A("    {")
         A(f"        float* b2 = b + kc * {NR};")
+        A("        nint " + ", ".join(f"p{r} = TR.Count > {r} ? pix[{r}] : 0" if r else "p0 = pix[0]" for r in rows) + ";")
         for r in rows:
             A(f"        {V}<float> " + ", ".join(f"c{r}{j} = {V}<float>.Zero" for j in range(4)) + ";")
         A(f"        {V}<float> v0, v1, v2, v3, av;")
@@ -334,7 +337,7 @@ def gen(k):
                     A(f"{ind}if (TR.Count > {r})")
                     A(f"{ind}{{")
                     inner = ind + "    "
-                A(f"{inner}av = {B(f'a{kk} + {r}' if r else f'a{kk}')};")
+                A(f"{inner}av = {B(f'a{kk} + p{r}')};")
                 for j in range(4):
                     A(f"{inner}c{r}{j} = {F('av', f'v{j}', f'c{r}{j}')};")
                 if r > 0:

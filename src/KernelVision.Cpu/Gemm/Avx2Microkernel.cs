@@ -53,7 +53,7 @@ internal static unsafe class Avx2Microkernel
     ];
 
     /// <summary>The same shapes reading A in place through row offsets (<see cref="RunIndirectA{TR, TC}"/>).</summary>
-    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
+    public static readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
     [
         &RunIndirectA<Rows1, HalfWidth>, &RunIndirectA<Rows1, FullWidth>,
         &RunIndirectA<Rows2, HalfWidth>, &RunIndirectA<Rows2, FullWidth>,
@@ -1444,12 +1444,12 @@ internal static unsafe class Avx2Microkernel
     /// <summary>
     /// C[0..TR, 0..(TC.Two ? 16 : 8)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*16+j] over
     /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
-    /// This variant reads A in place through a table of row offsets: row i of k step kk is
-    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),
-    /// which spares packing the transposed im2col matrix; B is a packed panel.
+    /// This variant reads A in place through two tables of offsets: row i of k step kk is
+    /// a[koff[kk] + pix[i]] (a convolution's output pixels, pix, over its image rows shifted per tap,
+    /// koff: Yᵀ = colᵀ·Wᵀ), which spares packing the transposed im2col matrix; B is a packed panel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, int* pix, float* c, nint ldc, ref TileEpilogue e)
         where TR : struct, ITileRows where TC : struct, ITileCols
     {
         // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and
@@ -1469,6 +1469,7 @@ internal static unsafe class Avx2Microkernel
         Vector256<float> c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero;
         Vector256<float> c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero;
         Vector256<float> c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
+        nint p0 = pix[0], p1 = TR.Count > 1 ? pix[1] : 0, p2 = TR.Count > 2 ? pix[2] : 0, p3 = TR.Count > 3 ? pix[3] : 0, p4 = TR.Count > 4 ? pix[4] : 0, p5 = TR.Count > 5 ? pix[5] : 0;
         // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps
         // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.
         bool split = TR.Count <= 2;
@@ -1478,36 +1479,36 @@ internal static unsafe class Avx2Microkernel
             float* a0 = a + koff[0];
             b0 = Avx.LoadVector256(b);
             if (TC.Two) b1 = Avx.LoadVector256(b + 8);
-            av = Avx.BroadcastScalarToVector256(a0);
+            av = Avx.BroadcastScalarToVector256(a0 + p0);
             c00 = Fma.MultiplyAdd(av, b0, c00);
             if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
             if (TR.Count > 1)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 1);
+                av = Avx.BroadcastScalarToVector256(a0 + p1);
                 c10 = Fma.MultiplyAdd(av, b0, c10);
                 if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
             }
             if (TR.Count > 2)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 2);
+                av = Avx.BroadcastScalarToVector256(a0 + p2);
                 c20 = Fma.MultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
             }
             if (TR.Count > 3)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 3);
+                av = Avx.BroadcastScalarToVector256(a0 + p3);
                 c30 = Fma.MultiplyAdd(av, b0, c30);
                 if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
             }
             if (TR.Count > 4)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 4);
+                av = Avx.BroadcastScalarToVector256(a0 + p4);
                 c40 = Fma.MultiplyAdd(av, b0, c40);
                 if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
             }
             if (TR.Count > 5)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 5);
+                av = Avx.BroadcastScalarToVector256(a0 + p5);
                 c50 = Fma.MultiplyAdd(av, b0, c50);
                 if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
             }
@@ -1516,12 +1517,12 @@ internal static unsafe class Avx2Microkernel
                 float* a1 = a + koff[1];
                 b0 = Avx.LoadVector256(b + 16);
                 if (TC.Two) b1 = Avx.LoadVector256(b + 16 + 8);
-                av = Avx.BroadcastScalarToVector256(a1);
+                av = Avx.BroadcastScalarToVector256(a1 + p0);
                 c20 = Fma.MultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
                 if (TR.Count > 1)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 1);
+                    av = Avx.BroadcastScalarToVector256(a1 + p1);
                     c30 = Fma.MultiplyAdd(av, b0, c30);
                     if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
                 }
@@ -1531,36 +1532,36 @@ internal static unsafe class Avx2Microkernel
                 float* a1 = a + koff[1];
                 b0 = Avx.LoadVector256(b + 16);
                 if (TC.Two) b1 = Avx.LoadVector256(b + 16 + 8);
-                av = Avx.BroadcastScalarToVector256(a1);
+                av = Avx.BroadcastScalarToVector256(a1 + p0);
                 c00 = Fma.MultiplyAdd(av, b0, c00);
                 if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
                 if (TR.Count > 1)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 1);
+                    av = Avx.BroadcastScalarToVector256(a1 + p1);
                     c10 = Fma.MultiplyAdd(av, b0, c10);
                     if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
                 }
                 if (TR.Count > 2)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 2);
+                    av = Avx.BroadcastScalarToVector256(a1 + p2);
                     c20 = Fma.MultiplyAdd(av, b0, c20);
                     if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
                 }
                 if (TR.Count > 3)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 3);
+                    av = Avx.BroadcastScalarToVector256(a1 + p3);
                     c30 = Fma.MultiplyAdd(av, b0, c30);
                     if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
                 }
                 if (TR.Count > 4)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 4);
+                    av = Avx.BroadcastScalarToVector256(a1 + p4);
                     c40 = Fma.MultiplyAdd(av, b0, c40);
                     if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
                 }
                 if (TR.Count > 5)
                 {
-                    av = Avx.BroadcastScalarToVector256(a1 + 5);
+                    av = Avx.BroadcastScalarToVector256(a1 + p5);
                     c50 = Fma.MultiplyAdd(av, b0, c50);
                     if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
                 }
@@ -1573,36 +1574,36 @@ internal static unsafe class Avx2Microkernel
             float* a0 = a + koff[0];
             b0 = Avx.LoadVector256(b);
             if (TC.Two) b1 = Avx.LoadVector256(b + 8);
-            av = Avx.BroadcastScalarToVector256(a0);
+            av = Avx.BroadcastScalarToVector256(a0 + p0);
             c00 = Fma.MultiplyAdd(av, b0, c00);
             if (TC.Two) c01 = Fma.MultiplyAdd(av, b1, c01);
             if (TR.Count > 1)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 1);
+                av = Avx.BroadcastScalarToVector256(a0 + p1);
                 c10 = Fma.MultiplyAdd(av, b0, c10);
                 if (TC.Two) c11 = Fma.MultiplyAdd(av, b1, c11);
             }
             if (TR.Count > 2)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 2);
+                av = Avx.BroadcastScalarToVector256(a0 + p2);
                 c20 = Fma.MultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Fma.MultiplyAdd(av, b1, c21);
             }
             if (TR.Count > 3)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 3);
+                av = Avx.BroadcastScalarToVector256(a0 + p3);
                 c30 = Fma.MultiplyAdd(av, b0, c30);
                 if (TC.Two) c31 = Fma.MultiplyAdd(av, b1, c31);
             }
             if (TR.Count > 4)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 4);
+                av = Avx.BroadcastScalarToVector256(a0 + p4);
                 c40 = Fma.MultiplyAdd(av, b0, c40);
                 if (TC.Two) c41 = Fma.MultiplyAdd(av, b1, c41);
             }
             if (TR.Count > 5)
             {
-                av = Avx.BroadcastScalarToVector256(a0 + 5);
+                av = Avx.BroadcastScalarToVector256(a0 + p5);
                 c50 = Fma.MultiplyAdd(av, b0, c50);
                 if (TC.Two) c51 = Fma.MultiplyAdd(av, b1, c51);
             }

@@ -34,20 +34,20 @@ public sealed unsafe class GemmKernel
     /// <see cref="Variants"/> that read A in place through a table of row offsets (<see cref="GemmOperand.RowTableA"/>)
     /// and B from a packed panel; null when the kernel has none.
     /// </summary>
-    internal readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectAVariants;
+    internal readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectAVariants;
 
     /// <summary>
     /// <see cref="IndirectAVariants"/> over two adjacent full column panels at once, per rows computed
     /// (index rows − 1); null when the kernel has too few registers for the 24-accumulator tile.
     /// </summary>
-    internal delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectA2Variants { get; private init; }
+    internal delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[]? IndirectA2Variants { get; private init; }
 
     private GemmKernel(string name, int mr, int nr, int kc, int mc, int nc, bool accelerated, bool canRun,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> micro,
         delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void>[]? variants,
         delegate*<nint, float*, float*, nint, float*, nint, ref TileEpilogue, void>[]? stridedVariants = null,
         delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? indirectVariants = null,
-        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[]? indirectAVariants = null)
+        delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[]? indirectAVariants = null)
     {
         IndirectVariants = indirectVariants;
         IndirectAVariants = indirectAVariants;

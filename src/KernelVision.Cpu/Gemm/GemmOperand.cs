@@ -29,10 +29,12 @@ public readonly unsafe struct GemmOperand
     internal readonly IGemmPanelSource? Source;
     internal readonly PackedMatrix? Packed;
     internal readonly int* RowOffsets; // read through a row table: element (x, k) at Data[RowOffsets[k] + x]
+    internal readonly int* XOffsets;   // ... and, when set, a table of the x offsets too: Data[RowOffsets[k] + XOffsets[x]]
 
-    private GemmOperand(float* data, nint xStride, nint kStride, IGemmPanelSource? source, PackedMatrix? packed, int* rowOffsets = null)
+    private GemmOperand(float* data, nint xStride, nint kStride, IGemmPanelSource? source, PackedMatrix? packed, int* rowOffsets = null, int* xOffsets = null)
     {
         RowOffsets = rowOffsets;
+        XOffsets = xOffsets;
         Data = data;
         XStride = xStride;
         KStride = kStride;
@@ -67,11 +69,14 @@ public readonly unsafe struct GemmOperand
             rowOffsets != null ? rowOffsets : throw new ArgumentNullException(nameof(rowOffsets)));
 
     /// <summary>
-    /// A left operand op(A) (M×K) whose element (i, k) is <c>data[rowOffsets[k] + i]</c>: the
-    /// transposed im2col matrix of a convolution over a padded image (rows = output pixels), read in
-    /// place by the microkernels' broadcasts instead of packed; B must then be pre-packed.
+    /// A left operand op(A) (M×K) whose element (i, k) is <c>data[rowOffsets[k] + i]</c>, or
+    /// <c>data[rowOffsets[k] + pixelOffsets[i]]</c> when <paramref name="pixelOffsets"/> is given: the
+    /// transposed im2col matrix of a convolution over a padded image (rows = output pixels, which the
+    /// pixel table places in the padded rows), read in place by the microkernels' broadcasts instead of packed.
     /// </summary>
-    public static GemmOperand RowTableA(float* data, int* rowOffsets) => RowTableB(data, rowOffsets);
+    public static GemmOperand RowTableA(float* data, int* rowOffsets, int* pixelOffsets = null) =>
+        new(data != null ? data : throw new ArgumentNullException(nameof(data)), 1, 0, null, null,
+            rowOffsets != null ? rowOffsets : throw new ArgumentNullException(nameof(rowOffsets)), pixelOffsets);
 
     /// <summary>An operand whose panels <paramref name="source"/> packs on demand.</summary>
     public static GemmOperand FromSource(IGemmPanelSource source) =>

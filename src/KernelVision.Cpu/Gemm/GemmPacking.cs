@@ -41,7 +41,10 @@ public static unsafe class GemmPacking
             for (int kk = 0; kk < kc; kk++)
             {
                 float* d = dst + kk * width;
-                new ReadOnlySpan<float>(op.Data + op.RowOffsets[k0 + kk] + x0, count).CopyTo(new Span<float>(d, count));
+                float* row = op.Data + op.RowOffsets[k0 + kk];
+                if (op.XOffsets == null) new ReadOnlySpan<float>(row + x0, count).CopyTo(new Span<float>(d, count));
+                else
+                    for (int x = 0; x < count; x++) d[x] = row[op.XOffsets[x0 + x]];
                 new Span<float>(d + count, width - count).Clear();
             }
             return;

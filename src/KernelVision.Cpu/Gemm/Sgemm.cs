@@ -505,12 +505,15 @@ public static unsafe class Sgemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunIndirectA(in Problem p, ref TileEpilogue e,
-        delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] kernels, float* pb, float* tmp,
+        delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] kernels, float* pb, float* tmp,
         int m0, int m1, int jc, int nc, int pc, int kc)
     {
         var kern = p.Kernel;
         int mr = kern.MR, nr = kern.NR, half = nr / 2;
         int* koff = p.A.RowOffsets + pc;
+        // Rows i of a tile: at pixel offsets XOffsets[ir + i], or at ir + i (the table below, from a0 + ir).
+        int* identity = stackalloc int[] { 0, 1, 2, 3, 4, 5, 6, 7 };
+        int* pixels = p.A.XOffsets;
         float* a0 = p.A.Data;
         nint ldc = p.Ldc;
         var wide = kern.IndirectA2Variants;
@@ -526,7 +529,8 @@ public static unsafe class Sgemm
                 {
                     int mrr = Math.Min(mr, m1 - ir);
                     e.RowBias = p.RowBias != null ? p.RowBias + ir : null;
-                    wide[mrr - 1](kc, a0 + ir, bp, koff, p.C + ir * ldc + jc + jr, ldc, ref e);
+                    if (pixels != null) wide[mrr - 1](kc, a0, bp, koff, pixels + ir, p.C + ir * ldc + jc + jr, ldc, ref e);
+                    else wide[mrr - 1](kc, a0 + ir, bp, koff, identity, p.C + ir * ldc + jc + jr, ldc, ref e);
                 }
                 jr += nr;
                 continue;
@@ -537,9 +541,11 @@ public static unsafe class Sgemm
                 float* cp = p.C + ir * ldc + jc + jr;
                 e.RowBias = p.RowBias != null ? p.RowBias + ir : null;
                 var kernel = kernels[(mrr - 1) * 2 + (nrr > half ? 1 : 0)];
+                float* at = pixels != null ? a0 : a0 + ir;
+                int* pix = pixels != null ? pixels + ir : identity;
                 if (nrr == nr || nrr == half)
                 {
-                    kernel(kc, a0 + ir, bp, koff, cp, ldc, ref e);
+                    kernel(kc, at, bp, koff, pix, cp, ldc, ref e);
                     continue;
                 }
                 // As RunRagged: C's current values (when added) and the column bias go through the tile.
@@ -555,7 +561,7 @@ public static unsafe class Sgemm
                     Unsafe.CopyBlockUnaligned(colBias, e.ColBias, rowBytes);
                     local.ColBias = colBias;
                 }
-                kernel(kc, a0 + ir, bp, koff, tmp, nr, ref local);
+                kernel(kc, at, bp, koff, pix, tmp, nr, ref local);
                 for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(cp + i * ldc, tmp + i * nr, rowBytes);
             }
         }

@@ -55,13 +55,13 @@ internal static unsafe class Vector512Microkernel
     /// <see cref="RunIndirectA2{TR}"/> per rows computed (index rows − 1): two adjacent full column
     /// panels at once, where the register file holds 24 accumulators.
     /// </summary>
-    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =
+    public static readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] IndirectA2Variants =
     [
         &RunIndirectA2<Rows1>, &RunIndirectA2<Rows2>, &RunIndirectA2<Rows3>, &RunIndirectA2<Rows4>, &RunIndirectA2<Rows5>, &RunIndirectA2<Rows6>,
     ];
 
     /// <summary>The same shapes reading A in place through row offsets (<see cref="RunIndirectA{TR, TC}"/>).</summary>
-    public static readonly delegate*<nint, float*, float*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
+    public static readonly delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] IndirectAVariants =
     [
         &RunIndirectA<Rows1, HalfWidth>, &RunIndirectA<Rows1, FullWidth>,
         &RunIndirectA<Rows2, HalfWidth>, &RunIndirectA<Rows2, FullWidth>,
@@ -1452,12 +1452,12 @@ internal static unsafe class Vector512Microkernel
     /// <summary>
     /// C[0..TR, 0..(TC.Two ? 32 : 16)] (row stride <paramref name="ldc"/>) ⊕= Σ_k a[k*6+i]·b[k*32+j] over
     /// <paramref name="kc"/> steps of a packed A panel (6 wide) and B panel (NR wide), finished by <paramref name="e"/>.
-    /// This variant reads A in place through a table of row offsets: row i of k step kk is
-    /// a[koff[kk] + i] (a convolution's output pixels over its image rows shifted per tap, Yᵀ = colᵀ·Wᵀ),
-    /// which spares packing the transposed im2col matrix; B is a packed panel.
+    /// This variant reads A in place through two tables of offsets: row i of k step kk is
+    /// a[koff[kk] + pix[i]] (a convolution's output pixels, pix, over its image rows shifted per tap,
+    /// koff: Yᵀ = colᵀ·Wᵀ), which spares packing the transposed im2col matrix; B is a packed panel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+    public static void RunIndirectA<TR, TC>(nint kc, float* a, float* b, int* koff, int* pix, float* c, nint ldc, ref TileEpilogue e)
         where TR : struct, ITileRows where TC : struct, ITileCols
     {
         // Pull the C tile towards L1 while the k loop runs: with large N its rows are far apart and
@@ -1477,6 +1477,7 @@ internal static unsafe class Vector512Microkernel
         Vector512<float> c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero;
         Vector512<float> c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero;
         Vector512<float> c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero;
+        nint p0 = pix[0], p1 = TR.Count > 1 ? pix[1] : 0, p2 = TR.Count > 2 ? pix[2] : 0, p3 = TR.Count > 3 ? pix[3] : 0, p4 = TR.Count > 4 ? pix[4] : 0, p5 = TR.Count > 5 ? pix[5] : 0;
         // With one or two rows there are too few accumulators to hide the FMA latency: odd k steps
         // then go to the (otherwise unused) accumulators of rows 2 and 3, folded in at the end.
         bool split = TR.Count <= 2;
@@ -1486,36 +1487,36 @@ internal static unsafe class Vector512Microkernel
             float* a0 = a + koff[0];
             b0 = Vector512.Load(b);
             if (TC.Two) b1 = Vector512.Load(b + 16);
-            av = Vector512.Create(*(a0));
+            av = Vector512.Create(*(a0 + p0));
             c00 = Vector512.FusedMultiplyAdd(av, b0, c00);
             if (TC.Two) c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
             if (TR.Count > 1)
             {
-                av = Vector512.Create(*(a0 + 1));
+                av = Vector512.Create(*(a0 + p1));
                 c10 = Vector512.FusedMultiplyAdd(av, b0, c10);
                 if (TC.Two) c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
             }
             if (TR.Count > 2)
             {
-                av = Vector512.Create(*(a0 + 2));
+                av = Vector512.Create(*(a0 + p2));
                 c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
             }
             if (TR.Count > 3)
             {
-                av = Vector512.Create(*(a0 + 3));
+                av = Vector512.Create(*(a0 + p3));
                 c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
                 if (TC.Two) c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
             }
             if (TR.Count > 4)
             {
-                av = Vector512.Create(*(a0 + 4));
+                av = Vector512.Create(*(a0 + p4));
                 c40 = Vector512.FusedMultiplyAdd(av, b0, c40);
                 if (TC.Two) c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
             }
             if (TR.Count > 5)
             {
-                av = Vector512.Create(*(a0 + 5));
+                av = Vector512.Create(*(a0 + p5));
                 c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
                 if (TC.Two) c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
             }
@@ -1524,12 +1525,12 @@ internal static unsafe class Vector512Microkernel
                 float* a1 = a + koff[1];
                 b0 = Vector512.Load(b + 32);
                 if (TC.Two) b1 = Vector512.Load(b + 32 + 16);
-                av = Vector512.Create(*(a1));
+                av = Vector512.Create(*(a1 + p0));
                 c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
                 if (TR.Count > 1)
                 {
-                    av = Vector512.Create(*(a1 + 1));
+                    av = Vector512.Create(*(a1 + p1));
                     c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
                     if (TC.Two) c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
                 }
@@ -1539,36 +1540,36 @@ internal static unsafe class Vector512Microkernel
                 float* a1 = a + koff[1];
                 b0 = Vector512.Load(b + 32);
                 if (TC.Two) b1 = Vector512.Load(b + 32 + 16);
-                av = Vector512.Create(*(a1));
+                av = Vector512.Create(*(a1 + p0));
                 c00 = Vector512.FusedMultiplyAdd(av, b0, c00);
                 if (TC.Two) c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
                 if (TR.Count > 1)
                 {
-                    av = Vector512.Create(*(a1 + 1));
+                    av = Vector512.Create(*(a1 + p1));
                     c10 = Vector512.FusedMultiplyAdd(av, b0, c10);
                     if (TC.Two) c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
                 }
                 if (TR.Count > 2)
                 {
-                    av = Vector512.Create(*(a1 + 2));
+                    av = Vector512.Create(*(a1 + p2));
                     c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
                     if (TC.Two) c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
                 }
                 if (TR.Count > 3)
                 {
-                    av = Vector512.Create(*(a1 + 3));
+                    av = Vector512.Create(*(a1 + p3));
                     c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
                     if (TC.Two) c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
                 }
                 if (TR.Count > 4)
                 {
-                    av = Vector512.Create(*(a1 + 4));
+                    av = Vector512.Create(*(a1 + p4));
                     c40 = Vector512.FusedMultiplyAdd(av, b0, c40);
                     if (TC.Two) c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
                 }
                 if (TR.Count > 5)
                 {
-                    av = Vector512.Create(*(a1 + 5));
+                    av = Vector512.Create(*(a1 + p5));
                     c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
                     if (TC.Two) c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
                 }
@@ -1581,36 +1582,36 @@ internal static unsafe class Vector512Microkernel
             float* a0 = a + koff[0];
             b0 = Vector512.Load(b);
             if (TC.Two) b1 = Vector512.Load(b + 16);
-            av = Vector512.Create(*(a0));
+            av = Vector512.Create(*(a0 + p0));
             c00 = Vector512.FusedMultiplyAdd(av, b0, c00);
             if (TC.Two) c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
             if (TR.Count > 1)
             {
-                av = Vector512.Create(*(a0 + 1));
+                av = Vector512.Create(*(a0 + p1));
                 c10 = Vector512.FusedMultiplyAdd(av, b0, c10);
                 if (TC.Two) c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
             }
             if (TR.Count > 2)
             {
-                av = Vector512.Create(*(a0 + 2));
+                av = Vector512.Create(*(a0 + p2));
                 c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
                 if (TC.Two) c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
             }
             if (TR.Count > 3)
             {
-                av = Vector512.Create(*(a0 + 3));
+                av = Vector512.Create(*(a0 + p3));
                 c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
                 if (TC.Two) c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
             }
             if (TR.Count > 4)
             {
-                av = Vector512.Create(*(a0 + 4));
+                av = Vector512.Create(*(a0 + p4));
                 c40 = Vector512.FusedMultiplyAdd(av, b0, c40);
                 if (TC.Two) c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
             }
             if (TR.Count > 5)
             {
-                av = Vector512.Create(*(a0 + 5));
+                av = Vector512.Create(*(a0 + p5));
                 c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
                 if (TC.Two) c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
             }
@@ -1916,16 +1917,17 @@ internal static unsafe class Vector512Microkernel
 
     /// <summary>
     /// C[0..TR, 0..64] ⊕= A·B over <paramref name="kc"/> steps, A read in place as in
-    /// <see cref="RunIndirectA{TR, TC}"/> and B from two adjacent full packed panels (the second starts
+    /// <see cref="RunIndirectA{TR, TC}"/> (pixel offsets <paramref name="pix"/>) and B from two adjacent full packed panels (the second starts
     /// kc·32 floats after the first): each k step loads 4 B vectors and broadcasts 6 A values for 24 FMAs
     /// where the one-panel tile does 2 and 6 for 12, so fewer loads per FMA. For C, <paramref name="e"/>
     /// runs per panel (ColBias of the first; the second's follows it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, float* c, nint ldc, ref TileEpilogue e)
+    public static void RunIndirectA2<TR>(nint kc, float* a, float* b, int* koff, int* pix, float* c, nint ldc, ref TileEpilogue e)
         where TR : struct, ITileRows
     {
         float* b2 = b + kc * 32;
+        nint p0 = pix[0], p1 = TR.Count > 1 ? pix[1] : 0, p2 = TR.Count > 2 ? pix[2] : 0, p3 = TR.Count > 3 ? pix[3] : 0, p4 = TR.Count > 4 ? pix[4] : 0, p5 = TR.Count > 5 ? pix[5] : 0;
         Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c02 = Vector512<float>.Zero, c03 = Vector512<float>.Zero;
         Vector512<float> c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero, c12 = Vector512<float>.Zero, c13 = Vector512<float>.Zero;
         Vector512<float> c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero, c22 = Vector512<float>.Zero, c23 = Vector512<float>.Zero;
@@ -1940,14 +1942,14 @@ internal static unsafe class Vector512Microkernel
             v1 = Vector512.Load(b + 16);
             v2 = Vector512.Load(b2);
             v3 = Vector512.Load(b2 + 16);
-            av = Vector512.Create(*(a0));
+            av = Vector512.Create(*(a0 + p0));
             c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
             c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
             c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
             c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
             if (TR.Count > 1)
             {
-                av = Vector512.Create(*(a0 + 1));
+                av = Vector512.Create(*(a0 + p1));
                 c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
                 c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
                 c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
@@ -1955,7 +1957,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 2)
             {
-                av = Vector512.Create(*(a0 + 2));
+                av = Vector512.Create(*(a0 + p2));
                 c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
                 c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
                 c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
@@ -1963,7 +1965,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 3)
             {
-                av = Vector512.Create(*(a0 + 3));
+                av = Vector512.Create(*(a0 + p3));
                 c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
                 c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
                 c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
@@ -1971,7 +1973,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 4)
             {
-                av = Vector512.Create(*(a0 + 4));
+                av = Vector512.Create(*(a0 + p4));
                 c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
                 c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
                 c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
@@ -1979,7 +1981,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 5)
             {
-                av = Vector512.Create(*(a0 + 5));
+                av = Vector512.Create(*(a0 + p5));
                 c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
                 c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
                 c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
@@ -1990,14 +1992,14 @@ internal static unsafe class Vector512Microkernel
             v1 = Vector512.Load(b + 32 + 16);
             v2 = Vector512.Load(b2 + 32);
             v3 = Vector512.Load(b2 + 32 + 16);
-            av = Vector512.Create(*(a1));
+            av = Vector512.Create(*(a1 + p0));
             c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
             c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
             c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
             c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
             if (TR.Count > 1)
             {
-                av = Vector512.Create(*(a1 + 1));
+                av = Vector512.Create(*(a1 + p1));
                 c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
                 c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
                 c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
@@ -2005,7 +2007,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 2)
             {
-                av = Vector512.Create(*(a1 + 2));
+                av = Vector512.Create(*(a1 + p2));
                 c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
                 c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
                 c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
@@ -2013,7 +2015,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 3)
             {
-                av = Vector512.Create(*(a1 + 3));
+                av = Vector512.Create(*(a1 + p3));
                 c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
                 c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
                 c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
@@ -2021,7 +2023,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 4)
             {
-                av = Vector512.Create(*(a1 + 4));
+                av = Vector512.Create(*(a1 + p4));
                 c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
                 c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
                 c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
@@ -2029,7 +2031,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 5)
             {
-                av = Vector512.Create(*(a1 + 5));
+                av = Vector512.Create(*(a1 + p5));
                 c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
                 c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
                 c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
@@ -2046,14 +2048,14 @@ internal static unsafe class Vector512Microkernel
             v1 = Vector512.Load(b + 16);
             v2 = Vector512.Load(b2);
             v3 = Vector512.Load(b2 + 16);
-            av = Vector512.Create(*(a0));
+            av = Vector512.Create(*(a0 + p0));
             c00 = Vector512.FusedMultiplyAdd(av, v0, c00);
             c01 = Vector512.FusedMultiplyAdd(av, v1, c01);
             c02 = Vector512.FusedMultiplyAdd(av, v2, c02);
             c03 = Vector512.FusedMultiplyAdd(av, v3, c03);
             if (TR.Count > 1)
             {
-                av = Vector512.Create(*(a0 + 1));
+                av = Vector512.Create(*(a0 + p1));
                 c10 = Vector512.FusedMultiplyAdd(av, v0, c10);
                 c11 = Vector512.FusedMultiplyAdd(av, v1, c11);
                 c12 = Vector512.FusedMultiplyAdd(av, v2, c12);
@@ -2061,7 +2063,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 2)
             {
-                av = Vector512.Create(*(a0 + 2));
+                av = Vector512.Create(*(a0 + p2));
                 c20 = Vector512.FusedMultiplyAdd(av, v0, c20);
                 c21 = Vector512.FusedMultiplyAdd(av, v1, c21);
                 c22 = Vector512.FusedMultiplyAdd(av, v2, c22);
@@ -2069,7 +2071,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 3)
             {
-                av = Vector512.Create(*(a0 + 3));
+                av = Vector512.Create(*(a0 + p3));
                 c30 = Vector512.FusedMultiplyAdd(av, v0, c30);
                 c31 = Vector512.FusedMultiplyAdd(av, v1, c31);
                 c32 = Vector512.FusedMultiplyAdd(av, v2, c32);
@@ -2077,7 +2079,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 4)
             {
-                av = Vector512.Create(*(a0 + 4));
+                av = Vector512.Create(*(a0 + p4));
                 c40 = Vector512.FusedMultiplyAdd(av, v0, c40);
                 c41 = Vector512.FusedMultiplyAdd(av, v1, c41);
                 c42 = Vector512.FusedMultiplyAdd(av, v2, c42);
@@ -2085,7 +2087,7 @@ internal static unsafe class Vector512Microkernel
             }
             if (TR.Count > 5)
             {
-                av = Vector512.Create(*(a0 + 5));
+                av = Vector512.Create(*(a0 + p5));
                 c50 = Vector512.FusedMultiplyAdd(av, v0, c50);
                 c51 = Vector512.FusedMultiplyAdd(av, v1, c51);
                 c52 = Vector512.FusedMultiplyAdd(av, v2, c52);

@@ -111,16 +111,19 @@ public class SgemmTests
         // A's element (i, k) at data[offsets[k] + i], offsets in no order (a conv's taps over its
         // padded image), against the dense A it stands for: ragged row tiles and column panels
         // (through the scratch tile), K over KC, B packed and not, beta and residual-free epilogues, threads.
+        // With a pixel table too, row i is at data[offsets[k] + pixels[i]] (pixels in no order either).
         var kern = Kernel(kernel);
         foreach (var (m, n, k) in new[] { (1, 9, 3), (5, 16, 20), (6, 32, 300), (13, 17, 7), (100, 70, 64), (37, 33, 257), (200, 8, 17) })
             foreach (bool packB in new[] { false, true })
+            foreach (bool pixelTable in new[] { false, true })
             {
                 var rng = new Random(m * 131 + n * 17 + k);
                 var offsets = Enumerable.Range(0, k).Select(_ => rng.Next(0, 64)).ToArray();
-                var data = NaiveGemm.Random(rng, 64 + m);
+                var pixels = Enumerable.Range(0, m).Select(i => pixelTable ? rng.Next(0, 2 * m) : i).ToArray();
+                var data = NaiveGemm.Random(rng, 64 + 2 * m);
                 var dense = new float[m * k];
                 for (int i = 0; i < m; i++)
-                    for (int kk = 0; kk < k; kk++) dense[i * k + kk] = data[offsets[kk] + i];
+                    for (int kk = 0; kk < k; kk++) dense[i * k + kk] = data[offsets[kk] + pixels[i]];
                 var b = NaiveGemm.Random(rng, k * n);
                 var c = NaiveGemm.Random(rng, m * n, -2, 2);
                 var bias = NaiveGemm.Random(rng, n);
@@ -131,10 +134,10 @@ public class SgemmTests
                     var (want, scale) = NaiveGemm.Compute(false, false, m, n, k, 1.5f, dense, k, b, n, beta, got, n, bias, GemmBias.PerColumn, act);
                     var packed = packB ? Sgemm.PackB(b, k, n, n, kernel: kern) : null;
                     fixed (float* pd = data, pb = b, pc = got, pbias = bias)
-                    fixed (int* po = offsets)
-                        Sgemm.Multiply(m, n, k, 1.5f, GemmOperand.RowTableA(pd, po), packed is null ? GemmOperand.MatrixB(pb, n) : GemmOperand.FromPacked(packed),
+                    fixed (int* po = offsets, pp = pixels)
+                        Sgemm.Multiply(m, n, k, 1.5f, GemmOperand.RowTableA(pd, po, pixelTable ? pp : null), packed is null ? GemmOperand.MatrixB(pb, n) : GemmOperand.FromPacked(packed),
                             beta, pc, n, new GemmEpilogue(pbias, GemmBias.PerColumn, act), pool, kern);
-                    NaiveGemm.AssertClose(want, scale, got, k, $"{kern} A row table M={m} N={n} K={k} packed B={packB} beta={beta} threads={pool?.ThreadCount ?? 1}");
+                    NaiveGemm.AssertClose(want, scale, got, k, $"{kern} A row table M={m} N={n} K={k} packed B={packB} pixel table={pixelTable} beta={beta} threads={pool?.ThreadCount ?? 1}");
                 }
             }
     }

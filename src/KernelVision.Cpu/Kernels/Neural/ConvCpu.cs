@@ -75,6 +75,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         public bool SplitChannels;                // ... parts of the output channels instead of bands of output rows
         public int BandPlane;                     // ... floats per channel of a part's padded rows
         public int[]? BandRows;                   // ... pinned row table over a part's padded rows
+        public int[]? Pixels;                     // Im2ColInPlaceT: pinned offset of output pixel j of a part in its padded rows
         public string? TuneKey;                   // set while this shape still has to be timed
 
         /// <summary>The name a tuning choice is stored under.</summary>
@@ -279,6 +280,14 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             plan.Sources = new IGemmPanelSource[tasks];
             for (int i = 0; i < tasks; i++) plan.Sources[i] = new Im2ColSource(s);
             if (path == Path.Im2ColInPlace) PlanBands(plan);
+            if (path == Path.Im2ColInPlace && transposed)
+            {
+                // Output pixel j of a band sits at grid row j / OW, column j % OW: the tiles of Yᵀ
+                // take only real pixels, none of the grid's padding columns.
+                int gw = ((Im2ColSource)plan.Sources[0]).GridWidth;
+                plan.Pixels = GC.AllocateArray<int>(s.OH * s.OW, pinned: true);
+                for (int j = 0; j < plan.Pixels.Length; j++) plan.Pixels[j] = j / s.OW * gw + j % s.OW;
+            }
         }
         else if (path == Path.Im2ColNd)
         {
@@ -835,7 +844,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var kern = GemmKernel.Best;
         // Channel parts are whole panels of W: row panels (MR) of Y, or column panels (NR) of Yᵀ.
         int width = ChannelPanel(plan), threads = Pool.ThreadCount, k = s.Cg * s.Taps, panels = (s.Mg + width - 1) / width;
-        int gw = src.GridWidth;
+        int gw = plan.Transposed ? s.OW : src.GridWidth; // Yᵀ's rows are the real pixels only
         var (tm, tn) = Sgemm.ChooseSplit(s.Mg, s.OH * gw, k, packedA: true, packedB: true, kern, threads);
         int parts = InPlaceBandCount > 0 ? InPlaceBandCount : tm * tn > 1 ? threads : 1;
         // Yᵀ's tiles: pixels exact (row variants), channels rounded to half a column panel.
@@ -895,7 +904,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         src.PadBand(x, padded, plane, oh0, oh1 - oh0);
         if (_run!.Transposed)
         {
-            RunInPlaceRowsTransposed(s, padded, table, y, weights, bias, wp, oh0, oh1, m0, m1);
+            RunInPlaceRowsTransposed(s, padded, table, y, weights, bias, oh0, oh1, m0, m1);
             return;
         }
         float* grid = ThreadScratch.Get(ScratchSlot.Temp2, (long)s.Mg * cols);
@@ -906,21 +915,31 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     }
 
     /// <summary>
-    /// <see cref="RunInPlaceRows"/> for Im2ColInPlaceT: the band's grid as Yᵀ (grid pixels × output
-    /// channels [<paramref name="m0"/>, <paramref name="m1"/>), bias and activation in the epilogue), then
-    /// transposed back into a channel-major grid and compacted into Y as the plain form's grid is.
+    /// <see cref="RunInPlaceRows"/> for Im2ColInPlaceT: the band's Yᵀ (its real output pixels × output
+    /// channels [<paramref name="m0"/>, <paramref name="m1"/>), bias and activation in the epilogue),
+    /// each pixel's taps read from the padded rows through the pixel and tap tables, then transposed
+    /// straight into Y's rows; the residual is added there while they are in cache.
     /// </summary>
     private void RunInPlaceRowsTransposed(in ConvShape s, float* padded, int* table, float* y, in GemmOperand weights, float* bias,
-        int wp, int oh0, int oh1, int m0, int m1)
+        int oh0, int oh1, int m0, int m1)
     {
-        int pixels = (oh1 - oh0) * wp, k = s.Cg * s.Taps;
-        float* gridT = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
-        float* grid = ThreadScratch.Get(ScratchSlot.Temp1, (long)pixels * s.Mg);
+        int pixels = (oh1 - oh0) * s.OW, k = s.Cg * s.Taps, at = oh0 * s.OW;
+        float* yt = ThreadScratch.Get(ScratchSlot.Temp2, (long)pixels * s.Mg);
         var epilogue = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
-        Sgemm.MultiplyRegion(pixels, s.Mg, k, 1f, GemmOperand.RowTableA(padded, table), weights, 0f, gridT, s.Mg, epilogue, 0, pixels, m0, m1);
-        MatrixTranspose.TransposeRegion(gridT, pixels, s.Mg, grid, 0, pixels, m0, m1);
-        float* z = _z == null ? null : _z + (y - _y);
-        for (int m = m0; m < m1; m++) CompactGrid(grid + (long)m * pixels, y, z, s, wp, m, oh0, oh1, Op.Activation);
+        fixed (int* pix = _run!.Pixels) // pinned at allocation
+            Sgemm.MultiplyRegion(pixels, s.Mg, k, 1f, GemmOperand.RowTableA(padded, table, pix), weights, 0f, yt, s.Mg, epilogue, 0, pixels, m0, m1);
+        // Yᵀ's row i is Y's pixel at + i: transposed with Y's plane as the row stride, from a base
+        // `at` rows before yt (never read there).
+        MatrixTranspose.TransposeRegion(yt - (long)at * s.Mg, s.OutPlane, s.Mg, y, at, at + pixels, m0, m1);
+        if (_z != null)
+        {
+            float* z = _z + (y - _y);
+            for (int m = m0; m < m1; m++)
+            {
+                long o = (long)m * s.OutPlane + at;
+                ConvEpilogue.AddResidual(y + o, z + o, pixels, Op.Activation);
+            }
+        }
     }
 
     /// <summary>
