@@ -115,31 +115,31 @@ public class SgemmTests
         var kern = Kernel(kernel);
         foreach (var (m, n, k) in new[] { (1, 9, 3), (5, 16, 20), (6, 32, 300), (13, 17, 7), (100, 70, 64), (37, 33, 257), (200, 8, 17) })
             foreach (bool packB in new[] { false, true })
-            foreach (bool pixelTable in new[] { false, true })
-            {
-                var rng = new Random(m * 131 + n * 17 + k);
-                var offsets = Enumerable.Range(0, k).Select(_ => rng.Next(0, 64)).ToArray();
-                var pixels = Enumerable.Range(0, m).Select(i => pixelTable ? rng.Next(0, 2 * m) : i).ToArray();
-                var data = NaiveGemm.Random(rng, 64 + 2 * m);
-                var dense = new float[m * k];
-                for (int i = 0; i < m; i++)
-                    for (int kk = 0; kk < k; kk++) dense[i * k + kk] = data[offsets[kk] + pixels[i]];
-                var b = NaiveGemm.Random(rng, k * n);
-                var c = NaiveGemm.Random(rng, m * n, -2, 2);
-                var bias = NaiveGemm.Random(rng, n);
-                var act = new FusedActivation(ActivationKind.Relu);
-                foreach (var (beta, pool) in new[] { (0f, (CpuThreadPool?)null), (0.5f, null), (0f, CpuThreadPool.Shared(2)) })
+                foreach (bool pixelTable in new[] { false, true })
                 {
-                    var got = (float[])c.Clone();
-                    var (want, scale) = NaiveGemm.Compute(false, false, m, n, k, 1.5f, dense, k, b, n, beta, got, n, bias, GemmBias.PerColumn, act);
-                    var packed = packB ? Sgemm.PackB(b, k, n, n, kernel: kern) : null;
-                    fixed (float* pd = data, pb = b, pc = got, pbias = bias)
-                    fixed (int* po = offsets, pp = pixels)
-                        Sgemm.Multiply(m, n, k, 1.5f, GemmOperand.RowTableA(pd, po, pixelTable ? pp : null), packed is null ? GemmOperand.MatrixB(pb, n) : GemmOperand.FromPacked(packed),
-                            beta, pc, n, new GemmEpilogue(pbias, GemmBias.PerColumn, act), pool, kern);
-                    NaiveGemm.AssertClose(want, scale, got, k, $"{kern} A row table M={m} N={n} K={k} packed B={packB} pixel table={pixelTable} beta={beta} threads={pool?.ThreadCount ?? 1}");
+                    var rng = new Random(m * 131 + n * 17 + k);
+                    var offsets = Enumerable.Range(0, k).Select(_ => rng.Next(0, 64)).ToArray();
+                    var pixels = Enumerable.Range(0, m).Select(i => pixelTable ? rng.Next(0, 2 * m) : i).ToArray();
+                    var data = NaiveGemm.Random(rng, 64 + 2 * m);
+                    var dense = new float[m * k];
+                    for (int i = 0; i < m; i++)
+                        for (int kk = 0; kk < k; kk++) dense[i * k + kk] = data[offsets[kk] + pixels[i]];
+                    var b = NaiveGemm.Random(rng, k * n);
+                    var c = NaiveGemm.Random(rng, m * n, -2, 2);
+                    var bias = NaiveGemm.Random(rng, n);
+                    var act = new FusedActivation(ActivationKind.Relu);
+                    foreach (var (beta, pool) in new[] { (0f, (CpuThreadPool?)null), (0.5f, null), (0f, CpuThreadPool.Shared(2)) })
+                    {
+                        var got = (float[])c.Clone();
+                        var (want, scale) = NaiveGemm.Compute(false, false, m, n, k, 1.5f, dense, k, b, n, beta, got, n, bias, GemmBias.PerColumn, act);
+                        var packed = packB ? Sgemm.PackB(b, k, n, n, kernel: kern) : null;
+                        fixed (float* pd = data, pb = b, pc = got, pbias = bias)
+                        fixed (int* po = offsets, pp = pixels)
+                            Sgemm.Multiply(m, n, k, 1.5f, GemmOperand.RowTableA(pd, po, pixelTable ? pp : null), packed is null ? GemmOperand.MatrixB(pb, n) : GemmOperand.FromPacked(packed),
+                                beta, pc, n, new GemmEpilogue(pbias, GemmBias.PerColumn, act), pool, kern);
+                        NaiveGemm.AssertClose(want, scale, got, k, $"{kern} A row table M={m} N={n} K={k} packed B={packB} pixel table={pixelTable} beta={beta} threads={pool?.ThreadCount ?? 1}");
+                    }
                 }
-            }
     }
 
     [Theory]
