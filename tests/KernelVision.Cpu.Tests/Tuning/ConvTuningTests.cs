@@ -93,8 +93,8 @@ public sealed class ConvTuningTests
         kernel.Tuning = KernelTuning.Full;
         CpuVsReference.AssertMatch(want, Run(kernel, inputs, want), exact: false, rtol: 1e-4, "normalised conv, tuning run");
         var t = Assert.IsType<TuningResult>(kernel.LastTuning);
-        Assert.Equal(["Pointwise", "PointwiseInPlace", "PointwiseT"], t.Candidates.Select(c => c.Name).Order());
-        foreach (var choice in new[] { "Pointwise", "PointwiseT", "PointwiseInPlace" })
+        Assert.Equal(["Pointwise", "PointwiseInPlace", "PointwiseInPlaceT", "PointwiseT"], t.Candidates.Select(c => c.Name).Order());
+        foreach (var choice in new[] { "Pointwise", "PointwiseT", "PointwiseInPlace", "PointwiseInPlaceT" })
         {
             TuningCache.For(Backend.Threads).Set(t.NodeKey, choice);
             var (cached, _, _) = NormalizedPointwise(3);

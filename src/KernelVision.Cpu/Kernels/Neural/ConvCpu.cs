@@ -250,8 +250,9 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         if ((UseInPlace || ForceInPlace) && path == Path.Pointwise && GemmKernel.Best.IndirectVariants is not null) path = Path.PointwiseInPlace;
         if ((UseInPlace || ForceInPlace) && SupportsInPlace(s) && path is Path.Im2Col or Path.Winograd) path = Path.Im2ColInPlace;
         bool transposed = UseTransposed ?? (path is Path.Pointwise or Path.Im2Col or Path.Im2ColNd && PreferTransposed(s.Mg, s.OutPlane, s.Cg * s.Taps, GemmKernel.Best)
-            || path == Path.Im2ColInPlace && ForceTransposed == true);
-        if (path is not (Path.Pointwise or Path.Im2Col or Path.Im2ColNd or Path.Im2ColInPlace) || path == Path.Im2ColInPlace && GemmKernel.Best.IndirectAVariants is null)
+            || path is Path.Im2ColInPlace or Path.PointwiseInPlace && ForceTransposed == true);
+        if (path is not (Path.Pointwise or Path.Im2Col or Path.Im2ColNd or Path.Im2ColInPlace or Path.PointwiseInPlace)
+            || path is Path.Im2ColInPlace or Path.PointwiseInPlace && GemmKernel.Best.IndirectAVariants is null)
             transposed = false;
         var plan = BuildPlan(x, w, s, path, transposed, WinogradTile);
         LastTuning = null;
@@ -322,6 +323,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             // X's channel rows read in place by the microkernels, never packed (the rules do so for
             // at most Sgemm.DirectBMaxRows output channels; which wins beyond that varies by layer).
             if (GemmKernel.Best.IndirectVariants is not null) list.Add((nameof(Path.PointwiseInPlace), Path.PointwiseInPlace, false, 0));
+            // Yᵀ = Xᵀ·Wᵀ with X's channel rows broadcast in place: PointwiseT without packing Xᵀ.
+            if (GemmKernel.Best.IndirectAVariants is not null) list.Add((nameof(Path.PointwiseInPlace) + "T", Path.PointwiseInPlace, true, 0));
             return list;
         }
         if (DepthwiseConv.IsDepthwise(s))
@@ -600,7 +603,10 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         else if (plan.Path == Path.Pointwise)
             image = plan.Transposed ? GemmOperand.MatrixA(x, s.InPlane, transposed: true) : GemmOperand.MatrixB(x, s.InPlane);
         else if (plan.Path == Path.PointwiseInPlace) // ChannelRows is pinned at allocation
-            image = GemmOperand.RowTableB(x, (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(plan.ChannelRows!)));
+        {
+            int* rows = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(plan.ChannelRows!));
+            image = plan.Transposed ? GemmOperand.RowTableA(x, rows) : GemmOperand.RowTableB(x, rows);
+        }
         else if (plan.Path == Path.Im2ColInPlace) image = default; // RunInPlace below
         else if (plan.Sources[i] is Im2ColSource src)
         {
@@ -633,7 +639,8 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var epilogueT = new GemmEpilogue(bias, bias == null ? GemmBias.None : GemmBias.PerColumn, PathActivation);
         var kern = weights.Packed?.Kernel ?? GemmKernel.Best;
         var (tm, tn) = parallel && MatrixTranspose.Shared
-            ? Sgemm.ChooseSplit(pixels, s.Mg, k, image.Packed is not null, weights.Packed is not null, kern, Pool.ThreadCount)
+            ? Sgemm.ChooseSplit(pixels, s.Mg, k, image.Packed is not null || image.RowOffsets != null && kern.IndirectAVariants is not null,
+                weights.Packed is not null, kern, Pool.ThreadCount)
             : (1, 1);
         if (tm * tn > 1)
         {

@@ -325,6 +325,26 @@ public class ConvCpuTests
             Assert.StartsWith("Im2ColInPlaceT", InPlaceT([1, 8, 9, 11], [10, 8, 3, 3], true, act, Pads(1, 1, 1, 1)));
     }
 
+    [Fact]
+    public void PointwiseInPlaceTransposedMatchesReference()
+    {
+        // Yᵀ = Xᵀ·Wᵀ with X's channel rows broadcast in place: small and ragged channel counts, K > KC,
+        // groups and batches, large enough to split over the threads, every activation, a residual,
+        // and an input normalisation (read from its normalised copy).
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([1, 5, 7, 9], [7, 5, 1, 1], true, default));
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([3, 17, 5, 3], [130, 17, 1, 1], false, default));
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([2, 6, 9, 11], [9, 2, 1, 1], true, default, Group(3)));
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([1, 300, 13, 17], [70, 300, 1, 1], true, default));
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([1, 864, 7, 7], [128, 864, 1, 1], true, default));
+        Assert.StartsWith("PointwiseInPlaceT", InPlaceT([1, 2048, 2, 2], [250, 2048, 1, 1], true, default));
+        foreach (var act in ConvCheck.Activations)
+            Assert.StartsWith("PointwiseInPlaceT", InPlaceT([1, 64, 14, 14], [96, 64, 1, 1], true, act));
+        Assert.StartsWith("PointwiseInPlaceT", ConvCheck.Check("Conv", [1, 96, 14, 14], [64, 96, 1, 1], 64, [], new FusedActivation(ActivationKind.Relu),
+            inPlace: true, transposed: true, residual: true)!.Variant);
+        Assert.StartsWith("PointwiseInPlaceT", ConvCheck.Check("Conv", [1, 96, 14, 14], [64, 96, 1, 1], 64, [], new FusedActivation(ActivationKind.Relu),
+            inPlace: true, transposed: true, normalize: new FusedActivation(ActivationKind.Relu))!.Variant);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
