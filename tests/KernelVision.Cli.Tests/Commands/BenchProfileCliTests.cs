@@ -74,7 +74,7 @@ public sealed class BenchProfileCliTests : IDisposable
         var (code, o, err) = Kv("tune", model, "--threads", "2", "--fresh", "--runs", "2");
         Assert.True(code == 0, err);
         var row = o.Split('\n').Single(l => l.Contains("│ Conv"));
-        Assert.Matches(@"│ (Im2Col|Im2ColT|Im2ColInPlace|WinogradF2) +│ [0-9.]+ +│ .*[0-9.]+, .*[0-9.]+", row); // the winner's time, then the losers'
+        Assert.Matches(@"│ (Im2Col|Im2ColT|Im2ColInPlace|Im2ColInPlaceT|WinogradF2) +│ [0-9.]+ +│ .*[0-9.]+, .*[0-9.]+", row); // the winner's time, then the losers'
         Assert.Contains("1 nodes timed, 0 taken from the cache", o);
         Assert.Contains("median of 2 runs: tuned", o);
         string file = Directory.GetFiles(cacheDir, "*.json").Single();
