@@ -88,9 +88,12 @@ public sealed unsafe class GemmKernel
     /// </summary>
     internal static readonly bool WideIndirectA = Environment.GetEnvironmentVariable("KV_WIDE_INDIRECT_A") != "0";
 
+    /// <summary>KV_GEMM_KC: the AVX-512 kernel's K block depth instead of its default (benchmarks' A/B switch, read at start-up).</summary>
+    internal static readonly int Avx512Kc = int.TryParse(Environment.GetEnvironmentVariable("KV_GEMM_KC"), out int kc) && kc is >= 16 and <= 1024 ? kc : 192;
+
     /// <summary>6×32 on Vector512 (Avx512F).</summary>
     public static GemmKernel Avx512 { get; } = new("avx512", Vector512Microkernel.MR, Vector512Microkernel.NR,
-        kc: 192, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants, Vector512Microkernel.IndirectAVariants)
+        kc: Avx512Kc, mc: 144, nc: 4096, Vector512Microkernel.IsHardwareAccelerated, canRun: true, Vector512Microkernel.Variants[11], Vector512Microkernel.Variants, Vector512Microkernel.StridedVariants, Vector512Microkernel.IndirectVariants, Vector512Microkernel.IndirectAVariants)
     {
         IndirectA2Variants = WideIndirectA ? Vector512Microkernel.IndirectA2Variants : null,
     };
