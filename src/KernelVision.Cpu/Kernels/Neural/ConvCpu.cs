@@ -28,10 +28,12 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// im2col rows straight from the padded image (<see cref="GemmOperand.RowTableB"/>) over a grid
 /// of padded-width output rows, which are then compacted into Y; for stride 2 the padded image is
 /// first split into its four (row parity, column parity) phases, in which every tap is a stride-1
-/// read over a grid of ⌈Wp/2⌉-wide rows; Im2ColInPlaceT computes the grid's Yᵀ = colᵀ·Wᵀ instead, the
-/// microkernels broadcasting A's pixels from the padded image (<see cref="GemmOperand.RowTableA"/>)
-/// against packed panels of Wᵀ, so a layer with few output channels (DenseNet's 32) wastes no
-/// register-tile rows and the image is read by broadcasts, not line-crossing vector loads.</item>
+/// read over a grid of ⌈Wp/2⌉-wide rows; Im2ColInPlaceT computes Yᵀ = colᵀ·Wᵀ instead, the
+/// microkernels broadcasting each real output pixel's taps from the same padded rows through a pixel
+/// table and a tap table (<see cref="GemmOperand.RowTableA"/>) against packed panels of Wᵀ, so no grid
+/// column is computed, a layer with few output channels (DenseNet's 32) wastes no register-tile rows,
+/// and the image is read by broadcasts, not line-crossing vector loads; PointwiseInPlace(T) reads X's
+/// channel rows the same two ways.</item>
 /// </list>
 /// The GEMM paths compute Yᵀ instead (suffix T) when the output plane is small enough that this
 /// wastes less of the register tiles, and put the bias and activation in the GEMM epilogue.
@@ -42,7 +44,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// A fused residual Z (<see cref="Ops.Neural.Conv.Residual"/>) of Y's own shape is added before the
 /// activation: in the GEMM epilogue on the non-transposed GEMM paths (<see cref="GemmEpilogue.Residual"/>),
 /// on each output plane right after it is written on the Winograd, transposed, depthwise and dot paths,
-/// while compacting the in-place grid, and in a pass after blocked depthwise; a Z that broadcasts goes to the Reference kernel.
+/// while compacting the in-place grid (or transposing Yᵀ back), and in a pass after blocked depthwise; a Z that broadcasts goes to the Reference kernel.
 /// A fused input normalisation (<see cref="Ops.Neural.Conv.InputNormalization"/>, DenseNet's BN → ReLU
 /// before each 1×1 conv) is applied while the packed pointwise paths pack X (<see cref="NormalizedChannels"/>;
 /// the transposed one normalises each task's pixels into a local copy first, <see cref="NormalizeLocal"/>);
