@@ -549,20 +549,9 @@ public static unsafe class Sgemm
                     continue;
                 }
                 // As RunRagged: C's current values (when added) and the column bias go through the tile.
-                uint rowBytes = (uint)(nrr * sizeof(float));
-                if (e.Beta != 0f)
-                    for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(tmp + i * nr, cp + e.Source + i * ldc, rowBytes);
-                var local = e;
-                local.Source = 0;
-                if (e.Last && e.ColBias != null)
-                {
-                    float* colBias = tmp + MaxTile - 32;
-                    new Span<float>(colBias, nr).Clear();
-                    Unsafe.CopyBlockUnaligned(colBias, e.ColBias, rowBytes);
-                    local.ColBias = colBias;
-                }
+                var local = BeginRagged(cp, ldc, mrr, nrr, nr, e, tmp);
                 kernel(kc, at, bp, koff, pix, tmp, nr, ref local);
-                for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(cp + i * ldc, tmp + i * nr, rowBytes);
+                EndRagged(cp, ldc, mrr, nrr, nr, tmp);
             }
         }
     }
@@ -582,6 +571,18 @@ public static unsafe class Sgemm
     private static void RunRagged(delegate*<nint, float*, float*, float*, nint, ref TileEpilogue, void> edge,
         nint kc, float* ap, float* bp, float* cp, nint ldc, int mrr, int nrr, int nr, ref TileEpilogue e, float* tmp)
     {
+        var local = BeginRagged(cp, ldc, mrr, nrr, nr, e, tmp);
+        edge(kc, ap, bp, tmp, nr, ref local);
+        EndRagged(cp, ldc, mrr, nrr, nr, tmp);
+    }
+
+    /// <summary>
+    /// <see cref="RunRagged"/>'s set-up: C's current values (when the epilogue adds them) and a
+    /// zero-padded column bias into the scratch tile; returns the epilogue the kernel runs there with.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TileEpilogue BeginRagged(float* cp, nint ldc, int mrr, int nrr, int nr, in TileEpilogue e, float* tmp)
+    {
         uint rowBytes = (uint)(nrr * sizeof(float));
         if (e.Beta != 0f)
             for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(tmp + i * nr, cp + e.Source + i * ldc, rowBytes);
@@ -594,7 +595,14 @@ public static unsafe class Sgemm
             Unsafe.CopyBlockUnaligned(colBias, e.ColBias, rowBytes);
             local.ColBias = colBias;
         }
-        edge(kc, ap, bp, tmp, nr, ref local);
+        return local;
+    }
+
+    /// <summary><see cref="RunRagged"/>'s finish: the valid columns of the scratch tile back into C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EndRagged(float* cp, nint ldc, int mrr, int nrr, int nr, float* tmp)
+    {
+        uint rowBytes = (uint)(nrr * sizeof(float));
         for (int i = 0; i < mrr; i++) Unsafe.CopyBlockUnaligned(cp + i * ldc, tmp + i * nr, rowBytes);
     }
 

@@ -664,13 +664,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             _tNormalized = null;
             return;
         }
-        if (NormalizeLocal && plan.Normalized is { } norm)
-        {
-            // As TransposedPart does for its region: normalised in one streaming pass, then packed.
-            float* local = ThreadScratch.Get(ScratchSlot.Im2Col, (long)k * pixels);
-            norm[i].NormalizeRegion(local, k, 0, pixels);
-            image = GemmOperand.MatrixA(local, pixels, transposed: true);
-        }
+        if (NormalizeLocal && plan.Normalized is { } norm) image = NormalizedLocally(norm[i], k, 0, pixels);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, parallel ? Pool : null);
         Transpose(yt, pixels, s.Mg, y);
         if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
@@ -684,15 +678,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var kern = _tWeights.Packed?.Kernel ?? GemmKernel.Best;
         var (m0, m1, n0, n1) = Sgemm.Region(pixels, channels, kern, _tm, _tn, t);
         if (m0 >= m1 || n0 >= n1) return;
-        var image = _tImage;
-        if (_tNormalized is { } normalized)
-        {
-            // This task's pixels of every channel normalised in one streaming pass into its own
-            // scratch, then packed from there (see NormalizedChannels.NormalizeRegion).
-            float* local = ThreadScratch.Get(ScratchSlot.Im2Col, (long)_tK * (m1 - m0));
-            normalized.NormalizeRegion(local, _tK, m0, m1);
-            image = GemmOperand.MatrixA(local - m0, m1 - m0, transposed: true);
-        }
+        var image = _tNormalized is { } normalized ? NormalizedLocally(normalized, _tK, m0, m1) : _tImage;
         Sgemm.MultiplyRegion(pixels, channels, _tK, 1f, image, _tWeights, 0f, _transposeFrom, channels, _tEpilogue, m0, m1, n0, n1);
         MatrixTranspose.TransposeRegion(_transposeFrom, pixels, channels, _transposeTo, m0, m1, n0, n1);
         if (_transposeZ != null)
@@ -705,6 +691,18 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
 
     private GemmOperand _tImage, _tWeights;
     private NormalizedChannels? _tNormalized;
+
+    /// <summary>
+    /// Pixels [<paramref name="m0"/>, <paramref name="m1"/>) of every channel normalised in one streaming
+    /// pass into this thread's scratch (see <see cref="NormalizedChannels.NormalizeRegion"/>), as the
+    /// transposed product's A (pixels × channels) over those rows.
+    /// </summary>
+    private static GemmOperand NormalizedLocally(NormalizedChannels normalized, int k, int m0, int m1)
+    {
+        float* local = ThreadScratch.Get(ScratchSlot.Im2Col, (long)k * (m1 - m0));
+        normalized.NormalizeRegion(local, k, m0, m1);
+        return GemmOperand.MatrixA(local - m0, m1 - m0, transposed: true);
+    }
 
     /// <summary>
     /// On: the transposed pointwise path with an input normalisation first normalises each task's
