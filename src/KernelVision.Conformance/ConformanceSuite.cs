@@ -68,8 +68,12 @@ public static class ConformanceSuite
         return cases.OrderBy(c => c.RelativePath, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Runs one case on <paramref name="options"/>'s backend.</summary>
-    public static CaseResult Run(ConformanceCase c, SessionOptions options)
+    /// <summary>
+    /// Runs one case on <paramref name="options"/>'s backend. With <paramref name="alsoInto"/>, each
+    /// data set runs a second time through <see cref="InferenceSession.RunInto"/> into output tensors
+    /// filled with garbage first, which must give the same results (no kernel may count on a zeroed output).
+    /// </summary>
+    public static CaseResult Run(ConformanceCase c, SessionOptions options, bool alsoInto = false)
     {
         var sw = Stopwatch.StartNew();
         if (Skips.TryGetValue(c.Name, out var why)) return new CaseResult(c.Name, CaseStatus.Skipped, why, TimeSpan.Zero);
@@ -89,6 +93,17 @@ public static class ConformanceSuite
                     if (diff is not null)
                         return new CaseResult(c.Name, CaseStatus.Failed, $"{setName} output {i} '{outName}': {diff}", sw.Elapsed);
                 }
+                if (!alsoInto) continue;
+                var given = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                for (int i = 0; i < expected.Count; i++) given[session.Outputs[i].Name] = Garbage(actual[session.Outputs[i].Name]);
+                session.RunInto(inputs, given);
+                for (int i = 0; i < expected.Count; i++)
+                {
+                    string outName = session.Outputs[i].Name;
+                    string? diff = Compare(expected[i], given[outName], rtol, atol);
+                    if (diff is not null)
+                        return new CaseResult(c.Name, CaseStatus.Failed, $"{setName} output {i} '{outName}' written into a given tensor: {diff}", sw.Elapsed);
+                }
             }
             return new CaseResult(c.Name, CaseStatus.Passed, "", sw.Elapsed);
         }
@@ -96,6 +111,20 @@ public static class ConformanceSuite
         {
             return new CaseResult(c.Name, CaseStatus.Failed, $"{e.GetType().Name}: {e.Message}", sw.Elapsed);
         }
+    }
+
+    // A tensor of like's type and shape full of values no correct kernel leaves in place.
+    private static Tensor Garbage(Tensor like)
+    {
+        var t = Tensor.Zeros(like.Type, like.Shape);
+        switch (t.Raw.Storage)
+        {
+            case float[] f: f.AsSpan().Fill(float.NaN); break;
+            case double[] d: d.AsSpan().Fill(double.NaN); break;
+            case long[] l: l.AsSpan().Fill(-123456789); break;
+            case bool[] b: b.AsSpan().Fill(true); break;
+        }
+        return t;
     }
 
     private static (double, double) ToleranceFor(ConformanceCase c)

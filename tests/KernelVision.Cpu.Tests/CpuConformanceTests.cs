@@ -33,7 +33,7 @@ public class CpuConformanceTests
     public void CpuBackendPasses(string relativePath)
     {
         var c = ConformanceSuite.Discover(Path.Combine(Root, relativePath)).Single();
-        var r = ConformanceSuite.Run(c, new SessionOptions { Backend = CpuVsReference.Threaded });
+        var r = ConformanceSuite.Run(c, new SessionOptions { Backend = CpuVsReference.Threaded }, alsoInto: true);
         Assert.True(r.Status != CaseStatus.Failed, $"{relativePath}: {r.Detail}");
     }
 }

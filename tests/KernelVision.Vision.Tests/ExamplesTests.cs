@@ -29,6 +29,7 @@ public class ExamplesTests
         await p.WaitForExitAsync(timeout.Token);
         Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {await stderr}");
         Assert.Contains("model.onnx on cpu: 'input' -> float32[1,10]", output);
+        Assert.Contains("3 frames into the same float32[1,10]: class ", output);
         Assert.Contains("fashion-0-ankle-boot.png: Ankle boot", output);
         Assert.Contains("fashion-2-trouser.png: Trouser", output);
     }

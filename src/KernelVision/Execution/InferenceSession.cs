@@ -159,6 +159,48 @@ public sealed class InferenceSession : IDisposable
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, Action<CompiledNode, Tensor?[]>? observer = null,
         CancellationToken cancellationToken = default)
+        => Execute(inputs, null, observer, cancellationToken)!;
+
+    /// <summary>
+    /// Runs the model and writes the outputs named in <paramref name="outputs"/> into the caller's
+    /// tensors, which must have the types and shapes the run produces; outputs not named are computed
+    /// and dropped. Kernels write into the given tensors directly, so a loop that reuses them allocates
+    /// nothing per run: no garbage, and no first touches of fresh memory (page faults) as a new output
+    /// array per run costs. The tensors must not overlap the inputs or each other.
+    /// <paramref name="observer"/> and <paramref name="cancellationToken"/> are as for
+    /// <see cref="Run(IReadOnlyDictionary{string, Tensor}, Action{CompiledNode, Tensor?[]}?, CancellationToken)"/>.
+    /// </summary>
+    public void RunInto(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, Tensor> outputs,
+        Action<CompiledNode, Tensor?[]>? observer = null, CancellationToken cancellationToken = default)
+    {
+        string file = Model.DisplayName;
+        if (outputs is null) throw new InputException($"{file}: no output tensors given");
+        foreach (var (name, t) in outputs)
+        {
+            if (Declared(_graph.Outputs, name) is null)
+                throw new InputException($"{file}: '{name}' is not an output of the model (outputs: {string.Join(", ", _graph.Outputs.Select(o => o.Name))})");
+            if (t is null) throw new InputException($"{file}: the tensor given for output '{name}' is null");
+            // A kernel reading what it writes, or two outputs in one buffer, would give silent wrong answers.
+            if (inputs is not null)
+                foreach (var (input, x) in inputs)
+                    if (x is not null && Overlap(x, t))
+                        throw new InputException($"{file}: the tensor given for output '{name}' shares memory with input '{input}'");
+            foreach (var (other, u) in outputs)
+                if (string.CompareOrdinal(other, name) > 0 && u is not null && Overlap(u, t))
+                    throw new InputException($"{file}: the tensors given for outputs '{name}' and '{other}' share memory");
+        }
+        Execute(inputs!, outputs, observer, cancellationToken);
+    }
+
+    private static bool Overlap(Tensor a, Tensor b)
+    {
+        var (sa, oa) = a.Raw;
+        var (sb, ob) = b.Raw;
+        return ReferenceEquals(sa, sb) && oa < ob + b.Length && ob < oa + a.Length && a.Length > 0 && b.Length > 0;
+    }
+
+    private IReadOnlyDictionary<string, Tensor>? Execute(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, Tensor>? into,
+        Action<CompiledNode, Tensor?[]>? observer, CancellationToken cancellationToken)
     {
         string file = Model.DisplayName;
         ValidateInputs(inputs, file);
@@ -170,7 +212,7 @@ public sealed class InferenceSession : IDisposable
             {
                 var plan = GetPlan(inputs, file, cancellationToken);
                 LastRunMemory = (plan.ArenaElements * sizeof(float), plan.PlannedBytes);
-                return plan.Execute(inputs, observer, file, cancellationToken);
+                return plan.Execute(inputs, into, observer, file, cancellationToken);
             }
             finally { _turn.Release(); }
         }

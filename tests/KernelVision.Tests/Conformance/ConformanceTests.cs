@@ -16,7 +16,7 @@ public class ConformanceTests
     public void ReferenceBackendPasses(string relativePath)
     {
         var c = ConformanceSuite.Discover(Path.Combine(TestData.ConformanceDir, relativePath)).Single();
-        var r = ConformanceSuite.Run(c, new SessionOptions { Backend = ReferenceBackend.Instance });
+        var r = ConformanceSuite.Run(c, new SessionOptions { Backend = ReferenceBackend.Instance }, alsoInto: true);
         Assert.True(r.Status != CaseStatus.Failed, $"{relativePath}: {r.Detail}");
     }
 
