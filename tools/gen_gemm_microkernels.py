@@ -319,6 +319,9 @@ def gen(k):
         A("        where TR : struct, ITileRows")
         A("    {")
         A(f"        float* b2 = b + kc * {NR};")
+        A("        // One cache line of what the caller reads next (e.Prefetch: the next panel pair) into L2 per")
+        A("        // two k steps: a pair's first row tile would otherwise wait on memory for every B load.")
+        A("        float* pf = e.Prefetch != null ? e.Prefetch : b;")
         A("        nint " + ", ".join(f"p{r} = TR.Count > {r} ? pix[{r}] : 0" if r else "p0 = pix[0]" for r in rows) + ";")
         for r in rows:
             A(f"        {V}<float> " + ", ".join(f"c{r}{j} = {V}<float>.Zero" for j in range(4)) + ";")
@@ -350,6 +353,8 @@ def gen(k):
         A("        {")
         wide_step(0, "            ")
         wide_step(1, "            ")
+        A("            if (Sse.IsSupported) Sse.Prefetch1(pf);")
+        A("            pf += 16;")
         A("            koff += 2;")
         A(f"            b += {2 * NR};")
         A(f"            b2 += {2 * NR};")

@@ -75,6 +75,7 @@ internal unsafe struct TileEpilogue
     public FusedActivation Activation;
     public ActivationKind VectorAct; // the part applied in registers (None for Sigmoid/Tanh)
     public bool PostAct;             // Sigmoid/Tanh: applied to the stored row with TensorPrimitives
+    public float* Prefetch;          // what the wide A-in-place tile pulls into L2 as it goes (null: nothing new)
 
     public TileEpilogue(float alpha, FusedActivation activation)
     {
@@ -87,6 +88,7 @@ internal unsafe struct TileEpilogue
         Activation = activation;
         PostAct = activation.Kind is ActivationKind.Sigmoid or ActivationKind.Tanh;
         VectorAct = PostAct ? ActivationKind.None : activation.Kind;
+        Prefetch = null;
     }
 
     /// <summary>A plain store of the raw product (for edge tiles computed into a temporary).</summary>

@@ -349,6 +349,9 @@ public static unsafe class Sgemm
         return best;
     }
 
+    /// <summary>Off: the wide A-in-place tiles prefetch nothing (benchmarks' A/B switch).</summary>
+    internal static bool PrefetchNextPanels { get; set; } = true;
+
     /// <summary>Overrides <see cref="ChooseSplit"/> on several threads (benchmarks' A/B switch).</summary>
     internal static (int Tm, int Tn)? ForceSplit { get; set; }
 
@@ -400,7 +403,8 @@ public static unsafe class Sgemm
                 }
                 if (indirectA is not null)
                 {
-                    RunIndirectA(p, ref e, indirectA, pb, tmp, m0, m1, jc, nc, pc, kc);
+                    float* nextBlock = packedB is not null && pc + kc < p.K ? packedB.Panel(pc + kc, jc) : null;
+                    RunIndirectA(p, ref e, indirectA, pb, nextBlock, tmp, m0, m1, jc, nc, pc, kc);
                     continue;
                 }
                 for (int ic = m0; ic < m1; ic += mcMax)
@@ -505,7 +509,7 @@ public static unsafe class Sgemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunIndirectA(in Problem p, ref TileEpilogue e,
-        delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] kernels, float* pb, float* tmp,
+        delegate*<nint, float*, float*, int*, int*, float*, nint, ref TileEpilogue, void>[] kernels, float* pb, float* nextBlock, float* tmp,
         int m0, int m1, int jc, int nc, int pc, int kc)
     {
         var kern = p.Kernel;
@@ -525,13 +529,21 @@ public static unsafe class Sgemm
             if (wide is not null && jr + 2 * nr <= nc)
             {
                 // Two full panels per tile where the register file allows (AVX-512: 24 accumulators).
-                for (int ir = m0; ir < m1; ir += mr)
+                // Weights too big for the caches (ResNet-18's 512→512: 9.4 MiB) come from memory; few
+                // row tiles (7×7 planes: 9) leave the first one waiting on every B load. So the first
+                // 8 tiles each pull an eighth of the next pair (the tile prefetches a line per two k
+                // steps: kc/2 lines, 8 of them a 2·NR-wide pair) into L2.
+                float* next = !PrefetchNextPanels ? null : jr + 2 * nr < nc ? bp + 2L * nr * kc : nextBlock;
+                long slice = (long)(kc / 2) * 16;
+                for (int ir = m0, t = 0; ir < m1; ir += mr, t++)
                 {
                     int mrr = Math.Min(mr, m1 - ir);
                     e.RowBias = p.RowBias != null ? p.RowBias + ir : null;
+                    e.Prefetch = next != null && t < 8 ? next + t * slice : null;
                     if (pixels != null) wide[mrr - 1](kc, a0, bp, koff, pixels + ir, p.C + ir * ldc + jc + jr, ldc, ref e);
                     else wide[mrr - 1](kc, a0 + ir, bp, koff, identity, p.C + ir * ldc + jc + jr, ldc, ref e);
                 }
+                e.Prefetch = null;
                 jr += nr;
                 continue;
             }

@@ -1927,6 +1927,9 @@ internal static unsafe class Vector512Microkernel
         where TR : struct, ITileRows
     {
         float* b2 = b + kc * 32;
+        // One cache line of what the caller reads next (e.Prefetch: the next panel pair) into L2 per
+        // two k steps: a pair's first row tile would otherwise wait on memory for every B load.
+        float* pf = e.Prefetch != null ? e.Prefetch : b;
         nint p0 = pix[0], p1 = TR.Count > 1 ? pix[1] : 0, p2 = TR.Count > 2 ? pix[2] : 0, p3 = TR.Count > 3 ? pix[3] : 0, p4 = TR.Count > 4 ? pix[4] : 0, p5 = TR.Count > 5 ? pix[5] : 0;
         Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c02 = Vector512<float>.Zero, c03 = Vector512<float>.Zero;
         Vector512<float> c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero, c12 = Vector512<float>.Zero, c13 = Vector512<float>.Zero;
@@ -2037,6 +2040,8 @@ internal static unsafe class Vector512Microkernel
                 c52 = Vector512.FusedMultiplyAdd(av, v2, c52);
                 c53 = Vector512.FusedMultiplyAdd(av, v3, c53);
             }
+            if (Sse.IsSupported) Sse.Prefetch1(pf);
+            pf += 16;
             koff += 2;
             b += 64;
             b2 += 64;
