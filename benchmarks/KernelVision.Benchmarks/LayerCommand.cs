@@ -83,6 +83,7 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? true : null;
         },
         // Sgemm's task grid forced: 2×1 (A: split the rows) against 1×2 (B: split the columns).
+        ["norm-in-place-t"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.NormalizedInPlace = on,
         ["prefetch-panels"] = on => KernelVision.Cpu.Gemm.Sgemm.PrefetchNextPanels = on,
         ["split-columns"] = on => KernelVision.Cpu.Gemm.Sgemm.ForceSplit = on ? (1, 2) : (2, 1),
         ["split-columns-t"] = on =>

@@ -664,7 +664,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
             _tNormalized = null;
             return;
         }
-        if (NormalizeLocal && plan.Normalized is { } norm) image = NormalizedLocally(norm[i], k, 0, pixels);
+        if (NormalizeLocal && plan.Normalized is { } norm) image = NormalizedLocally(norm[i], k, 0, pixels, kern);
         Sgemm.Multiply(pixels, s.Mg, k, 1f, image, weights, 0f, yt, s.Mg, epilogueT, parallel ? Pool : null);
         Transpose(yt, pixels, s.Mg, y);
         if (z != null) ConvEpilogue.AddResidual(y, z, s.Mg * pixels, Op.Activation);
@@ -678,7 +678,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         var kern = _tWeights.Packed?.Kernel ?? GemmKernel.Best;
         var (m0, m1, n0, n1) = Sgemm.Region(pixels, channels, kern, _tm, _tn, t);
         if (m0 >= m1 || n0 >= n1) return;
-        var image = _tNormalized is { } normalized ? NormalizedLocally(normalized, _tK, m0, m1) : _tImage;
+        var image = _tNormalized is { } normalized ? NormalizedLocally(normalized, _tK, m0, m1, kern) : _tImage;
         Sgemm.MultiplyRegion(pixels, channels, _tK, 1f, image, _tWeights, 0f, _transposeFrom, channels, _tEpilogue, m0, m1, n0, n1);
         MatrixTranspose.TransposeRegion(_transposeFrom, pixels, channels, _transposeTo, m0, m1, n0, n1);
         if (_transposeZ != null)
@@ -697,12 +697,21 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
     /// pass into this thread's scratch (see <see cref="NormalizedChannels.NormalizeRegion"/>), as the
     /// transposed product's A (pixels × channels) over those rows.
     /// </summary>
-    private static GemmOperand NormalizedLocally(NormalizedChannels normalized, int k, int m0, int m1)
+    private static GemmOperand NormalizedLocally(NormalizedChannels normalized, int k, int m0, int m1, GemmKernel kern)
     {
-        float* local = ThreadScratch.Get(ScratchSlot.Im2Col, (long)k * (m1 - m0));
+        int rows = m1 - m0;
+        float* local = ThreadScratch.Get(ScratchSlot.Im2Col, (long)k * rows);
         normalized.NormalizeRegion(local, k, m0, m1);
-        return GemmOperand.MatrixA(local - m0, m1 - m0, transposed: true);
+        if (!NormalizedInPlace || kern.IndirectAVariants is null) return GemmOperand.MatrixA(local - m0, rows, transposed: true);
+        // The copy is already what the A-in-place kernels broadcast from (channel k's pixels at
+        // k·rows): a row table over it replaces packing 6-pixel panels out of it, a second pass.
+        int* offsets = (int*)ThreadScratch.Get(ScratchSlot.Temp1, k);
+        for (int c = 0; c < k; c++) offsets[c] = c * rows;
+        return GemmOperand.RowTableA(local - m0, offsets);
     }
+
+    /// <summary>Off: the locally normalised copy is packed into panels before the product (benchmarks' A/B switch).</summary>
+    internal static bool NormalizedInPlace { get; set; } = true;
 
     /// <summary>
     /// On: the transposed pointwise path with an input normalisation first normalises each task's
