@@ -43,10 +43,16 @@ public static class PoolingCommand
     {
         int threads = o.Int("--threads", Environment.ProcessorCount), runs = o.Int("--runs", 300);
         string? only = o.Value("--only");
+        // --producer same|swapped|pixels: before each run the pool's threads rewrite the input and the
+        // output, as the layers around it do in a model: the planes each pooling thread takes (same),
+        // the other thread's planes (swapped), or each thread half of every plane (pixels, as a Yᵀ conv
+        // writes). Shows what reading another core's writes costs.
+        string producer = o.Value("--producer") ?? "none";
         var backend = new CpuBackend(threads);
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"{threads} threads, {runs} runs each; " +
-            "A = table path, B = whole planes (ms)");
+            "A = table path, B = whole planes" +
+            (producer != "none" ? $", input and output rewritten first ({producer})" : "") + " (ms)");
         foreach (var (name, layer) in Layers)
         {
             if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
@@ -55,15 +61,21 @@ public static class PoolingCommand
             var rng = new Random(42);
             var data = new float[ShapeUtil.Size(layer.X)];
             for (int i = 0; i < data.Length; i++) data[i] = (float)rng.NextDouble() - 0.5f;
-            Tensor?[] inputs = [Tensor.FromFloats(layer.X, data)];
+            Tensor?[] inputs = [Tensor.FromFloats(layer.X, data.ToArray())];
             var outInfo = op.InferOutputs([TensorInfo.Of(inputs[0]!)]);
             Tensor?[] outputs = [Tensor.Zeros(DataType.Float32, outInfo[0].Shape)];
             IKernel kernel = backend.CreateKernel(op)!;
+            var outputSnapshot = new float[outputs[0]!.Length];
             var ms = new[] { new double[runs], new double[runs] };
             for (int i = -20; i < runs; i++)
                 for (int v = 0; v < 2; v++)
                 {
                     KernelVision.Cpu.Pool.Pooling.WholePlanes = v == 1;
+                    if (producer != "none")
+                    {
+                        Produce(backend.Pool, producer, data, (float[])inputs[0]!.Raw.Storage, layer.X[1]);
+                        Produce(backend.Pool, producer, outputSnapshot, (float[])outputs[0]!.Raw.Storage, outInfo[0].Shape[1]);
+                    }
                     long t0 = Stopwatch.GetTimestamp();
                     kernel.Run(inputs, outputs);
                     if (i >= 0) ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -74,5 +86,24 @@ public static class PoolingCommand
             Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");
         }
         return 0;
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="target"/> on the pool's threads, split as <paramref name="how"/> says.</summary>
+    private static void Produce(KernelVision.Cpu.Threading.CpuThreadPool pool, string how, float[] source, float[] target, int planes)
+    {
+        pool.ParallelFor(2, (source, target, planes, how), static (s, part) =>
+        {
+            int plane = s.target.Length / s.planes;
+            int p = s.how == "swapped" ? 1 - part : part;
+            if (s.how == "pixels")
+            {
+                int half = plane / 2, start = part == 0 ? 0 : half, length = part == 0 ? half : plane - half;
+                for (int c = 0; c < s.planes; c++)
+                    Array.Copy(s.source, c * plane + start, s.target, c * plane + start, length);
+                return;
+            }
+            var (c0, c1) = KernelVision.Cpu.Threading.CpuThreadPool.Partition(s.planes, 2, p);
+            Array.Copy(s.source, c0 * plane, s.target, c0 * plane, (c1 - c0) * plane);
+        });
     }
 }

@@ -113,39 +113,67 @@ internal sealed class Resampler
         {
             int rank = OutShape.Length;
             var last = Axes[rank - 1];
-            int previousSource = int.MinValue;
-            for (int r = r0; r < r1; r++)
+            // Output row index over the outer axes, stepped like an odometer: no division per row.
+            Span<int> at = stackalloc int[Math.Max(0, rank - 1)];
+            for (int d = rank - 2, rest = r0; d >= 0; d--)
             {
-                // Input row of output row r; -1 when it lies outside (tf_crop_and_resize).
-                int source = 0, rest = r;
-                for (int d = rank - 2; d >= 0 && source >= 0; d--)
+                at[d] = rest % OutShape[d];
+                rest /= OutShape[d];
+            }
+            int r = r0;
+            int source = SourceRow(at);
+            while (r < r1)
+            {
+                // Rows that read the same input row (integer upscaling along the next-to-last axis) are
+                // written together: the doubled row from one read, the others copied from the first.
+                int count = 1, next = int.MinValue;
+                while (r + count < r1)
                 {
-                    int o = rest % OutShape[d];
-                    rest /= OutShape[d];
-                    source = Axes[d].Outside[o] ? -1 : source + Axes[d].Indices[o] * InStrides[d];
+                    Step(at);
+                    next = SourceRow(at);
+                    if (next != source) break;
+                    count++;
                 }
-                var dst = Y.AsSpan(Yo + r * Row, Row);
-                if (source == previousSource && r > r0)
-                {
-                    Y.AsSpan(Yo + (r - 1) * Row, Row).CopyTo(dst);
-                    continue;
-                }
-                previousSource = source;
-                if (source < 0)
-                {
-                    dst.Fill(Fill);
-                    continue;
-                }
-                int src = Xo + source;
-                if (typeof(T) == typeof(float) && Doubled && Avx2.IsSupported)
+                if (r + count == r1) next = int.MinValue;
+                var dst = Y.AsSpan(Yo + r * Row, Row * count);
+                if (source < 0) dst.Fill(Fill);
+                else if (typeof(T) == typeof(float) && Doubled && Avx2.IsSupported)
                 {
                     // T is float here (the JIT drops this branch for every other T).
-                    var xs = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref X[src]), (Row + 1) / 2);
-                    DoubleRow(xs, MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(dst)), Row));
-                    continue;
+                    ref float s = ref Unsafe.As<T, float>(ref X[Xo + source]);
+                    DoubleRows(ref s, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(dst)), Row, count);
                 }
-                for (int w = 0; w < Row; w++) dst[w] = last.Outside[w] ? Fill : X[src + last.Indices[w]];
+                else
+                {
+                    int src = Xo + source;
+                    for (int w = 0; w < Row; w++) dst[w] = last.Outside[w] ? Fill : X[src + last.Indices[w]];
+                    for (int c = 1; c < count; c++) dst[..Row].CopyTo(dst.Slice(c * Row, Row));
+                }
+                r += count;
+                source = next;
             }
+        }
+
+        /// <summary>Advances the outer-axis index <paramref name="at"/> by one output row.</summary>
+        private void Step(Span<int> at)
+        {
+            for (int d = at.Length - 1; d >= 0; d--)
+            {
+                if (++at[d] < OutShape[d] || d == 0) return;
+                at[d] = 0;
+            }
+        }
+
+        /// <summary>Offset of the input row that output row <paramref name="at"/> reads; -1 when it lies outside (tf_crop_and_resize).</summary>
+        private int SourceRow(ReadOnlySpan<int> at)
+        {
+            int source = 0;
+            for (int d = 0; d < OutShape.Length - 1; d++)
+            {
+                if (Axes[d].Outside[at[d]]) return -1;
+                source += Axes[d].Indices[at[d]] * InStrides[d];
+            }
+            return source;
         }
 
         /// <summary>True when the last axis repeats every input element twice (2× nearest upscaling: index w / 2, nothing outside).</summary>
@@ -159,22 +187,49 @@ internal sealed class Resampler
             return true;
         }
 
-        /// <summary>dst[2i] = dst[2i + 1] = src[i]: sixteen outputs per eight-float load (unpack with itself, then reorder the 128-bit halves).</summary>
+        /// <summary>
+        /// dst[2i] = dst[2i + 1] = src[i] for <paramref name="rows"/> consecutive output rows of
+        /// <paramref name="row"/> floats: each load is stored to every row (AVX-512: 32 outputs per 16-float
+        /// load through two lane permutes; AVX2: 16 per 8-float load, unpacked with itself, halves reordered).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void DoubleRow(ReadOnlySpan<float> src, Span<float> dst)
+        private static void DoubleRows(ref float s, ref float d, int row, int rows)
         {
-            ref float s = ref MemoryMarshal.GetReference(src);
-            ref float d = ref MemoryMarshal.GetReference(dst);
             int i = 0;
-            for (; 2 * i + 16 <= dst.Length; i += 8)
+            if (Avx512F.IsSupported && row >= 32)
+            {
+                var low = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+                var high = Vector512.Create(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+                for (; 2 * i + 32 <= row; i += 16)
+                {
+                    var v = Vector512.LoadUnsafe(ref s, (nuint)i);
+                    var lo = Avx512F.PermuteVar16x32(v, low);
+                    var hi = Avx512F.PermuteVar16x32(v, high);
+                    for (int c = 0; c < rows; c++)
+                    {
+                        lo.StoreUnsafe(ref d, (nuint)(c * row + 2 * i));
+                        hi.StoreUnsafe(ref d, (nuint)(c * row + 2 * i + 16));
+                    }
+                }
+            }
+            for (; 2 * i + 16 <= row; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref s, (nuint)i);
                 var lo = Avx.UnpackLow(v, v);   // x0 x0 x1 x1 | x4 x4 x5 x5
                 var hi = Avx.UnpackHigh(v, v);  // x2 x2 x3 x3 | x6 x6 x7 x7
-                Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref d, (nuint)(2 * i));
-                Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref d, (nuint)(2 * i + 8));
+                var first = Avx.Permute2x128(lo, hi, 0x20);
+                var second = Avx.Permute2x128(lo, hi, 0x31);
+                for (int c = 0; c < rows; c++)
+                {
+                    first.StoreUnsafe(ref d, (nuint)(c * row + 2 * i));
+                    second.StoreUnsafe(ref d, (nuint)(c * row + 2 * i + 8));
+                }
             }
-            for (int w = 2 * i; w < dst.Length; w++) Unsafe.Add(ref d, w) = Unsafe.Add(ref s, w >> 1);
+            for (int w = 2 * i; w < row; w++)
+            {
+                float value = Unsafe.Add(ref s, w >> 1);
+                for (int c = 0; c < rows; c++) Unsafe.Add(ref d, c * row + w) = value;
+            }
         }
     }
 

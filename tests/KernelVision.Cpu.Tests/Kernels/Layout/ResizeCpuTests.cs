@@ -41,17 +41,19 @@ public class ResizeCpuTests
     public void NearestDoublingRowsMatchReferenceExactly()
     {
         // U-Net's 2× nearest upsampling (asymmetric, floor): whole rows doubled with vector unpacks;
-        // widths below, at and past one vector, odd output sizes (the last input element once), NaN and ±0.
+        // widths below, at and past one vector (8 and 16 lanes), odd output sizes (the last input element
+        // once), rows written three times (3× along the height), NaN and ±0.
         var rng = new Random(9);
         OnnxAttribute[] attrs = [Attr.String("mode", "nearest"), Attr.String("nearest_mode", "floor"),
             Attr.String("coordinate_transformation_mode", "asymmetric")];
-        foreach (int w in new[] { 1, 3, 7, 8, 9, 16, 37 })
+        foreach (int w in new[] { 1, 3, 7, 8, 9, 16, 24, 37, 70 })
         {
             var x = Random(rng, [1, 2, 3, w]);
             x.Floats[0] = float.NaN;
             x.Floats[^1] = -0f;
             Check("Resize", [x, None, F(1, 1, 2, 2)], attrs, opset: 19, exact: true);
             Check("Resize", [x, None, None, Tensor.Vector(1, 2, 6, 2 * w - 1)], attrs, opset: 19, exact: true);
+            Check("Resize", [x, None, F(1, 1, 3, 2)], attrs, opset: 19, exact: true);
         }
     }
 
