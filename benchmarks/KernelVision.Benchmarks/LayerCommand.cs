@@ -118,7 +118,7 @@ public static class LayerCommand
         if (name is not null && name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return RunModel(o, name);
         if (name is null || !ConvBenchmarks.Layers.TryGetValue(name, out var layer))
         {
-            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N] [--tuned] [--cold]; layers:\n  " +
+            Console.Error.WriteLine("usage: layer \"NAME\" [--switch S] [--threads T] [--runs N] [--tuned] [--cold] [--producer same|swapped|pixels|caller|worker]; layers:\n  " +
                 string.Join("\n  ", ConvBenchmarks.Layers.Keys) + "\nswitches: " + string.Join(", ", Switches.Keys));
             return 2;
         }
@@ -147,16 +147,21 @@ public static class LayerCommand
         // --cold: 64 MiB written before each run pushes the weights (and X) out of the caches, as a
         // model's other layers do between two runs of this one.
         byte[]? flush = o.Flag("--cold") ? new byte[64 << 20] : null;
+        // --producer HOW: X rewritten before each run, split over the threads as Producer.Write says.
+        string? producer = o.Value("--producer");
+        var x = inputs[0]!;
+        float[] xData = x.Floats.ToArray();
         for (int i = 0; i < runs; i++)
             for (int v = 0; v < 2; v++)
             {
                 set(v == 1);
                 if (flush is not null) Array.Fill(flush, (byte)i);
+                if (producer is not null) Producer.Write(backend.Pool, producer, xData, (float[])x.Raw.Storage, x.Shape[0] * x.Shape[1]);
                 long t0 = Stopwatch.GetTimestamp();
                 kernels[v].Run(inputs, [output]);
                 ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
-        Console.WriteLine($"{name}, {threads} threads, {flops / 1e6:0.0} MFLOP, switch {sw}:");
+        Console.WriteLine($"{name}, {threads} threads, {flops / 1e6:0.0} MFLOP, switch {sw}{(producer is null ? "" : $", X written first ({producer})")}:");
         for (int v = 0; v < 2; v++)
         {
             var s = ms[v].Order().ToArray();

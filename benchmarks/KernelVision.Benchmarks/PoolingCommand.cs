@@ -73,8 +73,8 @@ public static class PoolingCommand
                     KernelVision.Cpu.Pool.Pooling.WholePlanes = v == 1;
                     if (producer != "none")
                     {
-                        Produce(backend.Pool, producer, data, (float[])inputs[0]!.Raw.Storage, layer.X[1]);
-                        Produce(backend.Pool, producer, outputSnapshot, (float[])outputs[0]!.Raw.Storage, outInfo[0].Shape[1]);
+                        Producer.Write(backend.Pool, producer, data, (float[])inputs[0]!.Raw.Storage, layer.X[1]);
+                        Producer.Write(backend.Pool, producer, outputSnapshot, (float[])outputs[0]!.Raw.Storage, outInfo[0].Shape[1]);
                     }
                     long t0 = Stopwatch.GetTimestamp();
                     kernel.Run(inputs, outputs);
@@ -86,24 +86,5 @@ public static class PoolingCommand
             Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");
         }
         return 0;
-    }
-
-    /// <summary>Copies <paramref name="source"/> into <paramref name="target"/> on the pool's threads, split as <paramref name="how"/> says.</summary>
-    private static void Produce(KernelVision.Cpu.Threading.CpuThreadPool pool, string how, float[] source, float[] target, int planes)
-    {
-        pool.ParallelFor(2, (source, target, planes, how), static (s, part) =>
-        {
-            int plane = s.target.Length / s.planes;
-            int p = s.how == "swapped" ? 1 - part : part;
-            if (s.how == "pixels")
-            {
-                int half = plane / 2, start = part == 0 ? 0 : half, length = part == 0 ? half : plane - half;
-                for (int c = 0; c < s.planes; c++)
-                    Array.Copy(s.source, c * plane + start, s.target, c * plane + start, length);
-                return;
-            }
-            var (c0, c1) = KernelVision.Cpu.Threading.CpuThreadPool.Partition(s.planes, 2, p);
-            Array.Copy(s.source, c0 * plane, s.target, c0 * plane, (c1 - c0) * plane);
-        });
     }
 }

@@ -35,7 +35,7 @@ public static class Program
                   memory [MODEL.onnx] [--batch B] [--threads T] [--runs N]
                                                              peak RSS of KernelVision and of ORT, each in its own process
                                                              (no MODEL: artifacts/bench-models/resnet18.onnx)
-                  layer "NAME" | MODEL.onnx [--switch S] [--threads T] [--runs N] [--gap-ms G] [--tuned]
+                  layer "NAME" | MODEL.onnx [--switch S] [--threads T] [--runs N] [--gap-ms G] [--tuned] [--cold] [--producer HOW]
                                                              one conv layer or a whole model, kernel switch flipped run by run (A/B)
                   bdn [BenchmarkDotNet args, e.g. --filter *Gemm*]
                 """);
