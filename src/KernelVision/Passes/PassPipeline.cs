@@ -17,6 +17,7 @@ public static class PassPipeline
         yield return new ResidualFusion();
         yield return new ActivationFusion();
         yield return new BatchNormInputFusion();
+        yield return new PointwiseBeforeResize();
         // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.
         yield return new DeadNodeElimination();
     }

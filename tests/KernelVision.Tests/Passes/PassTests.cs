@@ -330,6 +330,117 @@ public class PassTests
         return m.ToByteArray();
     }
 
+    /// <summary>
+    /// x [2, 4, 5, 6] → Resize → 1×1 Conv (4 → 3, bias) → y. <paramref name="variant"/>: "scales" ([1, 1, 2, 3] nearest
+    /// asymmetric), "sizes" (Concat(Slice(Shape(x), 0, 2), [10, 12]), F.interpolate(size=…)'s export), "relu" (scales, and a
+    /// Relu after the conv that fuses into it), "residual" (scales, and an Add of a graph input after the conv that fuses into it),
+    /// and what must stop the reorder: "linear", "channels" (scales [1, 2, 2, 2]: the resize doubles the channels),
+    /// "conv3x3" (unpadded), "stride2", "output" (the resize's output is also a graph output), "twice" (it feeds a second node),
+    /// "half-pixel-nn" (tf_half_pixel_for_nn), "sizes-elsewhere" (Shape of another tensor), "shape-shared" (the Shape feeds
+    /// a graph output too).
+    /// </summary>
+    private static byte[] ResizeThenConv(string variant)
+    {
+        var rng = new Random(23);
+        var g = new GraphProto { Name = "g" };
+        bool channels = variant == "channels";
+        int cin = channels ? 8 : 4, k = variant == "conv3x3" ? 3 : 1;
+        g.Initializer.Add(Init("w", [3, cin, k, k], rng));
+        g.Initializer.Add(Init("b", [3], rng));
+        var resize = new NodeProto { Name = "resize", OpType = "Resize", Output = { "u" } };
+        resize.Attribute.Add(new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(variant == "linear" ? "linear" : "nearest") });
+        string coord = variant == "half-pixel-nn" ? "tf_half_pixel_for_nn" : "asymmetric";
+        resize.Attribute.Add(new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(coord) });
+        resize.Attribute.Add(new AttributeProto { Name = "nearest_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("floor") });
+        if (variant.StartsWith("sizes") || variant == "shape-shared")
+        {
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.FromInt64s([1], [0L]), "s0"));
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.FromInt64s([1], [2L]), "s2"));
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.FromInt64s([2], [10L, 12L]), "hw"));
+            g.Node.Add(new NodeProto { Name = "shape", OpType = "Shape", Input = { variant == "sizes-elsewhere" ? "x2" : "x" }, Output = { "sh" } });
+            g.Node.Add(new NodeProto { Name = "slice", OpType = "Slice", Input = { "sh", "s0", "s2" }, Output = { "nc" } });
+            var concat = new NodeProto { Name = "concat", OpType = "Concat", Input = { "nc", "hw" }, Output = { "sizes" } };
+            concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            g.Node.Add(concat);
+            resize.Input.AddRange(["x", "", "", "sizes"]);
+        }
+        else
+        {
+            float[] scales = channels ? [1, 2, 2, 2] : [1, 1, 2, 3];
+            g.Initializer.Add(TensorProtoConverter.FromTensor(Tensor.FromFloats([4], scales), "scales"));
+            resize.Input.AddRange(["x", "", "scales"]);
+        }
+        g.Node.Add(resize);
+        var conv = new NodeProto { Name = "conv", OpType = "Conv", Input = { "u", "w", "b" }, Output = { "c" } };
+        if (variant == "stride2") conv.Attribute.Add(new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } });
+        g.Node.Add(conv);
+        string y = "c";
+        if (variant == "relu")
+        {
+            g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { "y" } });
+            y = "y";
+        }
+        if (variant == "residual")
+        {
+            g.Node.Add(new NodeProto { Name = "add", OpType = "Add", Input = { "c", "r" }, Output = { "y" } });
+            g.Input.Add(LoaderTests.Vi("r", 2, 3, 10, 18));
+            y = "y";
+        }
+        g.Input.Add(LoaderTests.Vi("x", 2, 4, 5, 6));
+        if (variant == "sizes-elsewhere") g.Input.Add(LoaderTests.Vi("x2", 2, 4, 5, 6));
+        g.Output.Add(new ValueInfoProto { Name = y });
+        if (variant == "output") g.Output.Add(new ValueInfoProto { Name = "u" });
+        if (variant == "shape-shared") g.Output.Add(new ValueInfoProto { Name = "sh" });
+        if (variant == "twice")
+        {
+            g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "u" }, Output = { "n" } });
+            g.Output.Add(new ValueInfoProto { Name = "n" });
+        }
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("scales", true)]
+    [InlineData("sizes", true)]
+    [InlineData("relu", true)]
+    [InlineData("residual", false)]
+    [InlineData("linear", false)]
+    [InlineData("channels", false)]
+    [InlineData("conv3x3", false)]
+    [InlineData("stride2", false)]
+    [InlineData("output", false)]
+    [InlineData("twice", false)]
+    [InlineData("half-pixel-nn", false)]
+    [InlineData("sizes-elsewhere", false)]
+    [InlineData("shape-shared", false)]
+    public void PointwiseConvMovesBeforeANearestResize(string variant, bool moved)
+    {
+        var bytes = ResizeThenConv(variant);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var inputs = new Dictionary<string, Tensor> { ["x"] = RandomTensor(5, 2, 4, 5, 6) };
+        if (variant == "residual") inputs["r"] = RandomTensor(6, 2, 3, 10, 18);
+        if (variant == "sizes-elsewhere") inputs["x2"] = RandomTensor(7, 2, 4, 5, 6);
+        var want = plain.Run(inputs);
+        foreach (var backend in new[] { "reference", "cpu" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            Assert.Equal(moved, optimised.PassLog.Any(l => l.StartsWith("reorder:")));
+            if (moved)
+            {
+                // The conv now reads x itself and runs before the resize.
+                var order = optimised.Nodes.Select(n => n.Op.Node.OpType).Where(t => t is "Conv" or "Resize").ToList();
+                Assert.Equal(["Conv", "Resize"], order);
+                Assert.Contains(optimised.Nodes, n => n.Op is Conv && n.Op.Node.Inputs[0] == "x");
+            }
+            var got = optimised.Run(inputs);
+            Assert.Equal(want.Count, got.Count);
+            foreach (var (name, t) in want) TensorAssert.Close(t, got[name], rtol: 1e-5, atol: 1e-6);
+        }
+    }
+
     private static Tensor RandomTensor(int seed, params int[] shape)
     {
         var t = Tensor.Zeros(DataType.Float32, shape);
