@@ -109,6 +109,8 @@ public static class LayerCommand
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceInPlace = on;
             KernelVision.Cpu.Kernels.Neural.ConvCpu.ForceTransposed = on ? true : null;
         },
+        // Resize chunks of at least 32768 output elements (A) or 16384 (B): U-Net's first resize on one thread or two.
+        ["resize-chunk"] = on => KernelVision.Cpu.Kernels.Layout.Resampler.MinChunk = on ? 16384 : 32768,
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };
 
