@@ -19,8 +19,8 @@ namespace KernelVision.Execution;
 /// make it a step — dynamic when its output shape depends on a value known only at run time;</item>
 /// <item>bind the constants the steps and graph outputs read, and the graph outputs, to slots;</item>
 /// <item>plan memory: float activations share one arena placed by <see cref="MemoryPlanner"/>, other
-/// types get buffers of their own, graph outputs are fresh each run; a Concat input read by that
-/// Concat alone may be placed in the Concat's output (<see cref="IPlacedInputs"/>); the total is
+/// types get buffers of their own, graph outputs are fresh each run; a Concat input no step reads
+/// after that Concat may be placed in the Concat's output (<see cref="IPlacedInputs"/>); the total is
 /// checked against <see cref="LoadLimits.MaxActivationBytes"/> together with the folded constants;</item>
 /// <item>let kernels that pre-pack constant inputs (<see cref="IConstantInputsAware"/>) do it, once per plan.</item>
 /// </list>
@@ -204,14 +204,9 @@ internal sealed class PlanBuilder
     private (long ArenaElements, long PlannedBytes) PlanMemory(HashSet<string> graphOutputs)
     {
         var lastUse = new Dictionary<int, int>();
-        var reads = new Dictionary<int, int>();
         for (int i = 0; i < _steps.Count; i++)
             foreach (int s in _steps[i].In)
-                if (s >= 0)
-                {
-                    lastUse[s] = i;
-                    reads[s] = reads.GetValueOrDefault(s) + 1;
-                }
+                if (s >= 0) lastUse[s] = i;
         var requests = new List<BufferRequest>();
         var owner = new Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)>();
         long separate = 0, outputs = 0;
@@ -239,7 +234,7 @@ internal sealed class PlanBuilder
                 }
             }
         }
-        var placed = PlaceConcatInputs(requests, owner, reads);
+        var placed = PlaceConcatInputs(requests, owner);
         _placedInputs = placed.Count;
         var (offsets, arenaSize) = MemoryPlanner.Plan(requests);
         foreach (var (slot, (into, at)) in placed) offsets[slot] = offsets[into] + at; // `into` is a planned buffer: nested placements were resolved outward
@@ -270,21 +265,23 @@ internal sealed class PlanBuilder
     /// <summary>
     /// For each Concat whose kernel takes inputs in place (<see cref="IPlacedInputs"/>) and whose
     /// output is one arena buffer with every dimension before the axis 1: each input that is an arena
-    /// buffer of a static step, read by this Concat alone and only once, becomes the output's block
-    /// it would be copied to. Its request is dropped and the output's request starts at that
-    /// producer's step instead, so the block is the producer's from its write to the Concat. A placed
-    /// output may itself be placed in a later Concat (Inception's nested branches). Returns, per
-    /// placed slot, the slot it lives in and its element offset there, in step order.
+    /// buffer of a static step read by no step after this Concat (earlier readers, as a U-Net skip's
+    /// pool, read it in the block) becomes the output's block it would be copied to. Its request is
+    /// dropped and the output's request starts at that producer's step instead, so the block is the
+    /// producer's from its write to the Concat. A placed output may itself be placed in a later
+    /// Concat (Inception's nested branches). Returns, per placed slot, the slot it lives in and its
+    /// element offset there, in step order.
     /// </summary>
     private List<(int Slot, (int Into, long At) Place)> PlaceConcatInputs(List<BufferRequest> requests,
-        Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)> owner, Dictionary<int, int> reads)
+        Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)> owner)
     {
         var placed = new List<(int Slot, (int Into, long At) Place)>();
         var index = new Dictionary<int, int>(); // request id → position in requests
         for (int r = 0; r < requests.Count; r++) index[requests[r].Id] = r;
         var into = new Dictionary<int, (int Into, long At)>();
-        foreach (var step in _steps)
+        for (int si = 0; si < _steps.Count; si++)
         {
+            var step = _steps[si];
             if (step.Dynamic || step.Node.Kernel is not IPlacedInputs || step.Node.Op is not Ops.Layout.Concat concat) continue;
             int y = step.Out.Length == 1 ? step.Out[0] : -1;
             if (y < 0 || !index.ContainsKey(y)) continue; // not an arena buffer (a graph output, or placed already)
@@ -295,7 +292,11 @@ internal sealed class PlanBuilder
             for (int j = 0; j < step.In.Length; j++)
             {
                 int x = step.In[j];
-                if (x >= 0 && index.TryGetValue(x, out int xi) && reads.GetValueOrDefault(x) == 1)
+                // Read by nothing after this Concat (a U-Net skip is read by its pool first): the
+                // block then lives as long as the input did; a second use here copies the first block. An input read again after the Concat
+                // (DenseNet's features, read by every later Concat of the block) would keep the whole
+                // output alive that long, so it is copied instead.
+                if (x >= 0 && index.TryGetValue(x, out int xi) && requests[xi].Last == si)
                 {
                     // The output's lifetime now starts at the input's write; the input's request goes.
                     var yr = requests[index[y]];

@@ -48,6 +48,7 @@ public class ConcatPlacementTests
         {
             "input" => ["x", "b"],
             "nested" => ["ab", "d"],
+            "repeat" => ["a", "b", "a"],
             _ => ["a", "b"],
         };
         if (variant == "nested")
@@ -55,6 +56,8 @@ public class ConcatPlacementTests
             g.Node.Add(new NodeProto { Name = "inner", OpType = "Concat", Input = { "a", "b" }, Output = { "ab" }, Attribute = { new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 } } });
             Conv(g, "d", "x", 4, 2, 3, rng);
         }
+        // A U-Net skip: a is read (by its pool, here a Sigmoid) before the Concat, and by nothing after it.
+        if (variant == "skip") g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "a" }, Output = { "s" } });
         var cat = new NodeProto { Name = "cat", OpType = "Concat", Output = { "c" } };
         cat.Input.AddRange(inputs);
         cat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = variant == "height" ? 2 : 1 });
@@ -63,7 +66,7 @@ public class ConcatPlacementTests
         if (variant != "output") g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { "y" } });
         g.Input.Add(LoaderTests.Vi("x", n, 4, 6, 7));
         g.Output.Add(new ValueInfoProto { Name = variant == "output" ? "c" : "y" });
-        if (variant == "twice") g.Output.Add(new ValueInfoProto { Name = "s" });
+        if (variant is "twice" or "skip") g.Output.Add(new ValueInfoProto { Name = "s" });
         var m = new ModelProto { IrVersion = 8, Graph = g };
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         return m.ToByteArray();
@@ -74,7 +77,9 @@ public class ConcatPlacementTests
         // variant, batch, inputs the Cpu plan places
         { "fire", 1, 2 },
         { "nested", 1, 4 },      // a, b in the inner Concat's output; it and d in the outer one's
-        { "twice", 1, 1 },       // a has another reader and stays apart; b is placed
+        { "twice", 1, 1 },       // a has a reader after the Concat and stays apart; b is placed
+        { "skip", 1, 2 },        // a's other reader comes before the Concat: a is placed and read there
+        { "repeat", 1, 2 },      // a is two blocks of the output: placed in the first, copied to the second
         { "input", 1, 1 },       // x is the graph's input and stays apart; b is placed
         { "fire", 2, 0 },        // batch 2: an input is two blocks of the output, not one
         { "height", 1, 0 },      // along H with 5 channels before it: not contiguous blocks
