@@ -292,10 +292,8 @@ internal sealed class PlanBuilder
             for (int j = 0; j < step.In.Length; j++)
             {
                 int x = step.In[j];
-                // Read by nothing after this Concat (a U-Net skip is read by its pool first): the
-                // block then lives as long as the input did; a second use here copies the first block. An input read again after the Concat
-                // (DenseNet's features, read by every later Concat of the block) would keep the whole
-                // output alive that long, so it is copied instead.
+                // Read by nothing after this Concat (a U-Net skip is read by its pool first): the block
+                // then lives as long as the input did. A second use here copies the first block.
                 if (x >= 0 && index.TryGetValue(x, out int xi) && requests[xi].Last == si)
                 {
                     // The output's lifetime now starts at the input's write; the input's request goes.
@@ -306,6 +304,18 @@ internal sealed class PlanBuilder
                     index.Remove(x);
                 }
                 at += ShapeUtil.Size(_infos[step.Node.Node.Inputs[j]].Shape);
+            }
+            // A later Concat of the same inputs and more (DenseNet: each layer concatenates all the
+            // features before it) holds this output as its first block: this output becomes that
+            // block, and the later Concat finds every input already in place.
+            if (PrefixHolder(si, step, axis, index) is { } holder)
+            {
+                var hr = requests[index[holder]];
+                var yr = requests[index[y]];
+                requests[index[holder]] = hr with { First = Math.Min(hr.First, yr.First), Last = Math.Max(hr.Last, yr.Last) };
+                into[y] = (holder, 0);
+                placed.Add((y, (holder, 0)));
+                index.Remove(y);
             }
         }
         requests.RemoveAll(r => into.ContainsKey(r.Id));
@@ -321,6 +331,27 @@ internal sealed class PlanBuilder
             }
         }
         return placed;
+    }
+
+    /// <summary>
+    /// The output slot of the first Concat after step <paramref name="si"/> whose inputs begin with
+    /// all of <paramref name="step"/>'s, along the same axis, with an arena output whose dimensions
+    /// before the axis are 1 (so <paramref name="step"/>'s output is its first block); null if none.
+    /// </summary>
+    private int? PrefixHolder(int si, PlanStep step, int axis, Dictionary<int, int> index)
+    {
+        for (int later = si + 1; later < _steps.Count; later++)
+        {
+            var next = _steps[later];
+            if (next.Dynamic || next.Node.Kernel is not IPlacedInputs || next.Node.Op is not Ops.Layout.Concat concat) continue;
+            if (next.In.Length <= step.In.Length || !next.In.AsSpan(0, step.In.Length).SequenceEqual(step.In)) continue;
+            int y = next.Out.Length == 1 ? next.Out[0] : -1;
+            if (y < 0 || !index.ContainsKey(y)) return null;
+            var shape = _infos[next.Node.Node.Outputs[0]].Shape;
+            if (concat.ResolveAxis(shape.Length) != axis || ShapeUtil.Product(shape, 0, axis) != 1) return null;
+            return y;
+        }
+        return null;
     }
 
     // Kernels that pre-pack constant inputs (Cpu GEMM/conv weights) do it now, once per plan.

@@ -72,6 +72,86 @@ public class ConcatPlacementTests
         return m.ToByteArray();
     }
 
+    /// <summary>
+    /// A DenseNet block: f0 = conv(x); each layer convolves the Concat of every feature before it
+    /// (the first Concat has f0 alone) and adds its output to the list; the block ends in the Concat
+    /// of all of them → ReLU → y.
+    /// </summary>
+    private static byte[] DenseBlock(int layers)
+    {
+        var rng = new Random(8);
+        var g = new GraphProto { Name = "g" };
+        Conv(g, "f0", "x", 4, 3, 1, rng);
+        var features = new List<string> { "f0" };
+        for (int l = 1; l <= layers + 1; l++)
+        {
+            var cat = new NodeProto { Name = $"cat{l}", OpType = "Concat", Output = { $"cat{l}" } };
+            cat.Input.AddRange(features);
+            cat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+            g.Node.Add(cat);
+            if (l > layers) break;
+            Conv(g, $"l{l}", $"cat{l}", 3 + 2 * (l - 1), 2, 3, rng);
+            features.Add($"l{l}");
+        }
+        g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { $"cat{layers + 1}" }, Output = { "y" } });
+        g.Input.Add(LoaderTests.Vi("x", 1, 4, 6, 7));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Fact]
+    public void DenseBlockConcatsShareTheLastOnesOutput()
+    {
+        // 3 layers: f0, l1, l2, l3 live in the last Concat's output (read by every Concat, the last one
+        // last), and each earlier Concat's output is the first block of the next one's: 4 + 3 placed.
+        var bytes = DenseBlock(3);
+        var x = Tensor.Zeros(DataType.Float32, [1, 4, 6, 7]);
+        var rng = new Random(9);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        var reference = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var want = reference.Run([x]);
+        var session = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend("cpu"), Optimize = false });
+        for (int run = 0; run < 2; run++)
+            TensorAssert.Close(want[0], session.Run([x])[0], rtol: 1e-5, atol: 1e-6);
+        Assert.Equal(7, session.LastPlan!.PlacedInputs);
+        // Only the last Concat's output and f0 … l3's blocks in it: smaller than copying.
+        Assert.True(session.LastRunMemory.ArenaBytes < reference.LastRunMemory.ArenaBytes,
+            $"cpu arena {session.LastRunMemory.ArenaBytes} B, unplaced {reference.LastRunMemory.ArenaBytes} B");
+    }
+
+    [Fact]
+    public void ALaterConcatOfOtherInputsDoesNotHoldAnEarlierOne()
+    {
+        // cat1 = [a, b] and cat2 = [b, a, b]: cat2 does not begin with cat1's inputs, so cat1 keeps a buffer
+        // of its own (held in cat2, cat1's copy of a would land on b's block there).
+        var rng = new Random(10);
+        var g = new GraphProto { Name = "g" };
+        Conv(g, "a", "x", 4, 3, 1, rng);
+        Conv(g, "b", "x", 4, 3, 3, rng);
+        foreach (var (name, inputs, act) in new[] { ("cat1", new[] { "a", "b" }, "Relu"), ("cat2", new[] { "b", "a", "b" }, "Sigmoid") })
+        {
+            var cat = new NodeProto { Name = name, OpType = "Concat", Output = { name } };
+            cat.Input.AddRange(inputs);
+            cat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+            g.Node.Add(cat);
+            g.Node.Add(new NodeProto { Name = act, OpType = act, Input = { name }, Output = { "y_" + name } });
+            g.Output.Add(new ValueInfoProto { Name = "y_" + name });
+        }
+        g.Input.Add(LoaderTests.Vi("x", 1, 4, 6, 7));
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        var bytes = m.ToByteArray();
+        var x = Tensor.Zeros(DataType.Float32, [1, 4, 6, 7]);
+        for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
+        var want = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false }).Run([x]);
+        var session = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend("cpu"), Optimize = false });
+        var got = session.Run([x]);
+        for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
+        Assert.Equal(2, session.LastPlan!.PlacedInputs); // a and b, in cat2 (their last reader)
+    }
+
     public static TheoryData<string, int, int> Cases() => new()
     {
         // variant, batch, inputs the Cpu plan places
