@@ -20,6 +20,49 @@ public sealed class GraphProgram(List<Op> ops, Dictionary<string, Tensor> consta
 
     /// <summary>The ops that read <paramref name="value"/>.</summary>
     public List<Op> Consumers(string value) => Ops.Where(o => o.Node.Inputs.Contains(value)).ToList();
+
+    /// <summary>The op that writes <paramref name="value"/>, or null (an input or a constant).</summary>
+    public Op? Producer(string value) => Ops.FirstOrDefault(o => o.Node.Outputs.Contains(value));
+
+    /// <summary>True when <paramref name="consumer"/> is the only op reading <paramref name="value"/>, and it is no graph output.</summary>
+    public bool OnlyReader(string value, Op consumer)
+    {
+        var readers = Consumers(value);
+        return readers.Count == 1 && ReferenceEquals(readers[0], consumer) && !GraphOutputs.Contains(value);
+    }
+
+    /// <summary>A value name no op or constant uses: <paramref name="stem"/>, or it with a number appended.</summary>
+    public string FreshName(string stem)
+    {
+        var used = new HashSet<string>(Constants.Keys);
+        foreach (var op in Ops)
+        {
+            used.UnionWith(op.Node.Inputs);
+            used.UnionWith(op.Node.Outputs);
+        }
+        string name = stem;
+        for (int n = 2; used.Contains(name); n++) name = $"{stem}_{n}";
+        return name;
+    }
+
+    /// <summary>
+    /// Rewires <paramref name="first"/> → <paramref name="second"/> (the second reading the first's output
+    /// as its input 0) into second → first: the second reads the first's input and writes a fresh value,
+    /// which the first reads and writes the second's old output under its name. The second op moves to
+    /// where the first was, the first right after it. Returns the fresh value's name.
+    /// </summary>
+    public string Swap(Op first, Op second)
+    {
+        string x = first.Node.Inputs[0], y = second.Node.Outputs[0];
+        string between = FreshName(y + "_reordered");
+        second.Node.Inputs[0] = x;
+        second.Node.Outputs[0] = between;
+        first.Node.Inputs[0] = between;
+        first.Node.Outputs[0] = y;
+        Ops.Remove(second);
+        Ops.Insert(Ops.IndexOf(first), second);
+        return between;
+    }
 }
 
 /// <summary>One optimisation pass over a <see cref="GraphProgram"/>.</summary>

@@ -13,6 +13,7 @@ public static class PassPipeline
         if (!optimize) yield break;
         yield return new ConstantFolding();
         yield return new PadFusion();
+        yield return new ProjectionBeforeAveragePool();
         yield return new BatchNormFolding();
         yield return new ResidualFusion();
         yield return new ActivationFusion();

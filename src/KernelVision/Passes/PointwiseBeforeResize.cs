@@ -17,8 +17,8 @@ namespace KernelVision.Passes;
 /// computed as <c>Concat(Slice(Shape(x), 0, 2), …)</c> from the resize's own input, the form
 /// <c>F.interpolate(size=…)</c> exports; that Shape is then pointed at the conv's output, so the
 /// sizes keep naming the channels the resize now sees. The conv must have no residual input (Z is at
-/// the output's resolution); its fused activation and input normalisation act per element and move
-/// with it. Runs after the fusion passes, which need the conv beside its BatchNormalization and Add.
+/// the output's resolution), nor an input normalisation; its fused activation acts per element and
+/// moves with it. Runs after the fusion passes, which need the conv beside its BatchNormalization and Add.
 /// </summary>
 public sealed class PointwiseBeforeResize : IGraphPass
 {
@@ -29,26 +29,22 @@ public sealed class PointwiseBeforeResize : IGraphPass
         {
             if (program.Ops[i] is not Resize resize || !Applies(program, resize, out var sizesChain)) continue;
             var rn = resize.Node;
-            string x = rn.Inputs[0], upsampled = rn.Outputs[0];
+            string upsampled = rn.Outputs[0];
             if (program.GraphOutputs.Contains(upsampled)) continue;
             var consumers = program.Consumers(upsampled);
-            if (consumers.Count != 1 || consumers[0] is not Conv conv || !IsPointwise(program, conv)) continue;
+            if (consumers.Count != 1 || consumers[0] is not Conv conv || !PointwiseConv.Is(program, conv)) continue;
             var cn = conv.Node;
             if (cn.Inputs.IndexOf(upsampled) != 0 || cn.Inputs.LastIndexOf(upsampled) != 0 || cn.Outputs.Count != 1) continue;
 
             // The conv's low-resolution output gets a fresh name; the resize takes over the conv's output.
-            string y = cn.Outputs[0], low = FreshName(program, y + "_before_resize");
-            cn.Inputs[0] = x;
-            cn.Outputs[0] = low;
-            rn.Inputs[0] = low;
-            rn.Outputs[0] = y;
-            if (sizesChain is { } shape) shape.Node.Inputs[0] = low;
-
-            // The conv goes where the resize (or the Shape reading its output) was, the resize right after it.
-            program.Ops.Remove(conv);
-            int at = Math.Min(program.Ops.IndexOf(resize), sizesChain is null ? int.MaxValue : program.Ops.IndexOf(sizesChain));
-            program.Ops.Insert(at, conv);
-            if (program.Ops.IndexOf(resize) < at) throw new InvalidOperationException("resize placed before the conv it reads");
+            string low = program.Swap(resize, conv);
+            if (sizesChain is { } shape)
+            {
+                // The Shape now reads the conv's output, so the conv must run before it too.
+                shape.Node.Inputs[0] = low;
+                program.Ops.Remove(conv);
+                program.Ops.Insert(Math.Min(program.Ops.IndexOf(shape), program.Ops.IndexOf(resize)), conv);
+            }
             i = program.Ops.IndexOf(resize);
             log.Add($"reorder: {cn.DisplayName} moved before {rn.DisplayName} (1×1 conv at the input's resolution)");
         }
@@ -75,13 +71,13 @@ public sealed class PointwiseBeforeResize : IGraphPass
             // Scale 1 in these modes maps output index i to input coordinate i exactly.
             return program.FixedConstant(scales) is { Type: DataType.Float32, Rank: 1, Length: >= 3 } t && t.Floats[0] == 1f && t.Floats[1] == 1f;
         }
-        if (sizes.Length == 0 || program.GraphOutputs.Contains(sizes) || !Only(program, sizes, resize)) return false;
-        if (Producer(program, sizes) is not Concat concat || concat.Axis != 0 || concat.Node.Inputs.Count < 2) return false;
+        if (sizes.Length == 0 || program.GraphOutputs.Contains(sizes) || !program.OnlyReader(sizes, resize)) return false;
+        if (program.Producer(sizes) is not Concat concat || concat.Axis != 0 || concat.Node.Inputs.Count < 2) return false;
         string head = concat.Node.Inputs[0];
-        if (concat.Node.Inputs.LastIndexOf(head) != 0 || !Only(program, head, concat)) return false;
-        if (Producer(program, head) is not Slice slice || !TakesFirstTwo(program, slice)) return false;
+        if (concat.Node.Inputs.LastIndexOf(head) != 0 || !program.OnlyReader(head, concat)) return false;
+        if (program.Producer(head) is not Slice slice || !TakesFirstTwo(program, slice)) return false;
         string shapeOut = slice.Node.Inputs[0];
-        if (!Only(program, shapeOut, slice) || Producer(program, shapeOut) is not Shape shape) return false;
+        if (!program.OnlyReader(shapeOut, slice) || program.Producer(shapeOut) is not Shape shape) return false;
         if (shape.Start != 0 || shape.End is not null || shape.Node.Inputs.Count != 1 || shape.Node.Inputs[0] != inputs[0]) return false;
         sizesShape = shape;
         return true;
@@ -98,37 +94,5 @@ public sealed class PointwiseBeforeResize : IGraphPass
             return program.FixedConstant(inputs[k]) is { Type: DataType.Int64, Length: 1 } t && t.Int64s[0] == value;
         }
         return inputs.Count >= 3 && Is(1, 0, false) && Is(2, 2, false) && Is(3, 0, true) && Is(4, 1, true);
-    }
-
-    /// <summary>A Conv whose constant W is 1×1 (any rank and group), stride 1 and no padding, without a residual input.</summary>
-    private static bool IsPointwise(GraphProgram program, Conv conv)
-    {
-        if (conv.Residual || conv.Node.Inputs.Count < 2) return false;
-        if (program.FixedConstant(conv.Node.Inputs[1]) is not { Rank: >= 3 } w) return false;
-        if (w.Shape.Skip(2).Any(k => k != 1)) return false;
-        // auto_pad needs no check: a 1×1 window at stride 1 pads nothing in any mode.
-        return !conv.Strides.Any(v => v != 1) && !conv.PadsBegin.Any(v => v != 0) && !conv.PadsEnd.Any(v => v != 0);
-    }
-
-    private static Op? Producer(GraphProgram program, string value) => program.Ops.FirstOrDefault(o => o.Node.Outputs.Contains(value));
-
-    /// <summary>True when <paramref name="consumer"/> is the only op reading <paramref name="value"/>, and it is no graph output.</summary>
-    private static bool Only(GraphProgram program, string value, Op consumer)
-    {
-        var readers = program.Consumers(value);
-        return readers.Count == 1 && ReferenceEquals(readers[0], consumer) && !program.GraphOutputs.Contains(value);
-    }
-
-    private static string FreshName(GraphProgram program, string stem)
-    {
-        var used = new HashSet<string>(program.Constants.Keys);
-        foreach (var op in program.Ops)
-        {
-            used.UnionWith(op.Node.Inputs);
-            used.UnionWith(op.Node.Outputs);
-        }
-        string name = stem;
-        for (int n = 2; used.Contains(name); n++) name = $"{stem}_{n}";
-        return name;
     }
 }

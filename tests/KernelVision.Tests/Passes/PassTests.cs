@@ -441,6 +441,82 @@ public class PassTests
         }
     }
 
+    /// <summary>
+    /// x [2, 8, 6, 7] → AveragePool 3×3 (stride 1, pads 1, count_include_pad 1) → 1×1 Conv (8 → 3, bias) → Relu → y.
+    /// <paramref name="variant"/>: "bias", "no-bias", "exclude-pad" (count_include_pad 0), "strided" (stride 2, ceil_mode),
+    /// and what must stop the reorder: "widen" (8 → 12 channels), "conv3x3" (unpadded), "output" (the pool's output is
+    /// also a graph output), "twice" (it feeds a second node).
+    /// </summary>
+    private static byte[] PoolThenConv(string variant)
+    {
+        var rng = new Random(29);
+        var g = new GraphProto { Name = "g" };
+        int cout = variant == "widen" ? 12 : 3, k = variant == "conv3x3" ? 3 : 1;
+        g.Initializer.Add(Init("w", [cout, 8, k, k], rng));
+        var pool = new NodeProto { Name = "pool", OpType = "AveragePool", Input = { "x" }, Output = { "p" } };
+        pool.Attribute.Add(new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 3, 3 } });
+        pool.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
+        pool.Attribute.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = variant == "exclude-pad" ? 0 : 1 });
+        if (variant == "strided")
+        {
+            pool.Attribute.Add(new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } });
+            pool.Attribute.Add(new AttributeProto { Name = "ceil_mode", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        }
+        g.Node.Add(pool);
+        var conv = new NodeProto { Name = "conv", OpType = "Conv", Input = { "p", "w" }, Output = { "c" } };
+        if (variant != "no-bias")
+        {
+            g.Initializer.Add(Init("b", [cout], rng));
+            conv.Input.Add("b");
+        }
+        g.Node.Add(conv);
+        g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { "y" } });
+        g.Input.Add(LoaderTests.Vi("x", 2, 8, 6, 7));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        if (variant == "output") g.Output.Add(new ValueInfoProto { Name = "p" });
+        if (variant == "twice")
+        {
+            g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "p" }, Output = { "n" } });
+            g.Output.Add(new ValueInfoProto { Name = "n" });
+        }
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("bias", true)]
+    [InlineData("no-bias", true)]
+    [InlineData("exclude-pad", true)]
+    [InlineData("strided", true)]
+    [InlineData("widen", false)]
+    [InlineData("conv3x3", false)]
+    [InlineData("output", false)]
+    [InlineData("twice", false)]
+    public void ChannelReducingConvMovesBeforeAnAveragePool(string variant, bool moved)
+    {
+        var bytes = PoolThenConv(variant);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var x = RandomTensor(31, 2, 8, 6, 7);
+        var want = plain.Run(x);
+        foreach (var backend in new[] { "reference", "cpu" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            Assert.Equal(moved, optimised.PassLog.Any(l => l.StartsWith("reorder:")));
+            var ops = optimised.Nodes.Select(n => n.Op.Node.OpType).ToList();
+            if (moved)
+            {
+                // The conv reads x, the pool its output; the bias (with the ReLU) comes after the pool.
+                Assert.Equal("Conv", ops[0]);
+                Assert.Equal("AveragePool", ops[1]);
+                Assert.Equal(variant != "no-bias", optimised.Nodes.Any(n => n.Op is BatchNormalization { Activation.Kind: ActivationKind.Relu }));
+            }
+            var got = optimised.Run(x);
+            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
+        }
+    }
+
     private static Tensor RandomTensor(int seed, params int[] shape)
     {
         var t = Tensor.Zeros(DataType.Float32, shape);
