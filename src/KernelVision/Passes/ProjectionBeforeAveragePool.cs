@@ -37,6 +37,7 @@ public sealed class ProjectionBeforeAveragePool : IGraphPass
             if (channels >= (long)w.Shape[1] * conv.Group) continue;
             string bias = cn.Inputs.Count > 2 ? cn.Inputs[2] : "";
             if (cn.Inputs.Count > 3) continue;
+            // The bias step after the pool is float32: a float64 conv with a bias stays as it is.
             if (bias.Length > 0 && program.FixedConstant(bias) is not { Type: DataType.Float32, Rank: 1 }) continue;
             if (bias.Length > 0 && program.Constants[bias].Length != channels) continue;
 

@@ -445,15 +445,32 @@ public class PassTests
     /// x [2, 8, 6, 7] → AveragePool 3×3 (stride 1, pads 1, count_include_pad 1) → 1×1 Conv (8 → 3, bias) → Relu → y.
     /// <paramref name="variant"/>: "bias", "no-bias", "exclude-pad" (count_include_pad 0), "strided" (stride 2, ceil_mode),
     /// and what must stop the reorder: "widen" (8 → 12 channels), "conv3x3" (unpadded), "output" (the pool's output is
-    /// also a graph output), "twice" (it feeds a second node).
+    /// also a graph output), "twice" (it feeds a second node), "double" (float64 with a bias: the bias step after the pool is float32).
     /// </summary>
     private static byte[] PoolThenConv(string variant)
     {
         var rng = new Random(29);
         var g = new GraphProto { Name = "g" };
         int cout = variant == "widen" ? 12 : 3, k = variant == "conv3x3" ? 3 : 1;
-        g.Initializer.Add(Init("w", [cout, 8, k, k], rng));
-        var pool = new NodeProto { Name = "pool", OpType = "AveragePool", Input = { "x" }, Output = { "p" } };
+        bool wide = variant == "double";
+        // float64: the weights as doubles, x cast to double before the pool and y back after the ReLU.
+        TensorProto Weights(string name, int[] shape)
+        {
+            var t = Init(name, shape, rng);
+            if (!wide) return t;
+            var f = TensorProtoConverter.ToTensor(t, null, name);
+            var d = Tensor.Zeros(DataType.Float64, shape);
+            for (int i = 0; i < d.Length; i++) d.Doubles[i] = f.Floats[i];
+            return TensorProtoConverter.FromTensor(d, name);
+        }
+        g.Initializer.Add(Weights("w", [cout, 8, k, k]));
+        if (wide)
+        {
+            var cast = new NodeProto { Name = "to-double", OpType = "Cast", Input = { "x" }, Output = { "xd" } };
+            cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = 11 });
+            g.Node.Add(cast);
+        }
+        var pool = new NodeProto { Name = "pool", OpType = "AveragePool", Input = { wide ? "xd" : "x" }, Output = { "p" } };
         pool.Attribute.Add(new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 3, 3 } });
         pool.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
         pool.Attribute.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = variant == "exclude-pad" ? 0 : 1 });
@@ -466,11 +483,17 @@ public class PassTests
         var conv = new NodeProto { Name = "conv", OpType = "Conv", Input = { "p", "w" }, Output = { "c" } };
         if (variant != "no-bias")
         {
-            g.Initializer.Add(Init("b", [cout], rng));
+            g.Initializer.Add(Weights("b", [cout]));
             conv.Input.Add("b");
         }
         g.Node.Add(conv);
-        g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { "y" } });
+        g.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "c" }, Output = { wide ? "yd" : "y" } });
+        if (wide)
+        {
+            var cast = new NodeProto { Name = "to-float", OpType = "Cast", Input = { "yd" }, Output = { "y" } };
+            cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+            g.Node.Add(cast);
+        }
         g.Input.Add(LoaderTests.Vi("x", 2, 8, 6, 7));
         g.Output.Add(new ValueInfoProto { Name = "y" });
         if (variant == "output") g.Output.Add(new ValueInfoProto { Name = "p" });
@@ -493,6 +516,7 @@ public class PassTests
     [InlineData("conv3x3", false)]
     [InlineData("output", false)]
     [InlineData("twice", false)]
+    [InlineData("double", false)]
     public void ChannelReducingConvMovesBeforeAnAveragePool(string variant, bool moved)
     {
         var bytes = PoolThenConv(variant);
