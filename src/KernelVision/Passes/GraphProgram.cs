@@ -31,6 +31,19 @@ public sealed class GraphProgram(List<Op> ops, Dictionary<string, Tensor> consta
         return readers.Count == 1 && ReferenceEquals(readers[0], consumer) && !GraphOutputs.Contains(value);
     }
 
+    /// <summary>
+    /// The one op that reads <paramref name="value"/>, when it reads it once and as its input 0 and the
+    /// value is no graph output: the shape every pass that rewrites a producer–consumer pair asks for.
+    /// </summary>
+    public Op? SoleReader(string value)
+    {
+        if (GraphOutputs.Contains(value)) return null;
+        var readers = Consumers(value);
+        if (readers.Count != 1) return null;
+        var inputs = readers[0].Node.Inputs;
+        return inputs.IndexOf(value) == 0 && inputs.LastIndexOf(value) == 0 ? readers[0] : null;
+    }
+
     /// <summary>A value name no op or constant uses: <paramref name="stem"/>, or it with a number appended.</summary>
     public string FreshName(string stem)
     {

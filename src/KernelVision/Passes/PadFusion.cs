@@ -26,11 +26,7 @@ public sealed class PadFusion : IGraphPass
             if (program.Ops[i] is not Pad { Mode: PadMode.Constant } pad) continue;
             var pn = pad.Node;
             if (pn.Inputs.Count == 0 || pn.Inputs[0].Length == 0 || pn.Outputs.Count != 1) continue;
-            string y = pn.Outputs[0];
-            if (program.GraphOutputs.Contains(y)) continue;
-            var consumers = program.Consumers(y);
-            if (consumers.Count != 1 || consumers[0].Node.Inputs.IndexOf(y) != 0 || consumers[0].Node.Inputs.LastIndexOf(y) != 0) continue;
-            var consumer = consumers[0];
+            if (program.SoleReader(pn.Outputs[0]) is not { } consumer) continue;
             bool isPool = consumer is AveragePool;
             if (consumer is not (Conv or AveragePool) || consumer is AveragePool { CeilMode: true }) continue;
             var window = (WindowedOp)consumer;

@@ -29,12 +29,9 @@ public sealed class PointwiseBeforeResize : IGraphPass
         {
             if (program.Ops[i] is not Resize resize || !Applies(program, resize, out var sizesChain)) continue;
             var rn = resize.Node;
-            string upsampled = rn.Outputs[0];
-            if (program.GraphOutputs.Contains(upsampled)) continue;
-            var consumers = program.Consumers(upsampled);
-            if (consumers.Count != 1 || consumers[0] is not Conv conv || !PointwiseConv.Is(program, conv)) continue;
+            if (program.SoleReader(rn.Outputs[0]) is not Conv conv || !PointwiseConv.Is(program, conv)) continue;
             var cn = conv.Node;
-            if (cn.Inputs.IndexOf(upsampled) != 0 || cn.Inputs.LastIndexOf(upsampled) != 0 || cn.Outputs.Count != 1) continue;
+            if (cn.Outputs.Count != 1) continue;
 
             // The conv's low-resolution output gets a fresh name; the resize takes over the conv's output.
             string low = program.Swap(resize, conv);
@@ -71,7 +68,7 @@ public sealed class PointwiseBeforeResize : IGraphPass
             // Scale 1 in these modes maps output index i to input coordinate i exactly.
             return program.FixedConstant(scales) is { Type: DataType.Float32, Rank: 1, Length: >= 3 } t && t.Floats[0] == 1f && t.Floats[1] == 1f;
         }
-        if (sizes.Length == 0 || program.GraphOutputs.Contains(sizes) || !program.OnlyReader(sizes, resize)) return false;
+        if (sizes.Length == 0 || !program.OnlyReader(sizes, resize)) return false;
         if (program.Producer(sizes) is not Concat concat || concat.Axis != 0 || concat.Node.Inputs.Count < 2) return false;
         string head = concat.Node.Inputs[0];
         if (concat.Node.Inputs.LastIndexOf(head) != 0 || !program.OnlyReader(head, concat)) return false;

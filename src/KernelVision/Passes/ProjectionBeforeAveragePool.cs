@@ -25,11 +25,9 @@ public sealed class ProjectionBeforeAveragePool : IGraphPass
         for (int i = 0; i < program.Ops.Count; i++)
         {
             if (program.Ops[i] is not AveragePool pool || pool.Node.Inputs.Count != 1 || pool.Node.Outputs.Count != 1) continue;
-            string pooled = pool.Node.Outputs[0];
-            var consumers = program.Consumers(pooled);
-            if (program.GraphOutputs.Contains(pooled) || consumers.Count != 1 || consumers[0] is not Conv conv) continue;
+            if (program.SoleReader(pool.Node.Outputs[0]) is not Conv conv) continue;
             var cn = conv.Node;
-            if (cn.Inputs.IndexOf(pooled) != 0 || cn.Inputs.LastIndexOf(pooled) != 0 || cn.Outputs.Count != 1) continue;
+            if (cn.Outputs.Count != 1) continue;
             if (conv.Activation.Kind != ActivationKind.None || !PointwiseConv.Is(program, conv)) continue;
             // Only when the conv has fewer output channels than input channels: else the pool would move more data.
             var w = program.FixedConstant(cn.Inputs[1])!;
