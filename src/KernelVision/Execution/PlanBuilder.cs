@@ -234,7 +234,7 @@ internal sealed class PlanBuilder
                 }
             }
         }
-        var placed = PlaceConcatInputs(requests, owner);
+        var placed = PlaceConcatInputs(requests);
         _placedInputs = placed.Count;
         var (offsets, arenaSize) = MemoryPlanner.Plan(requests);
         foreach (var (slot, (into, at)) in placed) offsets[slot] = offsets[into] + at; // `into` is a planned buffer: nested placements were resolved outward
@@ -272,8 +272,7 @@ internal sealed class PlanBuilder
     /// Concat (Inception's nested branches). Returns, per placed slot, the slot it lives in and its
     /// element offset there, in step order.
     /// </summary>
-    private List<(int Slot, (int Into, long At) Place)> PlaceConcatInputs(List<BufferRequest> requests,
-        Dictionary<int, (PlanStep Step, int Index, TensorInfo Info)> owner)
+    private List<(int Slot, (int Into, long At) Place)> PlaceConcatInputs(List<BufferRequest> requests)
     {
         var placed = new List<(int Slot, (int Into, long At) Place)>();
         var index = new Dictionary<int, int>(); // request id → position in requests
@@ -282,12 +281,7 @@ internal sealed class PlanBuilder
         for (int si = 0; si < _steps.Count; si++)
         {
             var step = _steps[si];
-            if (step.Dynamic || step.Node.Kernel is not IPlacedInputs || step.Node.Op is not Ops.Layout.Concat concat) continue;
-            int y = step.Out.Length == 1 ? step.Out[0] : -1;
-            if (y < 0 || !index.ContainsKey(y)) continue; // not an arena buffer (a graph output, or placed already)
-            var shape = owner[y].Info.Shape;
-            int axis = concat.ResolveAxis(shape.Length);
-            if (ShapeUtil.Product(shape, 0, axis) != 1) continue;
+            if (!PlaceableConcat(step, index, out int y, out int axis)) continue;
             long at = 0;
             for (int j = 0; j < step.In.Length; j++)
             {
@@ -334,22 +328,34 @@ internal sealed class PlanBuilder
     }
 
     /// <summary>
+    /// True when <paramref name="step"/> is a static Concat whose kernel takes inputs in place and whose
+    /// one output is an arena buffer not placed yet (<paramref name="y"/>) with every dimension before
+    /// the concatenation <paramref name="axis"/> 1, so each input is one contiguous block of it.
+    /// </summary>
+    private bool PlaceableConcat(PlanStep step, Dictionary<int, int> index, out int y, out int axis)
+    {
+        y = axis = -1;
+        if (step.Dynamic || step.Node.Kernel is not IPlacedInputs || step.Node.Op is not Ops.Layout.Concat concat) return false;
+        if (step.Out.Length != 1 || step.Out[0] < 0 || !index.ContainsKey(step.Out[0])) return false; // a graph output, or placed already
+        var shape = _infos[step.Node.Node.Outputs[0]].Shape;
+        y = step.Out[0];
+        axis = concat.ResolveAxis(shape.Length);
+        return ShapeUtil.Product(shape, 0, axis) == 1;
+    }
+
+    /// <summary>
     /// The output slot of the first Concat after step <paramref name="si"/> whose inputs begin with
-    /// all of <paramref name="step"/>'s, along the same axis, with an arena output whose dimensions
-    /// before the axis are 1 (so <paramref name="step"/>'s output is its first block); null if none.
+    /// all of <paramref name="step"/>'s, when it is placeable along the same axis (so
+    /// <paramref name="step"/>'s output is its first block); null otherwise.
     /// </summary>
     private int? PrefixHolder(int si, PlanStep step, int axis, Dictionary<int, int> index)
     {
         for (int later = si + 1; later < _steps.Count; later++)
         {
             var next = _steps[later];
-            if (next.Dynamic || next.Node.Kernel is not IPlacedInputs || next.Node.Op is not Ops.Layout.Concat concat) continue;
+            if (next.Node.Op is not Ops.Layout.Concat) continue;
             if (next.In.Length <= step.In.Length || !next.In.AsSpan(0, step.In.Length).SequenceEqual(step.In)) continue;
-            int y = next.Out.Length == 1 ? next.Out[0] : -1;
-            if (y < 0 || !index.ContainsKey(y)) return null;
-            var shape = _infos[next.Node.Node.Outputs[0]].Shape;
-            if (concat.ResolveAxis(shape.Length) != axis || ShapeUtil.Product(shape, 0, axis) != 1) return null;
-            return y;
+            return PlaceableConcat(next, index, out int y, out int nextAxis) && nextAxis == axis ? y : null;
         }
         return null;
     }
