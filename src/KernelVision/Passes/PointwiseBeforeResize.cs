@@ -1,4 +1,3 @@
-using KernelVision.Graph;
 using KernelVision.Ops;
 using KernelVision.Ops.Layout;
 using KernelVision.Ops.Neural;
