@@ -48,10 +48,15 @@ public static class PoolingCommand
         // the other thread's planes (swapped), or each thread half of every plane (pixels, as a Yᵀ conv
         // writes). Shows what reading another core's writes costs.
         string producer = o.Value("--producer") ?? "none";
+        // --direct: A = whole planes through the padded copy, B = 3-wide stride-2 max pools straight from the input.
+        bool direct = o.Flag("--direct");
+        Action<bool> set = direct
+            ? on => { KernelVision.Cpu.Pool.Pooling.WholePlanes = true; KernelVision.Cpu.Pool.Pooling.DirectMax = on; }
+        : on => { KernelVision.Cpu.Pool.Pooling.WholePlanes = on; KernelVision.Cpu.Pool.Pooling.DirectMax = true; };
         var backend = new CpuBackend(threads);
         Console.WriteLine(MachineInfo.Describe());
         Console.WriteLine($"{threads} threads, {runs} runs each; " +
-            "A = table path, B = whole planes" +
+            (direct ? "A = whole planes via a padded copy, B = max pools read in place" : "A = table path, B = whole planes") +
             (producer != "none" ? $", input and output rewritten first ({producer})" : "") + " (ms)");
         foreach (var (name, layer) in Layers)
         {
@@ -70,7 +75,7 @@ public static class PoolingCommand
             for (int i = -20; i < runs; i++)
                 for (int v = 0; v < 2; v++)
                 {
-                    KernelVision.Cpu.Pool.Pooling.WholePlanes = v == 1;
+                    set(v == 1);
                     if (producer != "none")
                     {
                         Producer.Write(backend.Pool, producer, data, (float[])inputs[0]!.Raw.Storage, layer.X[1]);
@@ -80,7 +85,7 @@ public static class PoolingCommand
                     kernel.Run(inputs, outputs);
                     if (i >= 0) ms[v][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
-            KernelVision.Cpu.Pool.Pooling.WholePlanes = true;
+            set(true);
             var a = ms[0].Order().ToArray();
             var b = ms[1].Order().ToArray();
             Console.WriteLine($"  {name,-34} A min {a[0]:0.000} med {a[runs / 2]:0.000} | B min {b[0]:0.000} med {b[runs / 2]:0.000} | median x{a[runs / 2] / b[runs / 2]:0.00}");

@@ -23,7 +23,7 @@ public static class Program
                   gemm [--quick] [--threads N] [--kernel K] [--sizes 64,128,...]
                                                              SGEMM GFLOP/s, % of the measured peak
                   pool [--threads N]                         thread-pool hand-off latency (spinning / asleep)
-                  pooling [--threads N] [--runs R] [--only TEXT] [--producer same|swapped|pixels]
+                  pooling [--threads N] [--runs R] [--only TEXT] [--producer same|swapped|pixels] [--direct]
                                                              MaxPool / AveragePool layers, 2-D table path vs whole planes (A/B)
                   split M N K [--packed-a] [--packed-b] [--threads T]
                                                              the task grid Sgemm picks for a shape

@@ -35,6 +35,7 @@ public class Pool2DPlanesTests
         { 2, 2, 0, 1, 1 },
         { 2, 1, 1, 1, 1 },
         { 3, 2, 2, 1, 2 },
+        { 3, 2, 2, 0, 1 },
         { 3, 1, 2, 0, 2 },
         { 5, 1, 2, 0, 1 },
         { 1, 2, 0, 1, 1 },
@@ -133,6 +134,57 @@ public class Pool2DPlanesTests
         for (int i = 0; i < want.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
                 $"MaxPool output {i}: reference {want[i]:R}, cpu {got[i]:R}");
+    }
+
+    /// <summary>
+    /// 3-wide stride-2 max pools read straight from the input (<see cref="Pooling.DirectMax"/>, on
+    /// AVX-512) with windows of other heights, row strides, row dilations and pads than the square
+    /// ones above, and ties, NaN and infinities: bit for bit the padded-copy path and the Reference.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 2, 0, 0, 1, 27)]
+    [InlineData(5, 3, 2, 1, 1, 40)]
+    [InlineData(1, 1, 0, 1, 1, 33)]
+    [InlineData(2, 2, 1, 0, 2, 65)]
+    [InlineData(4, 1, 2, 2, 1, 16)]
+    [InlineData(3, 2, 1, 1, 1, 97)]
+    public void DirectMaxMatchesTheCopyAndTheReference(int kh, int sh, int padTop, int padLeft, int dh, int w)
+    {
+        float[] values = [0f, -0f, 1f, -1f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, 0.5f, 2f];
+        var rng = new Random(kh * 31 + sh * 7 + padLeft + w);
+        var x = Tensor.Zeros(DataType.Float32, [1, 3, 11, w]);
+        var xs = x.Floats;
+        for (int i = 0; i < xs.Length; i++) xs[i] = i % 3 == 0 ? values[rng.Next(values.Length)] : values[rng.Next(3)];
+        Graph.Attribute[] attrs =
+        [
+            Attr.Ints("kernel_shape", kh, 3), Attr.Ints("strides", sh, 2), Attr.Ints("pads", padTop, padLeft, padTop, padLeft),
+            Attr.Ints("dilations", dh, 1), Attr.Int("ceil_mode", 1),
+        ];
+        var op = (PoolOp)KernelTestUtil.MakeOp("MaxPool", 1, attrs);
+        var plan = new PoolPlan(op, x.Shape);
+        int outLength = plan.Planes * plan.Geometry.OutputSize;
+        var copied = new float[outLength];
+        var direct = new float[outLength];
+        try
+        {
+            Pooling.DirectMax = false;
+            Pooling.Planes2D(plan, PoolKind.Max, false, xs, copied, 0, plan.Planes);
+            Pooling.DirectMax = true;
+            Pooling.Planes2D(plan, PoolKind.Max, false, xs, direct, 0, 1);
+            Pooling.Planes2D(plan, PoolKind.Max, false, xs, direct, 1, plan.Planes);
+        }
+        finally
+        {
+            Pooling.DirectMax = true;
+        }
+        var want = OpEvaluator.Run("MaxPool", [x], attrs)[0]!.Floats;
+        for (int i = 0; i < outLength; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(copied[i]) == BitConverter.SingleToInt32Bits(direct[i]),
+                $"output {i}: padded copy {copied[i]:R}, read in place {direct[i]:R}");
+            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(direct[i]),
+                $"output {i}: reference {want[i]:R}, read in place {direct[i]:R}");
+        }
     }
 
     /// <summary>
