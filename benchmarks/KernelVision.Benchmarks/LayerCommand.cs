@@ -111,7 +111,7 @@ public static class LayerCommand
         },
         // Resize chunks of at least 32768 output elements (A) or 16384 (B): U-Net's first resize on one thread or two.
         ["resize-chunk"] = on => KernelVision.Cpu.Kernels.Layout.Resampler.MinChunk = on ? 16384 : 32768,
-        // 3-wide stride-2 max pools read straight from the input (B) or through a padded, split copy of each plane (A).
+        // 2- and 3-wide stride-2 max pools read straight from the input (B) or through a padded, split copy of each plane (A).
         ["direct-max"] = on => KernelVision.Cpu.Pool.Pooling.DirectMax = on,
         ["in-place-s2"] = on => KernelVision.Cpu.Kernels.Neural.ConvCpu.InPlaceStride2 = on,
     };

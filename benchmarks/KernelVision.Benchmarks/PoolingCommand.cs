@@ -8,7 +8,7 @@ using KernelVision.Tensors;
 namespace KernelVision.Benchmarks;
 
 /// <summary>
-/// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1 and Inception-v3, each
+/// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1, Inception-v3, VGG-11, U-Net and DenseNet-121, each
 /// timed in-process with a 2-D path off and on run by run (A, B, A, B, …), so both see the same
 /// machine noise; prints min and median of each: A is the per-row table path, B the whole-plane
 /// path (<c>DOTNET_EnableAVX512=0</c> for its AVX2 steps).
@@ -31,6 +31,10 @@ public static class PoolingCommand
         ["inception max 3x3s2 192x71"] = new("MaxPool", [1, 192, 71, 71], K3(2)),
         ["inception max 3x3s2 288x35"] = new("MaxPool", [1, 288, 35, 35], K3(2)),
         ["inception max 3x3s2 768x17"] = new("MaxPool", [1, 768, 17, 17], K3(2)),
+        ["vgg11 max 2x2s2 64x224"] = new("MaxPool", [1, 64, 224, 224], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
+        ["vgg11 max 2x2s2 512x28"] = new("MaxPool", [1, 512, 28, 28], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
+        ["unet max 2x2s2 16x64"] = new("MaxPool", [1, 16, 64, 64], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
+        ["unet max 2x2s2 64x16"] = new("MaxPool", [1, 64, 16, 16], [Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2)]),
         ["inception avg 3x3s1p1 288x35"] = new("AveragePool", [1, 288, 35, 35], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
         ["inception avg 3x3s1p1 768x17"] = new("AveragePool", [1, 768, 17, 17], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
         ["inception avg 3x3s1p1 2048x8"] = new("AveragePool", [1, 2048, 8, 8], K3(1, Attr.Ints("pads", 1, 1, 1, 1))),
@@ -48,7 +52,7 @@ public static class PoolingCommand
         // the other thread's planes (swapped), or each thread half of every plane (pixels, as a Yᵀ conv
         // writes). Shows what reading another core's writes costs.
         string producer = o.Value("--producer") ?? "none";
-        // --direct: A = whole planes through the padded copy, B = 3-wide stride-2 max pools straight from the input.
+        // --direct: A = whole planes through the padded copy, B = 2- and 3-wide stride-2 max pools straight from the input.
         bool direct = o.Flag("--direct");
         Action<bool> set = direct
             ? on => { KernelVision.Cpu.Pool.Pooling.WholePlanes = true; KernelVision.Cpu.Pool.Pooling.DirectMax = on; }

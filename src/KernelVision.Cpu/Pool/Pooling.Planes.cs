@@ -65,7 +65,7 @@ internal static partial class Pooling
         }
         if (kind == PoolKind.Max && stride2 && avx512 && DirectMaxApplies(p))
         {
-            DirectMax3S2(p, x, y, pl0, pl1);
+            DirectMaxS2(p, x, y, pl0, pl1);
             return;
         }
         if (kind == PoolKind.Max)
@@ -167,25 +167,25 @@ internal static partial class Pooling
         }
     }
 
-    /// <summary>Off: 3-wide stride-2 max pools copy each plane first like the others (benchmarks' A/B switch).</summary>
+    /// <summary>Off: 2- and 3-wide stride-2 max pools copy each plane first like the others (benchmarks' A/B switch).</summary>
     internal static bool DirectMax = true;
 
-    /// <summary>True when <see cref="DirectMax3S2"/> computes this (stride-2) max pool: 3 columns wide, undilated along W.</summary>
-    private static bool DirectMaxApplies(PoolPlan p) => DirectMax && p.Geometry.Kernel[1] == 3 && p.Geometry.Dilations[1] == 1;
+    /// <summary>True when <see cref="DirectMaxS2"/> computes this (stride-2) max pool: 2 or 3 columns wide, undilated along W.</summary>
+    private static bool DirectMaxApplies(PoolPlan p) => DirectMax && p.Geometry.Kernel[1] is 2 or 3 && p.Geometry.Dilations[1] == 1;
 
     /// <summary>
-    /// Max pools 3 columns wide with stride 2 along W (SqueezeNet's, Inception's and ResNet's 3×3 s2),
-    /// straight from the input: no padded copy of the plane. Sixteen outputs at a time read the 33
-    /// input columns they cover as two vectors and one element of each window row (masked where the
-    /// row starts before column 0 or ends early: those lanes read −inf, as padding does), and split
-    /// them into the window's left, middle and right columns with lane permutes. The other path's copy
-    /// read and wrote every input element once more, and took each window's 9 taps where this takes
+    /// Max pools 3 or 2 columns wide with stride 2 along W (SqueezeNet's, Inception's and ResNet's 3×3
+    /// s2; VGG's and U-Net's 2×2 s2), straight from the input: no padded copy of the plane. Sixteen
+    /// outputs at a time read the 33 (or 32) input columns they cover as two vectors and one element
+    /// of each window row (masked where the row starts before column 0 or ends early: those lanes
+    /// read −inf, as padding does), and split them into the window's columns with lane permutes. The other path's copy
+    /// read and wrote every input element once more, and took each 3×3 window's 9 taps where this takes
     /// 6 (a row's maxima serve the two windows that share it): 1.4–1.9× faster alone.
     /// Taps are taken row by row, left to right, through Max(v, acc) as in <see cref="Planes2D"/>:
     /// the first largest tap wins bit for bit and NaN never does; a −inf result is redone exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DirectMax3S2(PoolPlan p, ReadOnlySpan<float> x, Span<float> y, int pl0, int pl1)
+    private static unsafe void DirectMaxS2(PoolPlan p, ReadOnlySpan<float> x, Span<float> y, int pl0, int pl1)
     {
         var g = p.Geometry;
         int ih = g.InputSpatial[0], iw = g.InputSpatial[1], oh = g.OutputSpatial[0], ow = g.OutputSpatial[1];
@@ -194,7 +194,7 @@ internal static partial class Pooling
         int inPlane = ih * iw, outPlane = oh * ow;
         // 3 rows, stride 2 (every real 3×3 s2 pool): a window's last row is the next one's first, so
         // going down a column of 16 outputs each input row's maxima are taken once.
-        bool shared = kh == 3 && sh == 2 && dh == 1;
+        bool shared = kh == 3 && sh == 2 && dh == 1, three = g.Kernel[1] == 3;
         var negInf = Vector512.Create(float.NegativeInfinity);
         fixed (float* xp = x)
         fixed (float* yp = y)
@@ -208,7 +208,7 @@ internal static partial class Pooling
                     var row = new RowSpan(2 * x0 - left, iw);
                     int n = ow - x0;
                     var mask = n >= 16 ? default : FirstLanes16(n);
-                    var top = shared ? RowMax(plane, -pt, ih, iw, row) : default;
+                    var top = shared ? RowMax(plane, -pt, ih, iw, row, three) : default;
                     for (int oy = 0; oy < oh; oy++)
                     {
                         // Rows top to bottom, each row's maximum first: Max(v, acc) keeps the earlier
@@ -217,14 +217,14 @@ internal static partial class Pooling
                         if (shared)
                         {
                             int r = 2 * oy - pt;
-                            var bottom = RowMax(plane, r + 2, ih, iw, row);
-                            acc = Avx512F.Max(bottom, Avx512F.Max(RowMax(plane, r + 1, ih, iw, row), top));
+                            var bottom = RowMax(plane, r + 2, ih, iw, row, three);
+                            acc = Avx512F.Max(bottom, Avx512F.Max(RowMax(plane, r + 1, ih, iw, row, three), top));
                             top = bottom;
                         }
                         else
                         {
                             acc = negInf;
-                            for (int dy = 0, r = oy * sh - pt; dy < kh; dy++, r += dh) acc = Avx512F.Max(RowMax(plane, r, ih, iw, row), acc);
+                            for (int dy = 0, r = oy * sh - pt; dy < kh; dy++, r += dh) acc = Avx512F.Max(RowMax(plane, r, ih, iw, row, three), acc);
                         }
                         float* yAt = yPlane + (long)oy * ow + x0;
                         if (n >= 16)
@@ -247,7 +247,7 @@ internal static partial class Pooling
         }
     }
 
-    /// <summary>The input columns of 16 outputs' 3-wide stride-2 windows: 33 from <see cref="First"/>, masked to the row.</summary>
+    /// <summary>The input columns of 16 outputs' 3-wide stride-2 windows: 33 from <see cref="First"/>, masked to the row (2-wide ones read the first 32).</summary>
     private readonly struct RowSpan
     {
         public readonly int First;
@@ -268,11 +268,11 @@ internal static partial class Pooling
     }
 
     /// <summary>
-    /// Row <paramref name="r"/>'s maximum of each of 16 windows' three taps, left to right from −inf
-    /// (so NaN never gets in); −inf for a row outside the input (padding).
+    /// Row <paramref name="r"/>'s maximum of each of 16 windows' three (or two) taps, left to right
+    /// from −inf (so NaN never gets in); −inf for a row outside the input (padding).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<float> RowMax(float* plane, int r, int ih, int iw, in RowSpan span)
+    private static unsafe Vector512<float> RowMax(float* plane, int r, int ih, int iw, in RowSpan span, bool three)
     {
         var negInf = Vector512.Create(float.NegativeInfinity);
         if ((uint)r >= (uint)ih) return negInf;
@@ -289,9 +289,10 @@ internal static partial class Pooling
             v1 = Avx512F.MaskLoad(src + 16, span.Mask1, negInf);
         }
         var left = Avx512F.PermuteVar16x32x2(v0, EvenLanes16, v1);
-        var next = Vector512.CreateScalarUnsafe(span.LastIn ? src[32] : float.NegativeInfinity);
         var acc = Avx512F.Max(left, negInf);
         acc = Avx512F.Max(Avx512F.PermuteVar16x32x2(v0, OddLanes16, v1), acc);
+        if (!three) return acc;
+        var next = Vector512.CreateScalarUnsafe(span.LastIn ? src[32] : float.NegativeInfinity);
         return Avx512F.Max(Avx512F.PermuteVar16x32x2(left, Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16), next), acc);
     }
 

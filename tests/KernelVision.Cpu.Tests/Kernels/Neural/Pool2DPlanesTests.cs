@@ -137,27 +137,31 @@ public class Pool2DPlanesTests
     }
 
     /// <summary>
-    /// 3-wide stride-2 max pools read straight from the input (<see cref="Pooling.DirectMax"/>, on
+    /// 3- and 2-wide stride-2 max pools read straight from the input (<see cref="Pooling.DirectMax"/>, on
     /// AVX-512) with windows of other heights, row strides, row dilations and pads than the square
     /// ones above, and ties, NaN and infinities: bit for bit the padded-copy path and the Reference.
     /// </summary>
     [Theory]
-    [InlineData(3, 2, 0, 0, 1, 27)]
-    [InlineData(5, 3, 2, 1, 1, 40)]
-    [InlineData(1, 1, 0, 1, 1, 33)]
-    [InlineData(2, 2, 1, 0, 2, 65)]
-    [InlineData(4, 1, 2, 2, 1, 16)]
-    [InlineData(3, 2, 1, 1, 1, 97)]
-    public void DirectMaxMatchesTheCopyAndTheReference(int kh, int sh, int padTop, int padLeft, int dh, int w)
+    [InlineData(3, 2, 0, 0, 1, 3, 27)]
+    [InlineData(5, 3, 2, 1, 1, 3, 40)]
+    [InlineData(1, 1, 0, 1, 1, 3, 33)]
+    [InlineData(2, 2, 1, 0, 2, 3, 65)]
+    [InlineData(4, 1, 2, 2, 1, 3, 16)]
+    [InlineData(3, 2, 1, 1, 1, 3, 97)]
+    [InlineData(2, 2, 0, 0, 1, 2, 64)]
+    [InlineData(2, 2, 0, 1, 1, 2, 33)]
+    [InlineData(3, 1, 1, 0, 1, 2, 17)]
+    [InlineData(2, 2, 0, 0, 1, 2, 7)]
+    public void DirectMaxMatchesTheCopyAndTheReference(int kh, int sh, int padTop, int padLeft, int dh, int kw, int w)
     {
         float[] values = [0f, -0f, 1f, -1f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, 0.5f, 2f];
-        var rng = new Random(kh * 31 + sh * 7 + padLeft + w);
+        var rng = new Random(kh * 31 + sh * 7 + padLeft + kw * 5 + w);
         var x = Tensor.Zeros(DataType.Float32, [1, 3, 11, w]);
         var xs = x.Floats;
         for (int i = 0; i < xs.Length; i++) xs[i] = i % 3 == 0 ? values[rng.Next(values.Length)] : values[rng.Next(3)];
         Graph.Attribute[] attrs =
         [
-            Attr.Ints("kernel_shape", kh, 3), Attr.Ints("strides", sh, 2), Attr.Ints("pads", padTop, padLeft, padTop, padLeft),
+            Attr.Ints("kernel_shape", kh, kw), Attr.Ints("strides", sh, 2), Attr.Ints("pads", padTop, padLeft, padTop, padLeft),
             Attr.Ints("dilations", dh, 1), Attr.Int("ceil_mode", 1),
         ];
         var op = (PoolOp)KernelTestUtil.MakeOp("MaxPool", 1, attrs);
