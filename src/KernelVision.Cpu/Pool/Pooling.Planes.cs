@@ -167,8 +167,11 @@ internal static partial class Pooling
         }
     }
 
-    /// <summary>Off: 2- and 3-wide stride-2 max pools copy each plane first like the others (benchmarks' A/B switch).</summary>
-    internal static bool DirectMax = true;
+    /// <summary>
+    /// Off (KV_DIRECT_MAX=0 at start-up): 2- and 3-wide stride-2 max pools copy each plane first like
+    /// the others (benchmarks' A/B switch, in one process or across processes).
+    /// </summary>
+    internal static bool DirectMax = Environment.GetEnvironmentVariable("KV_DIRECT_MAX") != "0";
 
     /// <summary>True when <see cref="DirectMaxS2"/> computes this (stride-2) max pool: 2 or 3 columns wide, undilated along W.</summary>
     private static bool DirectMaxApplies(PoolPlan p) => DirectMax && p.Geometry.Kernel[1] is 2 or 3 && p.Geometry.Dilations[1] == 1;
