@@ -47,6 +47,7 @@ public class ConvBenchmarks
         ["inception_v3.Mixed_7a 3x3s2 192-320 17"] = new("Conv", [1, 192, 17, 17], [320, 192, 3, 3], [Attr.Ints("strides", 2, 2)]),
         ["inception_v3.Mixed_7a 3x3s2 192-192 17"] = new("Conv", [1, 192, 17, 17], [192, 192, 3, 3], [Attr.Ints("strides", 2, 2)]),
         ["inception_v3.Mixed_6b 1x1 768-192 17"] = new("Conv", [1, 768, 17, 17], [192, 768, 1, 1], []),
+        ["inception_v3.Mixed_6b 1x1 768-832 17"] = new("Conv", [1, 768, 17, 17], [832, 768, 1, 1], []),
         ["inception_v3.Mixed_6b 1x1 768-128 17"] = new("Conv", [1, 768, 17, 17], [128, 768, 1, 1], []),
         ["inception_v3.Mixed_5c 1x1 256-64 35"] = new("Conv", [1, 256, 35, 35], [64, 256, 1, 1], []),
         ["inception_v3.Conv2d_2b 3x3 32-64 147"] = new("Conv", [1, 32, 147, 147], [64, 32, 3, 3], [Attr.Ints("pads", 1, 1, 1, 1)]),

@@ -17,7 +17,8 @@ internal enum PoolKind
 /// <summary>
 /// Float32 MaxPool / AveragePool loops over a <see cref="PoolPlan"/>. On x86 with AVX2, 2-D pools with
 /// a stride of 1 or 2 along W take <see cref="Planes2D"/>: one padded plane at a time, every column
-/// through full vector steps (16 outputs on AVX-512, else 8). Other strides and machines use
+/// through full vector steps (16 outputs on AVX-512, else 8); on AVX-512, max pools 2 or 3 columns
+/// wide with stride 2 read the input in place instead (<see cref="DirectMaxS2"/>). Other strides and machines use
 /// <see cref="TableRows2D"/>: per-row tables, vectors for the interior columns, the per-column tap
 /// tables for the border ones. <see cref="Generic"/> handles any rank and the Indices output. All
 /// follow MaxPoolReference / AveragePoolReference exactly in which taps count.

@@ -17,6 +17,8 @@ public static class PassPipeline
         yield return new BatchNormFolding();
         yield return new ResidualFusion();
         yield return new ActivationFusion();
+        // After ActivationFusion: siblings merge only with the same fused activation.
+        yield return new SiblingPointwiseMerge();
         yield return new BatchNormInputFusion();
         yield return new PointwiseBeforeResize();
         // Again: folding leaves the weights it replaced (and the nodes' old inputs) unreferenced; drop them.

@@ -541,6 +541,75 @@ public class PassTests
         }
     }
 
+    /// <summary>
+    /// x [2, 8, 5, 6] read by five convs, each with its own graph output: a (8 → 3, bias, Relu), b (8 → 4, no bias,
+    /// Relu), e (8 → 5, bias, Relu), c (8 → 2, bias, no
+    /// activation) and d (3×3, pads 1, 8 → 2, Relu). <paramref name="variant"/> "leaky" gives b a LeakyRelu
+    /// instead (another activation: a and e alone merge); "opset11" writes Split's sizes as an attribute;
+    /// "e-output" makes e's conv output a graph output too.
+    /// </summary>
+    private static byte[] SiblingConvs(string variant)
+    {
+        var rng = new Random(37);
+        var g = new GraphProto { Name = "g" };
+        void Conv(string name, int cout, int k, bool bias, string act)
+        {
+            g.Initializer.Add(Init(name + "_w", [cout, 8, k, k], rng));
+            var conv = new NodeProto { Name = name, OpType = "Conv", Input = { "x", name + "_w" }, Output = { name + "_c" } };
+            if (bias)
+            {
+                g.Initializer.Add(Init(name + "_b", [cout], rng));
+                conv.Input.Add(name + "_b");
+            }
+            if (k > 1) conv.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
+            g.Node.Add(conv);
+            if (act.Length > 0)
+            {
+                var a = new NodeProto { Name = name + "_act", OpType = act, Input = { name + "_c" }, Output = { name + "_y" } };
+                if (act == "LeakyRelu") a.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 0.2f });
+                g.Node.Add(a);
+            }
+            g.Output.Add(new ValueInfoProto { Name = act.Length > 0 ? name + "_y" : name + "_c" });
+        }
+        Conv("a", 3, 1, true, "Relu");
+        Conv("c", 2, 1, true, "");
+        Conv("b", 4, 1, false, variant == "leaky" ? "LeakyRelu" : "Relu");
+        Conv("d", 2, 3, true, "Relu");
+        Conv("e", 5, 1, true, "Relu");
+        if (variant == "e-output") g.Output.Add(new ValueInfoProto { Name = "e_c" });
+        g.Input.Add(LoaderTests.Vi("x", 2, 8, 5, 6));
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = variant == "opset11" ? 11 : 13 });
+        return m.ToByteArray();
+    }
+
+    [Theory]
+    [InlineData("plain", "a,b,e")]
+    [InlineData("opset11", "a,b,e")]
+    [InlineData("leaky", "a,e")]
+    [InlineData("e-output", "a,b;c,e")] // e's ReLU stays a node: its conv has no activation, like c's
+    public void SiblingPointwiseConvsMergeIntoOneConvAndASplit(string variant, string merged)
+    {
+        var bytes = SiblingConvs(variant);
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var x = RandomTensor(41, 2, 8, 5, 6);
+        var want = plain.Run(x);
+        foreach (var backend in new[] { "reference", "cpu" })
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            var groups = merged.Split(';');
+            Assert.Equal(groups.Length, optimised.PassLog.Count(l => l.StartsWith("merge:")));
+            // Each Split writes its merged convs' outputs, under their own names, in graph order.
+            var splits = optimised.Nodes.Where(n => n.Op.Node.OpType == "Split").Select(n => string.Join(",", n.Op.Node.Outputs.Select(o => o[..1])));
+            Assert.Equal(groups.Order(), splits.Order());
+            Assert.Equal(5 - groups.Sum(m => m.Split(',').Length - 1), optimised.Nodes.Count(n => n.Op is Conv));
+            var got = optimised.Run(x);
+            Assert.Equal(want.Length, got.Length);
+            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
+        }
+    }
+
     private static Tensor RandomTensor(int seed, params int[] shape)
     {
         var t = Tensor.Zeros(DataType.Float32, shape);
