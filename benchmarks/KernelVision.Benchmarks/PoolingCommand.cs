@@ -11,7 +11,8 @@ namespace KernelVision.Benchmarks;
 /// The float32 MaxPool / AveragePool layers of ResNet-18, SqueezeNet 1.1, Inception-v3, VGG-11, U-Net and DenseNet-121, each
 /// timed in-process with a 2-D path off and on run by run (A, B, A, B, …), so both see the same
 /// machine noise; prints min and median of each: A is the per-row table path, B the whole-plane
-/// path (<c>DOTNET_EnableAVX512=0</c> for its AVX2 steps).
+/// path (<c>DOTNET_EnableAVX512=0</c> for its AVX2 steps); with <c>--direct</c>, A is the whole-plane
+/// path's padded copy and B the max pools read in place.
 /// </summary>
 public static class PoolingCommand
 {
