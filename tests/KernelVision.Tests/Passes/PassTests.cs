@@ -132,19 +132,14 @@ public class PassTests
     public void ZeroPadFoldsIntoTheConsumersPads(string consumer, long[] pads, float value, bool ceil, long[]? ownPads, int countIncludePad, bool folded)
     {
         var bytes = PadThen(consumer, pads, value, ceil, ownPads, countIncludePad);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
         var x = Tensor.Zeros(DataType.Float32, [2, 4, 8, 9]);
         var rng = new Random(4);
         for (int i = 0; i < x.Length; i++) x.Floats[i] = (float)(rng.NextDouble() * 2 - 1);
-        var want = plain.Run(x)[0];
-        foreach (var backend in new[] { "reference", "cpu" })
+        OptimisedMatchesUnoptimised(bytes, new Dictionary<string, Tensor> { ["x"] = x }, ["reference", "cpu"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             Assert.Equal(folded ? 1 : 2, optimised.Nodes.Count);
             Assert.Equal(folded, optimised.PassLog.Any(l => l.StartsWith("pad-fuse")));
-            TensorAssert.Close(want, optimised.Run(x)[0], rtol: 1e-5, atol: 1e-6);
-        }
+        });
     }
 
     /// <summary>
@@ -418,27 +413,18 @@ public class PassTests
     public void PointwiseConvMovesBeforeANearestResize(string variant, bool moved)
     {
         var bytes = ResizeThenConv(variant);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
         var inputs = new Dictionary<string, Tensor> { ["x"] = RandomTensor(5, 2, 4, 5, 6) };
         if (variant == "residual") inputs["r"] = RandomTensor(6, 2, 3, 10, 18);
         if (variant == "sizes-elsewhere") inputs["x2"] = RandomTensor(7, 2, 4, 5, 6);
-        var want = plain.Run(inputs);
-        foreach (var backend in new[] { "reference", "cpu" })
+        OptimisedMatchesUnoptimised(bytes, inputs, ["reference", "cpu"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             Assert.Equal(moved, optimised.PassLog.Any(l => l.StartsWith("reorder:")));
-            if (moved)
-            {
-                // The conv now reads x itself and runs before the resize.
-                var order = optimised.Nodes.Select(n => n.Op.Node.OpType).Where(t => t is "Conv" or "Resize").ToList();
-                Assert.Equal(["Conv", "Resize"], order);
-                Assert.Contains(optimised.Nodes, n => n.Op is Conv && n.Op.Node.Inputs[0] == "x");
-            }
-            var got = optimised.Run(inputs);
-            Assert.Equal(want.Count, got.Count);
-            foreach (var (name, t) in want) TensorAssert.Close(t, got[name], rtol: 1e-5, atol: 1e-6);
-        }
+            if (!moved) return;
+            // The conv now reads x itself and runs before the resize.
+            var order = optimised.Nodes.Select(n => n.Op.Node.OpType).Where(t => t is "Conv" or "Resize").ToList();
+            Assert.Equal(["Conv", "Resize"], order);
+            Assert.Contains(optimised.Nodes, n => n.Op is Conv && n.Op.Node.Inputs[0] == "x");
+        });
     }
 
     /// <summary>
@@ -520,25 +506,16 @@ public class PassTests
     public void ChannelReducingConvMovesBeforeAnAveragePool(string variant, bool moved)
     {
         var bytes = PoolThenConv(variant);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
-        var x = RandomTensor(31, 2, 8, 6, 7);
-        var want = plain.Run(x);
-        foreach (var backend in new[] { "reference", "cpu" })
+        OptimisedMatchesUnoptimised(bytes, new Dictionary<string, Tensor> { ["x"] = RandomTensor(31, 2, 8, 6, 7) }, ["reference", "cpu"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             Assert.Equal(moved, optimised.PassLog.Any(l => l.StartsWith("reorder:")));
+            if (!moved) return;
+            // The conv reads x, the pool its output; the bias (with the ReLU) comes after the pool.
             var ops = optimised.Nodes.Select(n => n.Op.Node.OpType).ToList();
-            if (moved)
-            {
-                // The conv reads x, the pool its output; the bias (with the ReLU) comes after the pool.
-                Assert.Equal("Conv", ops[0]);
-                Assert.Equal("AveragePool", ops[1]);
-                Assert.Equal(variant != "no-bias", optimised.Nodes.Any(n => n.Op is BatchNormalization { Activation.Kind: ActivationKind.Relu }));
-            }
-            var got = optimised.Run(x);
-            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
-        }
+            Assert.Equal("Conv", ops[0]);
+            Assert.Equal("AveragePool", ops[1]);
+            Assert.Equal(variant != "no-bias", optimised.Nodes.Any(n => n.Op is BatchNormalization { Activation.Kind: ActivationKind.Relu }));
+        });
     }
 
     /// <summary>
@@ -591,22 +568,35 @@ public class PassTests
     public void SiblingPointwiseConvsMergeIntoOneConvAndASplit(string variant, string merged)
     {
         var bytes = SiblingConvs(variant);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
-        var x = RandomTensor(41, 2, 8, 5, 6);
-        var want = plain.Run(x);
-        foreach (var backend in new[] { "reference", "cpu" })
+        OptimisedMatchesUnoptimised(bytes, new Dictionary<string, Tensor> { ["x"] = RandomTensor(41, 2, 8, 5, 6) }, ["reference", "cpu"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             var groups = merged.Split(';');
             Assert.Equal(groups.Length, optimised.PassLog.Count(l => l.StartsWith("merge:")));
             // Each Split writes its merged convs' outputs, under their own names, in graph order.
             var splits = optimised.Nodes.Where(n => n.Op.Node.OpType == "Split").Select(n => string.Join(",", n.Op.Node.Outputs.Select(o => o[..1])));
             Assert.Equal(groups.Order(), splits.Order());
             Assert.Equal(5 - groups.Sum(m => m.Split(',').Length - 1), optimised.Nodes.Count(n => n.Op is Conv));
-            var got = optimised.Run(x);
-            Assert.Equal(want.Length, got.Length);
-            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-5, atol: 1e-6);
+        });
+    }
+
+    /// <summary>
+    /// The pass tests' oracle: <paramref name="bytes"/> unoptimised on the Reference backend against the
+    /// same model optimised on each of <paramref name="backends"/>, every output within tolerance, after
+    /// <paramref name="check"/> has looked at each optimised session's graph and pass log.
+    /// </summary>
+    private static void OptimisedMatchesUnoptimised(byte[] bytes, IReadOnlyDictionary<string, Tensor> inputs, string[] backends,
+        Action<InferenceSession> check, double rtol = 1e-5, double atol = 1e-6)
+    {
+        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
+        var want = plain.Run(inputs);
+        foreach (var backend in backends)
+        {
+            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
+                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
+            check(optimised);
+            var got = optimised.Run(inputs);
+            Assert.Equal(want.Count, got.Count);
+            foreach (var (name, t) in want) TensorAssert.Close(t, got[name], rtol: rtol, atol: atol);
         }
     }
 
@@ -640,20 +630,14 @@ public class PassTests
     {
         // The unoptimised graph on Reference is the oracle for every backend's fused Conv.
         var bytes = ConvAdd(z, act, zFirst, bias, group, breaks);
-        Tensor[] inputs = rShape is null ? [RandomTensor(1, 2, 6, 5, 7)] : [RandomTensor(1, 2, 6, 5, 7), RandomTensor(2, rShape)];
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
-        var want = plain.Run(inputs);
-        foreach (var backend in new[] { "reference", "cpu", "gpu-sim" })
+        var inputs = new Dictionary<string, Tensor> { ["x"] = RandomTensor(1, 2, 6, 5, 7) };
+        if (rShape is not null) inputs["r"] = RandomTensor(2, rShape);
+        OptimisedMatchesUnoptimised(bytes, inputs, ["reference", "cpu", "gpu-sim"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             Assert.Equal(fused, optimised.PassLog.Any(l => l.Contains("as its residual input")));
             Assert.Equal(fused, optimised.Nodes.Any(n => n.Op is Conv { Residual: true }));
             if (fused && act.Length > 0) Assert.Contains(optimised.Nodes, n => n.Op is Conv { Residual: true } c && c.Activation.Kind != ActivationKind.None);
-            var got = optimised.Run(inputs);
-            Assert.Equal(want.Length, got.Length);
-            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-4, atol: 1e-5);
-        }
+        }, rtol: 1e-4, atol: 1e-5);
     }
 
     /// <summary>
@@ -699,22 +683,13 @@ public class PassTests
     public void BatchNormalizationFusesIntoTheConvItFeeds(string act, int k, int pad, string breaks, bool fused)
     {
         var bytes = BnActConv(act, k, pad, breaks);
-        var x = RandomTensor(3, 2, 6, 9, 8);
-        var plain = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"), new SessionOptions { Backend = ReferenceBackend.Instance, Optimize = false });
-        var want = plain.Run(x);
-        foreach (var backend in new[] { "reference", "cpu", "gpu-sim" })
+        OptimisedMatchesUnoptimised(bytes, new Dictionary<string, Tensor> { ["x"] = RandomTensor(3, 2, 6, 9, 8) }, ["reference", "cpu", "gpu-sim"], optimised =>
         {
-            var optimised = new InferenceSession(OnnxLoader.Load(bytes, null, "m.onnx"),
-                new SessionOptions { Backend = Fuzzing.FuzzCampaign.Backend(backend), Optimize = true });
             Assert.Equal(fused, optimised.PassLog.Any(l => l.Contains("as its input normalisation")));
-            if (fused)
-            {
-                var conv = Assert.IsType<Conv>(Assert.Single(optimised.Nodes).Op);
-                Assert.Equal(act.Length > 0, conv.InputNormalization!.Activation.Kind != ActivationKind.None);
-            }
-            var got = optimised.Run(x);
-            for (int i = 0; i < want.Length; i++) TensorAssert.Close(want[i], got[i], rtol: 1e-4, atol: 1e-5);
-        }
+            if (!fused) return;
+            var conv = Assert.IsType<Conv>(Assert.Single(optimised.Nodes).Op);
+            Assert.Equal(act.Length > 0, conv.InputNormalization!.Activation.Kind != ActivationKind.None);
+        }, rtol: 1e-4, atol: 1e-5);
     }
 
     [Fact]
