@@ -15,6 +15,14 @@ namespace KernelVision.Tests.Passes;
 /// <summary>The optimisation passes change the graph, never the numbers: optimised and unoptimised sessions agree.</summary>
 public class PassTests
 {
+    /// <summary>The serialised model of graph <paramref name="g"/> at the default domain's <paramref name="opset"/>.</summary>
+    private static byte[] ModelBytes(GraphProto g, int opset = 13)
+    {
+        var m = new ModelProto { IrVersion = 8, Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return m.ToByteArray();
+    }
+
     private static TensorProto Init(string name, int[] shape, Random rng, float lo = -1, float hi = 1)
     {
         var t = Tensor.Zeros(DataType.Float32, shape);
@@ -54,9 +62,7 @@ public class PassTests
         g.Node.Add(a);
         g.Input.Add(LoaderTests.Vi("x", 2, cin, 5, 5));
         g.Output.Add(new ValueInfoProto { Name = "y" });
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     [Theory]
@@ -108,9 +114,7 @@ public class PassTests
         g.Node.Add(c);
         g.Input.Add(LoaderTests.Vi("x", 2, 4, 8, 9));
         g.Output.Add(new ValueInfoProto { Name = "y" });
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     public static TheoryData<string, long[], float, bool, long[]?, int, bool> PadCases() => new()
@@ -246,9 +250,7 @@ public class PassTests
         g.Node.Add(a);
         g.Input.Add(LoaderTests.Vi("x", 2, c, 9, 13));
         g.Output.Add(new ValueInfoProto { Name = "y" });
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     [Theory]
@@ -320,9 +322,7 @@ public class PassTests
         g.Output.Add(new ValueInfoProto { Name = y });
         if (breaks == "output") g.Output.Add(new ValueInfoProto { Name = "c" });
         if (breaks == "twice") g.Output.Add(new ValueInfoProto { Name = "n" });
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
-        return m.ToByteArray();
+        return ModelBytes(g, opset);
     }
 
     /// <summary>
@@ -391,9 +391,7 @@ public class PassTests
             g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "u" }, Output = { "n" } });
             g.Output.Add(new ValueInfoProto { Name = "n" });
         }
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     [Theory]
@@ -488,9 +486,7 @@ public class PassTests
             g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { "p" }, Output = { "n" } });
             g.Output.Add(new ValueInfoProto { Name = "n" });
         }
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     [Theory]
@@ -555,9 +551,7 @@ public class PassTests
         Conv("e", 5, 1, true, "Relu");
         if (variant == "e-output") g.Output.Add(new ValueInfoProto { Name = "e_c" });
         g.Input.Add(LoaderTests.Vi("x", 2, 8, 5, 6));
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = variant == "opset11" ? 11 : 13 });
-        return m.ToByteArray();
+        return ModelBytes(g, variant == "opset11" ? 11 : 13);
     }
 
     [Theory]
@@ -668,9 +662,7 @@ public class PassTests
             g.Node.Add(new NodeProto { Name = "sig", OpType = "Sigmoid", Input = { a }, Output = { "s" } });
             g.Output.Add(new ValueInfoProto { Name = "s" });
         }
-        var m = new ModelProto { IrVersion = 8, Graph = g };
-        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return m.ToByteArray();
+        return ModelBytes(g);
     }
 
     [Theory]
