@@ -263,10 +263,10 @@ internal static partial class Pooling
             Whole = first >= 0 && first + 32 <= iw;
             LastIn = (uint)(first + 32) < (uint)iw;
             if (Whole) return;
-            var cols = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(first);
-            Mask0 = (Vector512.GreaterThanOrEqual(cols, Vector512<int>.Zero) & Vector512.LessThan(cols, Vector512.Create(iw))).AsSingle();
-            cols += Vector512.Create(16);
-            Mask1 = (Vector512.GreaterThanOrEqual(cols, Vector512<int>.Zero) & Vector512.LessThan(cols, Vector512.Create(iw))).AsSingle();
+            // Lane l reads column first + l: on the row when 0 ≤ it < iw, one unsigned compare.
+            var cols = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create((uint)first);
+            Mask0 = Vector512.LessThan(cols, Vector512.Create((uint)iw)).AsSingle();
+            Mask1 = Vector512.LessThan(cols + Vector512.Create(16u), Vector512.Create((uint)iw)).AsSingle();
         }
     }
 
