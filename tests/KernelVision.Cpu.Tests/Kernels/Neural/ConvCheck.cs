@@ -118,7 +118,7 @@ internal static class ConvCheck
     /// kernel of the last run for further checks. With <paramref name="residual"/> (Conv only) a random
     /// Z of Y's shape is the fused residual input; <paramref name="normalize"/> fuses a BatchNormalization
     /// with that activation on X. <paramref name="bands"/> and <paramref name="splitChannels"/> set
-    /// <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>, <paramref name="transposed"/> <see cref="ConvCpu.UseTransposed"/>.
+    /// <see cref="ConvCpu.InPlaceBandCount"/> and <see cref="ConvCpu.SplitChannels"/>, <paramref name="transposed"/> <see cref="ConvCpu.UseTransposed"/> (or <see cref="ConvTransposeCpu.UseTransposed"/>).
     /// </summary>
     public static IKernelVariant? Check(string opType, int[] xShape, int[] wShape, int biasLength, IEnumerable<Graph.Attribute> attrs,
         FusedActivation act = default, int seed = 1, int[]? threadCounts = null, bool? winograd = null, int winogradTile = 0, bool inPlace = false,
@@ -162,6 +162,7 @@ internal static class ConvCheck
                 conv.InPlaceBandCount = bands;
                 conv.SplitChannels = splitChannels;
             }
+            if (kernel is ConvTransposeCpu convT) convT.UseTransposed = transposed;
             var y = Tensor.Zeros(DataType.Float32, want.Shape);
             y.Floats.Fill(float.NaN); // every element must be written
             kernel.Run(inputs, [y]);

@@ -16,10 +16,12 @@ public class ConvTransposeCpuTests
     private static Graph.Attribute OutPad(params long[] p) => Attr.Ints("output_padding", p);
 
     /// <summary>W is [C, M/group, k...]; the bias has M = W[1]·group elements.</summary>
-    private static string Check(int[] x, int[] w, bool bias, params Graph.Attribute[] attrs)
+    private static string Check(int[] x, int[] w, bool bias, params Graph.Attribute[] attrs) => Check(x, w, bias, null, attrs);
+
+    private static string Check(int[] x, int[] w, bool bias, bool? transposed, params Graph.Attribute[] attrs)
     {
         int group = (int)(attrs.FirstOrDefault(a => a.Name == "group")?.Int ?? 1);
-        return ConvCheck.Check("ConvTranspose", x, w, bias ? w[1] * group : 0, attrs)!.Variant;
+        return ConvCheck.Check("ConvTranspose", x, w, bias ? w[1] * group : 0, attrs, transposed: transposed)!.Variant;
     }
 
     [Fact]
@@ -31,6 +33,24 @@ public class ConvTransposeCpuTests
         Check([1, 16, 4, 4], [16, 8, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
         Check([2, 8, 8, 8], [8, 3, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
         Check([1, 24, 5, 7], [24, 5, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
+    }
+
+    [Fact]
+    public void BothProductOrientationsMatchReference()
+    {
+        // The rule: colᵀ = Xᵀ·W below a register tile's width of input cells (16 here), col = Wᵀ·X from 64.
+        Assert.StartsWith("GemmCol2ImT ", Check([1, 64, 4, 4], [64, 32, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1)));
+        Assert.StartsWith("GemmCol2Im ", Check([1, 32, 8, 8], [32, 16, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1)));
+        foreach (bool transposed in new[] { true, false })
+        {
+            string name = transposed ? "GemmCol2ImT " : "GemmCol2Im ";
+            Assert.StartsWith(name, Check([2, 8, 8, 8], [8, 3, 4, 4], true, transposed, Strides(2, 2), Pads(1, 1, 1, 1)));
+            Assert.StartsWith(name, Check([1, 24, 5, 7], [24, 5, 4, 4], false, transposed, Strides(2, 2), Pads(1, 1, 1, 1)));
+            Assert.StartsWith(name, Check([1, 4, 5, 5], [4, 3, 3, 3], true, transposed, Group(2), Strides(2, 2), Pads(1, 1, 1, 1)));
+            Assert.StartsWith(name, Check([1, 3, 5, 6], [3, 4, 3, 3], true, transposed, Strides(3, 2), OutPad(2, 1)));
+            // Mg·taps·W = 1024·36·3 floats per input row: chunks of 9 rows (27 cells), the last one short.
+            Assert.StartsWith(name, Check([1, 3, 20, 3], [3, 1024, 6, 6], true, transposed, Pads(1, 2, 0, 1)));
+        }
     }
 
     [Fact]
