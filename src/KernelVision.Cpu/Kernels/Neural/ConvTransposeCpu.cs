@@ -36,6 +36,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     }
 
     private readonly WeightCache<PackedMatrix[]> _weights = new();
+    private readonly WeightCache<float[]> _rowBlocks = new();
     private Plan? _plan;
 
     // Per-run state read by the parallel task bodies.
@@ -49,14 +50,18 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     public string Variant => _plan is null ? "" : $"{(_plan.Col2Im is null ? "GemmCol2ImNd" : _plan.Shape.InPlane == 1 ? "RowSumCol2Im" : _plan.Transposed ? "GemmCol2ImT" : "GemmCol2Im")} {_plan.Shape}";
 
     /// <summary>Bytes of the packed constant weights this kernel holds, 0 before the plan's first run.</summary>
-    public long PreparedWeightBytes => _weights.Value?.Sum(m => m.Bytes) ?? 0;
+    public long PreparedWeightBytes => (_weights.Value?.Sum(m => m.Bytes) ?? 0) + (_rowBlocks.Value?.LongLength ?? 0) * sizeof(float);
 
     /// <summary>
-    /// Takes note of a constant W. Packing waits for the first run that needs it: a single-cell or
-    /// empty input (a DCGAN generator's 1×1 latent) reads W as is, and the input shape that tells
-    /// is not known here; this keeps a packed copy from existing beside W for nothing.
+    /// Takes note of a constant W. Preparing waits for the first run: the input shape decides the
+    /// form (GEMM panels as A or as B, or a single-cell input's column blocks), and an empty input
+    /// needs none, so no copy exists beside W for nothing.
     /// </summary>
-    public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs) => _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
+    public void PrepareConstants(IReadOnlyList<Tensor?> constantInputs)
+    {
+        _weights.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
+        _rowBlocks.Announce(constantInputs.Count > 1 ? constantInputs[1] : null);
+    }
 
     /// <inheritdoc/>
     protected override void Compute(IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor?> outputs)
@@ -86,7 +91,16 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
                         _y = py + ((long)n * s.M + (long)g * s.Mg) * s.OutPlane;
                         _bias = bt is null ? null : pb + (long)g * s.Mg;
                         if (empty) BiasOnly(s);
-                        else if (singleCell) RunSingleCell(plan, pw + (long)g * s.Cg * s.Mg * s.Taps, x);
+                        else if (singleCell)
+                        {
+                            // A constant W read in blocks of GemvBlock columns, each block's rows contiguous.
+                            var blocks = _rowBlocks.TryGet(wt, 0, s, PackRowBlocks);
+                            fixed (float* pblocks = blocks)
+                            {
+                                _blocks = pblocks == null ? null : pblocks + (long)g * s.Cg * s.Mg * s.Taps;
+                                RunSingleCell(plan, pw + (long)g * s.Cg * s.Mg * s.Taps, x);
+                            }
+                        }
                         else if (plan.Col2Im is not null) Run2D(plan, packed![g], x);
                         else RunNd(plan, packed![g], x);
                     }
@@ -94,7 +108,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
             finally
             {
                 _run = null;
-                _col = _colT = _acc = _y = _bias = _wg = _xg = null;
+                _col = _colT = _acc = _y = _bias = _wg = _xg = _blocks = null;
             }
         }
     }
@@ -191,7 +205,31 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
 
     /// <summary>Floats of the column vector one task of <see cref="RunSingleCell"/> computes.</summary>
     private const int GemvBlock = 256;
-    private float* _wg, _xg;
+    private float* _wg, _xg, _blocks;
+
+    /// <summary>
+    /// W [C, Mg·taps] per group as blocks of <see cref="GemvBlock"/> columns, each block's Cg rows
+    /// contiguous (the last block as wide as what is left): a task of <see cref="RunSingleCell"/>
+    /// then streams one contiguous block instead of Cg rows 32 KiB apart (a DCGAN generator's
+    /// 100 → 512 at 4×4: 3.3 MB of W, 0.12 → 0.09 ms on two threads).
+    /// </summary>
+    private static float[] PackRowBlocks(ConvShape s, Tensor w)
+    {
+        int rows = s.Cg, cols = s.Mg * s.Taps;
+        var dst = GC.AllocateUninitializedArray<float>(s.G * rows * cols);
+        var src = w.Floats;
+        for (int g = 0; g < s.G; g++)
+        {
+            int at = g * rows * cols;
+            for (int b0 = 0; b0 < cols; b0 += GemvBlock)
+            {
+                int wb = Math.Min(GemvBlock, cols - b0);
+                for (int c = 0; c < rows; c++)
+                    src.Slice(at + c * cols + b0, wb).CopyTo(dst.AsSpan(at + b0 * rows + c * wb, wb));
+            }
+        }
+        return dst;
+    }
     private int _cg, _rowsM;
 
     /// <summary>
@@ -219,7 +257,8 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     private void GemvTask(int block)
     {
         int r0 = block * GemvBlock, r1 = Math.Min(_rowsM, r0 + GemvBlock);
-        WeightedRowSum(_wg + r0, _rowsM, _xg, _cg, _col + r0, r1 - r0);
+        if (_blocks != null) WeightedRowSum(_blocks + (long)r0 * _cg, r1 - r0, _xg, _cg, _col + r0, r1 - r0); // block r0 / GemvBlock, rows r1 − r0 apart
+        else WeightedRowSum(_wg + r0, _rowsM, _xg, _cg, _col + r0, r1 - r0);
     }
 
     /// <summary>dst[j] = Σ_c x[c]·w[c·ld + j] for j in [0, n).</summary>

@@ -29,6 +29,7 @@ public class ConvTransposeCpuTests
     {
         // nz → 4×4 (1×1 input, stride 1), then the stride-2 4×4 upsampling layers.
         Assert.StartsWith("RowSumCol2Im ", Check([1, 20, 1, 1], [20, 16, 4, 4], false));
+        Check([2, 12, 1, 1], [12, 40, 3, 3], true); // 360 columns: a full block of 256 and a short one
         Check([3, 40, 1, 1], [40, 24, 3, 3], true, Group(2), Strides(2, 2), Pads(1, 0, 0, 1));
         Check([1, 16, 4, 4], [16, 8, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
         Check([2, 8, 8, 8], [8, 3, 4, 4], true, Strides(2, 2), Pads(1, 1, 1, 1));
