@@ -115,8 +115,8 @@ public sealed class ConvTuningTests
 
         var t = Assert.IsType<TuningResult>(kernel.LastTuning);
         Assert.False(t.FromCache);
-        // im2col both ways and in place, and Winograd F(2×2), all apply to a 3×3 stride-1 conv with 32 channels.
-        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColInPlaceT", "Im2ColT", "WinogradF2"], t.Candidates.Select(c => c.Name).Order());
+        // im2col both ways and in place, and Winograd F(2×2) and F(4×4), all apply to a 3×3 stride-1 conv with 32 channels.
+        Assert.Equal(["Im2Col", "Im2ColInPlace", "Im2ColInPlaceT", "Im2ColT", "WinogradF2", "WinogradF4"], t.Candidates.Select(c => c.Name).Order());
         Assert.All(t.Candidates, c => Assert.True(c.Milliseconds > 0 && double.IsFinite(c.Milliseconds)));
         Assert.Equal(t.Candidates.Min(c => c.Milliseconds), t.Candidates[0].Milliseconds);
         Assert.StartsWith(t.Chosen + " ", kernel.Variant);

@@ -20,7 +20,7 @@ namespace KernelVision.Cpu.Kernels.Neural;
 /// whose B operand is the input itself; PointwiseDot for a single pixel (matrix-vector);</item>
 /// <item>Depthwise (one input channel per group, 1-D/2-D): <see cref="DepthwiseConv"/>, SIMD over the output width;
 /// DepthwiseBlocked for narrow outputs: <see cref="DepthwiseConvBlocked"/>, SIMD over 16 channels (AVX-512) or 8;</item>
-/// <item>Winograd F(2×2, 3×3) (F(4×4) when <see cref="WinogradConv.LargeTilesEnabled"/>), for 3×3 stride-1 dilation-1 2-D
+/// <item>Winograd F(4×4, 3×3) or F(2×2, 3×3) (F(2×2) only when <see cref="WinogradConv.LargeTilesEnabled"/> is off), for 3×3 stride-1 dilation-1 2-D
 /// convs with enough channels (<see cref="WinogradConv"/>);</item>
 /// <item>Im2Col, general 1-D/2-D: implicit GEMM, the im2col matrix packed straight into the GEMM's
 /// panels (<see cref="Im2ColSource"/>); Im2ColNd for 3-D and up (<see cref="Im2ColSourceNd"/>);
@@ -340,7 +340,7 @@ public sealed unsafe class ConvCpu(Ops.Neural.Conv op) : CpuKernel<Ops.Neural.Co
         list.Add((gemm + "T", gemm, true, 0));
         if (SupportsInPlace(s)) list.Add((nameof(Path.Im2ColInPlace), Path.Im2ColInPlace, false, 0));
         if (SupportsInPlace(s) && GemmKernel.Best.IndirectAVariants is not null) list.Add((nameof(Path.Im2ColInPlace) + "T", Path.Im2ColInPlace, true, 0));
-        // F(4×4) only where it is allowed at all: it misses the accuracy bar on deep nets (see WinogradConv).
+        // F(4×4) only where it is allowed at all (its points and accuracy: see WinogradConv.LargeTilesEnabled).
         if (WinogradEnabled && WinogradConv.Supports(s) && System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
             list.Add(("WinogradF2", Path.Winograd, false, 2));

@@ -95,15 +95,15 @@ public class ConvCpuTests
     [Fact]
     public void WinogradMatchesReference()
     {
-        // Chosen automatically where it pays: enough channels and tiles; F(2x2) unless large tiles are enabled.
-        Assert.StartsWith("WinogradF2", Winograd([1, 32, 20, 20], [32, 32, 3, 3], null, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2
+        // Chosen automatically where it pays: enough channels and tiles; F(4x4) from 16 tiles of 4x4, else F(2x2).
+        Assert.StartsWith("WinogradF4", Winograd([1, 32, 20, 20], [32, 32, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF2", Winograd([1, 64, 7, 7], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 16 tiles of 2x2, 4 of 4x4
         Assert.StartsWith("Im2Col", Winograd([1, 32, 20, 20], [32, 32, 3, 3], false, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("Im2Col", Winograd([1, 16, 20, 20], [16, 16, 3, 3], null, Pads(1, 1, 1, 1))); // few channels
+        Assert.StartsWith("Im2Col", Winograd([1, 8, 20, 20], [16, 8, 3, 3], null, Pads(1, 1, 1, 1))); // few channels
         Assert.StartsWith("Im2Col", Winograd([1, 64, 5, 5], [64, 64, 3, 3], null, Pads(1, 1, 1, 1))); // 9 tiles
         var shape = Conv.ConvShape.Create(ConvCheck.Build("Conv", [Pads(1, 1, 1, 1)], false, default) is Ops.Neural.Conv c ? c.Resolve([1, 16, 20, 20], [16, 16, 3, 3]) : null!, 1, 16, 16, 1);
-        Assert.Equal(0, Conv.WinogradConv.ChooseTile(shape));
-        Assert.Equal(4, Conv.WinogradConv.ChooseTile(shape, largeTiles: true));
+        Assert.Equal(4, Conv.WinogradConv.ChooseTile(shape));
+        Assert.Equal(0, Conv.WinogradConv.ChooseTile(shape, largeTiles: false)); // F(2x2) wants 32 channels
         // F(2x2) forced on ragged shapes.
         Winograd2([2, 3, 13, 11], [5, 3, 3, 3], Pads(1, 0, 2, 1));
         Winograd2([1, 4, 5, 6], [3, 4, 3, 3]);
@@ -120,9 +120,10 @@ public class ConvCpuTests
         Winograd4([1, 3, 70, 9], [2, 3, 3, 3], Attr.String("auto_pad", "SAME_UPPER"));
         Assert.StartsWith("WinogradF2", Winograd([1, 3, 70, 9], [2, 3, 3, 3], true, Attr.String("auto_pad", "SAME_UPPER"))); // forced, tile chosen: F(2x2)
         // ResNet-sized layers: the rounding of either tile stays inside the per-layer tolerance.
-        Assert.StartsWith("WinogradF2", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
-        Assert.StartsWith("WinogradF4", Winograd4([1, 64, 28, 28], [64, 64, 3, 3], Pads(1, 1, 1, 1)));
-        Assert.StartsWith("WinogradF2", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF4", Winograd([1, 64, 28, 28], [64, 64, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF2", Winograd2([1, 64, 28, 28], [64, 64, 3, 3], Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF4", Winograd([2, 128, 14, 14], [96, 128, 3, 3], null, Pads(1, 1, 1, 1)));
+        Assert.StartsWith("WinogradF4", Winograd4([1, 256, 14, 14], [256, 256, 3, 3], Pads(1, 1, 1, 1)));
         foreach (var act in ConvCheck.Activations)
         {
             ConvCheck.Check("Conv", [1, 5, 10, 13], [6, 5, 3, 3], 6, [Pads(1, 1, 1, 1)], act, winograd: true, winogradTile: 4);
@@ -670,9 +671,11 @@ public class ConvCpuTests
         // Packed W: at least W's size (panels are padded to whole register tiles).
         long packed = Prepared([1, 32, 9, 9], [32, 32, 5, 5], Pads(2, 2, 2, 2));
         Assert.InRange(packed, 32 * 32 * 25 * 4, 2 * 32 * 32 * 25 * 4);
-        // Winograd F(2x2): 16 transformed taps per channel pair instead of 9.
-        long wino = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
+        // Winograd F(2x2): 16 transformed taps per channel pair instead of 9; F(4x4): 36.
+        long wino = Prepared([1, 32, 7, 7], [32, 32, 3, 3], Pads(1, 1, 1, 1));
         Assert.InRange(wino, 16 * 32 * 32 * 4, 2 * 16 * 32 * 32 * 4);
+        long wino4 = Prepared([1, 32, 20, 20], [32, 32, 3, 3], Pads(1, 1, 1, 1));
+        Assert.InRange(wino4, 36 * 32 * 32 * 4, 2 * 36 * 32 * 32 * 4);
         Assert.Equal(0, Prepared([1, 8, 9, 40], [8, 1, 3, 3], Group(8))); // depthwise on a wide map reads W as it is
         Assert.Equal(8 * 9 * 4, Prepared([1, 8, 9, 9], [8, 1, 3, 3], Group(8))); // narrow: taps packed per block of 8 channels
     }
