@@ -62,8 +62,8 @@ public sealed unsafe class WinogradConv
         _lw = (_tw + V - 1) / V * V + 2;
         int perImage = _th * _tw;
         _qStride = (perImage + V - 1) / V * V + V;
-        _vFloats = (long)E * shape.Cg * _tiles + V;
-        _mFloats = (long)E * shape.Mg * _tiles + V;
+        _vFloats = (long)E * BlockStride(shape.Cg) + V;
+        _mFloats = (long)E * BlockStride(shape.Mg) + V;
         _tileOff = new int[perImage];
         _tileRows = new byte[perImage];
         _tileCols = new byte[perImage];
@@ -228,7 +228,7 @@ public sealed unsafe class WinogradConv
     private void GemmTask(int e)
     {
         var s = _s;
-        long vStride = (long)s.Cg * _tiles, mStride = (long)s.Mg * _tiles;
+        long vStride = BlockStride(s.Cg), mStride = BlockStride(s.Mg);
         Sgemm.Multiply(s.Mg, _tiles, s.Cg, 1f, GemmOperand.FromPacked(_w!.Packed[_group][e]),
             GemmOperand.MatrixB(_v + e * vStride, _tiles), 0f, _m + e * mStride, _tiles);
     }
@@ -262,7 +262,7 @@ public sealed unsafe class WinogradConv
             }
         for (int e = 0; e < E; e++) Im2ColSource.Zero(q + (long)e * qs + t1, qs - t1); // slack the last block reads
         // 3. Bᵀ d B on 8 tiles at a time.
-        long eStride = (long)s.Cg * _tiles;
+        long eStride = BlockStride(s.Cg);
         float* vBase = _v + (long)c * _tiles + (long)n * t1;
         var tmp = stackalloc Vector256<float>[36];
         var outs = stackalloc Vector256<float>[6];
@@ -301,6 +301,19 @@ public sealed unsafe class WinogradConv
             }
         }
     }
+
+    /// <summary>
+    /// Floats from one transformed element's block of V (or M) to the next: <paramref name="channels"/>
+    /// rows of all tiles, then a 64-byte skew. The transforms write (read) all 36 blocks at once, and
+    /// blocks a multiple of 4 KiB apart (VGG-11's 64 channels × 28² tiles at 112², 256 × 14² at 56²,
+    /// 512 × 4² at 14²) share L1 sets: an F(4×4) input transform ran 1.7× as long that way.
+    /// </summary>
+    private long BlockStride(int channels) => (long)channels * _tiles + _skew;
+
+    private readonly int _skew = SkewBlocks ? 16 : 0; // fixed per instance: the scratch sizes depend on it
+
+    /// <summary>Off: the blocks follow each other without the skew (benchmarks' A/B switch; read when a layer is planned).</summary>
+    internal static bool SkewBlocks { get; set; } = true;
 
     /// <summary>Stores n vectors to dst + j·stride (only <paramref name="count"/> lanes of each at the last block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -355,7 +368,7 @@ public sealed unsafe class WinogradConv
         int n = i / s.Mg, m = i % s.Mg;
         int mAbs = _group * s.Mg + m;
         int t1 = _th * _tw, ow = s.OW;
-        long eStride = (long)s.Mg * _tiles;
+        long eStride = BlockStride(s.Mg);
         float* mBase = _m + (long)m * _tiles + (long)n * t1;
         float* y = _y + ((long)n * s.M + mAbs) * s.OH * ow;
         var bias = Vector256.Create(_bias == null ? 0f : _bias[mAbs]);
