@@ -206,6 +206,7 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
     /// <summary>Floats of the column vector one task of <see cref="RunSingleCell"/> computes.</summary>
     private const int GemvBlock = 256;
     private float* _wg, _xg, _blocks;
+    private int _cg, _rowsM;
 
     /// <summary>
     /// W [C, Mg·taps] per group as blocks of <see cref="GemvBlock"/> columns, each block's Cg rows
@@ -230,7 +231,6 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         }
         return dst;
     }
-    private int _cg, _rowsM;
 
     /// <summary>
     /// A 1×1 input (the first layer of a DCGAN generator: z → 4×4): the column vector is Σ_c x[c]·W[c, :],
