@@ -77,8 +77,11 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
         // A W that is not the announced constant (computed at run time) is packed for this run alone.
         var packed = empty || singleCell ? null
             : _weights.TryGet(wt, plan.Transposed ? 1 : 0, plan, static (p, w) => PackGroups(p.Shape, w, p.Transposed)) ?? PackGroups(s, wt, plan.Transposed);
+        // A single-cell input reads a constant W in blocks of GemvBlock columns, each block's rows contiguous.
+        var blocks = singleCell ? _rowBlocks.TryGet(wt, 0, s, PackRowBlocks) : null;
         fixed (float* px = xt.Floats, pw = wt.Floats, py = yt.Floats)
         fixed (float* pb = bt is null ? default : bt.Floats)
+        fixed (float* pblocks = blocks)
         {
             _run = plan;
             _bias = bt is null ? null : pb;
@@ -93,13 +96,8 @@ public sealed unsafe class ConvTransposeCpu(ConvTranspose op) : CpuKernel<ConvTr
                         if (empty) BiasOnly(s);
                         else if (singleCell)
                         {
-                            // A constant W read in blocks of GemvBlock columns, each block's rows contiguous.
-                            var blocks = _rowBlocks.TryGet(wt, 0, s, PackRowBlocks);
-                            fixed (float* pblocks = blocks)
-                            {
-                                _blocks = pblocks == null ? null : pblocks + (long)g * s.Cg * s.Mg * s.Taps;
-                                RunSingleCell(plan, pw + (long)g * s.Cg * s.Mg * s.Taps, x);
-                            }
+                            _blocks = pblocks == null ? null : pblocks + (long)g * s.Cg * s.Mg * s.Taps;
+                            RunSingleCell(plan, pw + (long)g * s.Cg * s.Mg * s.Taps, x);
                         }
                         else if (plan.Col2Im is not null) Run2D(plan, packed![g], x);
                         else RunNd(plan, packed![g], x);
